@@ -1,0 +1,152 @@
+// Command chlocal fetches and runs the local ClickHouse used by chmcp's tests and demos.
+//
+//	chlocal fetch                       download the engine into the cache, print paths
+//	chlocal serve [--dir DIR] [--demo] [--env-file PATH]
+//	                                    run a server until Ctrl-C
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/chmcp/chmcp/internal/chtest"
+)
+
+const usage = `usage:
+  chlocal fetch     download the ClickHouse engine (needs npm) and build the launcher
+  chlocal serve [--dir DIR] [--demo] [--env-file PATH]
+                    run a local ClickHouse on 127.0.0.1 until interrupted
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "fetch":
+		err = fetch(os.Args[2:])
+	case "serve":
+		err = serve(os.Args[2:])
+	case "help", "-h", "-help", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "chlocal: unknown command %q\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chlocal:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+}
+
+func fetch(args []string) error {
+	fs := flag.NewFlagSet("fetch", flag.ExitOnError)
+	fs.Parse(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	eng, err := chtest.EnsureEngine(ctx, logf)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("engine   %s (ClickHouse from chdb %s)\nlauncher %s\nready in %s\n",
+		eng.Library, chtest.EngineVersion, eng.Launcher, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	dir := fs.String("dir", "", "data directory, kept after exit (default: a temp dir removed on exit)")
+	demo := fs.Bool("demo", false, "(re)create the demo database: demo.stations, demo.trips, demo.events")
+	envFile := fs.String("env-file", "", "once ready, write CLICKHOUSE_* connection variables to this file (removed on exit)")
+	fs.Parse(args)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := chtest.Start(ctx, chtest.Options{Dir: *dir, Logf: logf})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+
+	if *demo {
+		for _, q := range chtest.DemoSQL() {
+			if _, err := srv.Exec(ctx, q); err != nil {
+				return fmt.Errorf("loading demo data: %w", err)
+			}
+		}
+		logf("demo database loaded: demo.stations, demo.trips, demo.events")
+	}
+	// Written last, so a script can wait for the file to know the server (and demo) is ready.
+	if *envFile != "" {
+		if err := writeEnvFile(*envFile, srv); err != nil {
+			return err
+		}
+		defer os.Remove(*envFile) // stale ports would point at nothing
+	}
+	printInfo(srv)
+
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			logf("stopping ClickHouse...")
+			return srv.Stop()
+		case <-tick.C:
+			// Signal 0 only checks the process still exists.
+			if err := syscall.Kill(srv.Pid(), 0); errors.Is(err, syscall.ESRCH) {
+				return fmt.Errorf("ClickHouse (pid %d) exited unexpectedly; logs were in %s", srv.Pid(), srv.Dir)
+			}
+		}
+	}
+}
+
+// printInfo shows the generated dev credentials on purpose: this is a local,
+// loopback-only throwaway server and the human running it needs them.
+func printInfo(srv *chtest.Server) {
+	fmt.Printf(`ClickHouse (chdb %s) is ready
+  native TCP  %s
+  HTTP        %s
+  cluster     %s   secret %s
+  admin       user %s   password %s
+  users       default, alice, bob (no password, loopback only)
+  data dir    %s
+  pid         %d
+Press Ctrl-C to stop.
+`, chtest.EngineVersion, srv.TCPAddr(), srv.HTTPURL(), srv.ClusterName, srv.ClusterSecret,
+		srv.AdminUser, srv.AdminPassword, srv.Dir, srv.Pid())
+}
+
+// writeEnvFile writes KEY=value lines that both `source` and make's `include` accept.
+func writeEnvFile(path string, srv *chtest.Server) error {
+	content := fmt.Sprintf(`CLICKHOUSE_HOST=%s
+CLICKHOUSE_PORT=%d
+CLICKHOUSE_HTTP_PORT=%d
+CLICKHOUSE_CLUSTER_NAME=%s
+CLICKHOUSE_CLUSTER_SECRET=%s
+CHLOCAL_ADMIN_USER=%s
+CHLOCAL_ADMIN_PASSWORD=%s
+CHLOCAL_PID=%d
+`, srv.Host, srv.TCPPort, srv.HTTPPort, srv.ClusterName, srv.ClusterSecret,
+		srv.AdminUser, srv.AdminPassword, srv.Pid())
+	// Temp file + rename: a watcher never reads a half-written file. 0600: it holds secrets.
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,140 @@
+// Command chmcp is an MCP server for ClickHouse. This file is wiring only:
+// configuration, logger, subcommands; the work lives in internal/.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/urfave/cli/v3"
+
+	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/httpapi"
+	"github.com/chmcp/chmcp/internal/mcp"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "chmcp:", err)
+		os.Exit(1)
+	}
+}
+
+func newApp(stdout, stderr io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:      "chmcp",
+		Usage:     "MCP server for ClickHouse: AI assistants query ClickHouse as the person who asked",
+		Version:   version,
+		Flags:     config.Flags(),
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Action:    func(ctx context.Context, cmd *cli.Command) error { return serve(ctx, cmd, stderr) },
+		Commands: []*cli.Command{
+			{
+				Name:   "serve",
+				Usage:  "serve MCP over the configured transport (the default command)",
+				Action: func(ctx context.Context, cmd *cli.Command) error { return serve(ctx, cmd, stderr) },
+			},
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(_ context.Context, _ *cli.Command) error {
+					_, err := fmt.Fprintf(stdout, "chmcp %s\n", version)
+					return err
+				},
+			},
+			{
+				Name:   "test-connection",
+				Usage:  "connect to ClickHouse with the effective configuration and report version, user and latency",
+				Action: func(ctx context.Context, cmd *cli.Command) error { return testConnection(ctx, cmd, stdout, stderr) },
+			},
+			{
+				Name:  "config",
+				Usage: "print the effective configuration (secrets redacted)",
+				Flags: []cli.Flag{&cli.StringFlag{Name: "format", Value: "yaml", Usage: "yaml or json"}},
+				Action: func(_ context.Context, cmd *cli.Command) error {
+					cfg, err := config.FromCommand(cmd)
+					if err != nil {
+						return err
+					}
+					out, err := cfg.Dump(cmd.String("format"))
+					if err != nil {
+						return err
+					}
+					_, err = stdout.Write(out)
+					return err
+				},
+			},
+		},
+	}
+}
+
+// setup loads the configuration and builds the logger and ClickHouse pool.
+// Logs always go to stderr: in stdio mode stdout belongs to the protocol.
+func setup(cmd *cli.Command, stderr io.Writer) (config.Config, *slog.Logger, *clickhouse.Client, error) {
+	cfg, err := config.FromCommand(cmd)
+	if err != nil {
+		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	log := cfg.Logging.NewLogger(stderr)
+	clickhouse.Version = version
+	ch, err := clickhouse.New(cfg.ClickHouse, log.With("component", "clickhouse"))
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	return cfg, log, ch, nil
+}
+
+func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
+	cfg, log, ch, err := setup(cmd, stderr)
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	svc := mcp.NewService(ch, log.With("component", "mcp"), version)
+	log.Info("starting chmcp", "version", version, "transport", cfg.Server.Transport,
+		"clickhouse", fmt.Sprintf("%s://%s:%d", cfg.ClickHouse.Protocol, cfg.ClickHouse.Host, cfg.ClickHouse.EffectivePort()),
+		"user", cfg.ClickHouse.Username, "read_only", cfg.ClickHouse.ReadOnly)
+	if cfg.Server.Transport == config.TransportStdio {
+		err := svc.NewServer().Run(ctx, &sdk.StdioTransport{})
+		if err != nil && ctx.Err() != nil {
+			return nil // interrupted
+		}
+		return err
+	}
+	return httpapi.New(cfg.Server, ch, svc, log.With("component", "http")).ListenAndServe(ctx)
+}
+
+func testConnection(ctx context.Context, cmd *cli.Command, stdout, stderr io.Writer) error {
+	cfg, _, ch, err := setup(cmd, stderr)
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	ctx, cancel := context.WithTimeout(ctx, cfg.ClickHouse.DialTimeout.D()+10*time.Second)
+	defer cancel()
+	info, err := ch.Check(ctx)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("ClickHouse at %s:%d did not answer in time", cfg.ClickHouse.Host, cfg.ClickHouse.EffectivePort())
+		}
+		return fmt.Errorf("connection test failed: %w", err)
+	}
+	_, err = fmt.Fprintf(stdout, "OK: ClickHouse %s at %s:%d (%s), user %s, latency %.1f ms\n",
+		info.Version, cfg.ClickHouse.Host, cfg.ClickHouse.EffectivePort(), cfg.ClickHouse.Protocol, info.User, info.LatencyMs)
+	return err
+}

@@ -1,0 +1,86 @@
+package chtest
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// File names inside Server.Dir. The config is not called config.xml because
+// clickhouse-local also auto-loads ./config.xml from its working directory.
+const (
+	configFile  = "server-config.xml"
+	usersFile   = "users.xml"
+	consoleFile = "console.log" // the launcher's stdout and stderr
+	logFile     = "clickhouse.log"
+	errLogFile  = "clickhouse.err.log"
+)
+
+// loopback is the <networks> block for every user: the server only listens on
+// 127.0.0.1, and ::1 keeps clients that resolve "localhost" to IPv6 working.
+const loopback = `<networks><ip>127.0.0.1</ip><ip>::1</ip></networks>`
+
+// writeConfig writes server-config.xml and users.xml for s into s.Dir.
+func writeConfig(s *Server, extra string) error {
+	var c bytes.Buffer
+	fmt.Fprintf(&c, `<clickhouse>
+  <listen_host>127.0.0.1</listen_host>
+  <tcp_port>%d</tcp_port>
+  <http_port>%d</http_port>
+  <path>%s/</path>
+  <timezone>UTC</timezone>
+  <users_config>%s</users_config>
+  <logger>
+    <level>warning</level>
+    <log>%s</log>
+    <errorlog>%s</errorlog>
+    <console>0</console>
+    <size>10M</size>
+    <count>2</count>
+  </logger>
+  <query_log>
+    <database>system</database>
+    <table>query_log</table>
+    <flush_interval_milliseconds>500</flush_interval_milliseconds>
+  </query_log>
+  <remote_servers>
+    <%s>
+      <secret>%s</secret>
+      <shard><replica><host>%s</host><port>%d</port></replica></shard>
+    </%s>
+  </remote_servers>
+%s
+</clickhouse>
+`, s.TCPPort, s.HTTPPort, esc(s.Dir), esc(filepath.Join(s.Dir, usersFile)),
+		esc(filepath.Join(s.Dir, logFile)), esc(filepath.Join(s.Dir, errLogFile)),
+		s.ClusterName, esc(s.ClusterSecret), s.Host, s.TCPPort, s.ClusterName, extra)
+
+	// Users must come from this file: CREATE USER fails in clickhouse-local
+	// ("no writeable access storage"). default stays passwordless because
+	// clickhouse-local's own session logs in as default to run the startup queries.
+	var u bytes.Buffer
+	fmt.Fprintf(&u, `<clickhouse>
+  <profiles><default></default></profiles>
+  <quotas><default></default></quotas>
+  <users>
+    <default><no_password/>%[1]s<profile>default</profile><quota>default</quota><access_management>1</access_management></default>
+    <%[2]s><password>%[3]s</password>%[1]s<profile>default</profile><quota>default</quota></%[2]s>
+    <alice><no_password/>%[1]s<profile>default</profile><quota>default</quota></alice>
+    <bob><no_password/>%[1]s<profile>default</profile><quota>default</quota></bob>
+  </users>
+</clickhouse>
+`, loopback, s.AdminUser, esc(s.AdminPassword))
+
+	if err := os.WriteFile(filepath.Join(s.Dir, configFile), c.Bytes(), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(s.Dir, usersFile), u.Bytes(), 0o600)
+}
+
+func esc(s string) string {
+	var b bytes.Buffer
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}

@@ -1,0 +1,10 @@
+//go:build !linux
+
+package chtest
+
+import "syscall"
+
+// sysProcAttr: only Linux has Pdeathsig; the engine is Linux-only anyway.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}

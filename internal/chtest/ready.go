@@ -1,0 +1,101 @@
+package chtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var errPortInUse = errors.New("address already in use")
+
+// waitReady polls until /ping answers and the TCP port accepts. It fails fast when
+// the process exits or reports an exception: with --interactive a failed startup
+// statement drops to a prompt instead of exiting, so the console must be watched.
+func (s *Server) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := s.startupFailure(); err != nil {
+			return err
+		}
+		if s.pingOK(ctx) && s.tcpOK() {
+			return nil
+		}
+		select {
+		case <-s.done:
+			return s.failure(errors.New("the process exited during startup"))
+		case <-ctx.Done():
+			return s.failure(fmt.Errorf("not ready: %w", ctx.Err()))
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) startupFailure() error {
+	out := s.readFile(consoleFile)
+	if !strings.Contains(out, "Received exception") && !strings.Contains(out, "Code: ") {
+		return nil
+	}
+	time.Sleep(100 * time.Millisecond) // let the rest of the message reach the file
+	if strings.Contains(s.readFile(consoleFile), "Address already in use") {
+		return s.failure(errPortInUse)
+	}
+	return s.failure(errors.New("a startup query failed"))
+}
+
+func (s *Server) pingOK(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.HTTPURL()+"/ping", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "Ok."
+}
+
+func (s *Server) tcpOK() bool {
+	c, err := net.DialTimeout("tcp", s.TCPAddr(), time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// failure wraps err with the server's own output so a failed start explains itself.
+func (s *Server) failure(err error) error {
+	msg := fmt.Sprintf("chtest: ClickHouse failed to start in %s: %v", s.Dir, err)
+	for _, f := range []string{consoleFile, errLogFile} {
+		if out := strings.TrimSpace(s.readFile(f)); out != "" {
+			msg += fmt.Sprintf("\n--- %s (tail) ---\n%s", f, tail(out, 25))
+		}
+	}
+	return fmt.Errorf("%s: %w", msg, err)
+}
+
+// ansi matches the terminal control sequences interactive mode writes.
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|\r`)
+
+func (s *Server) readFile(name string) string {
+	b, err := os.ReadFile(filepath.Join(s.Dir, name))
+	if err != nil {
+		return ""
+	}
+	return ansi.ReplaceAllString(string(b), "")
+}

@@ -1,0 +1,257 @@
+package chtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Options configures Start.
+type Options struct {
+	Dir         string               // data/config dir; "" = a new temp dir removed on Stop
+	ExtraConfig string               // raw XML inserted inside <clickhouse> (optional)
+	Logf        func(string, ...any) // progress/log sink; nil = discard
+}
+
+// Server is a running ClickHouse. All fields are read-only after Start.
+type Server struct {
+	Host          string // "127.0.0.1"
+	TCPPort       int
+	HTTPPort      int
+	ClusterName   string // "chmcp_cluster"
+	ClusterSecret string // random per start
+	AdminUser     string // "admin"
+	AdminPassword string // random per start
+	Dir           string
+
+	cmd       *exec.Cmd
+	done      chan struct{} // closed once the process has been reaped
+	removeDir bool
+	logf      func(string, ...any)
+	http      *http.Client
+	stopOnce  sync.Once
+	stopErr   error
+}
+
+// startupQueries open the listeners, then keep clickhouse-local busy forever at ~0 CPU:
+// it only serves while its --query runs.
+const startupQueries = "SYSTEM START LISTEN TCP; SYSTEM START LISTEN HTTP; " +
+	"SELECT sleepEachRow(1) FROM system.numbers FORMAT Null SETTINGS max_block_size=1"
+
+// startTimeout bounds a cold start (first mmap of a 566 MB library on a slow disk).
+const startTimeout = 60 * time.Second
+
+// Start fetches the engine if needed, writes the config and runs a server on free
+// loopback ports, returning once it answers on both HTTP and native TCP.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	logf := opts.Logf
+	if logf == nil {
+		logf = discard
+	}
+	eng, err := EnsureEngine(ctx, logf)
+	if err != nil {
+		return nil, err
+	}
+	dir, removeDir, err := prepareDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	secret, password := randomHex(16), randomHex(16)
+	var lastErr error
+	// Free ports are picked before the server binds them, so another process can
+	// grab one in between; that race is retried with fresh ports.
+	for attempt := 1; attempt <= 3; attempt++ {
+		s := &Server{
+			Host: "127.0.0.1", ClusterName: "chmcp_cluster", ClusterSecret: secret,
+			AdminUser: "admin", AdminPassword: password, Dir: dir,
+			removeDir: removeDir, logf: logf,
+			http: &http.Client{Transport: &http.Transport{}},
+		}
+		if s.TCPPort, s.HTTPPort, err = freePorts(); err != nil {
+			lastErr = err
+			break
+		}
+		if err := writeConfig(s, opts.ExtraConfig); err != nil {
+			lastErr = fmt.Errorf("chtest: writing config: %w", err)
+			break
+		}
+		if lastErr = s.launch(ctx, eng); lastErr == nil {
+			return s, nil
+		}
+		if !errors.Is(lastErr, errPortInUse) {
+			break
+		}
+		logf("chtest: port taken before ClickHouse could bind it; retrying with new ports (%d/3)", attempt)
+	}
+	if removeDir {
+		os.RemoveAll(dir)
+	}
+	return nil, lastErr
+}
+
+func (s *Server) launch(ctx context.Context, eng Engine) error {
+	console, err := os.Create(filepath.Join(s.Dir, consoleFile))
+	if err != nil {
+		return err
+	}
+	defer console.Close() // the child keeps its own descriptor
+	// An empty working directory, so no stray ./config.xml gets auto-loaded.
+	cwd := filepath.Join(s.Dir, "cwd")
+	if err := os.MkdirAll(cwd, 0o755); err != nil {
+		return err
+	}
+	cmd := exec.Command(eng.Launcher, eng.Library,
+		"--interactive", "--disable_suggestion", "--progress=off", "--log-level=warning",
+		"-C", filepath.Join(s.Dir, configFile), "--path", s.Dir, "--query", startupQueries)
+	cmd.Dir = cwd
+	cmd.Stdout, cmd.Stderr = console, console
+	cmd.SysProcAttr = sysProcAttr()
+
+	t0 := time.Now()
+	started := make(chan error, 1)
+	s.done = make(chan struct{})
+	go func() {
+		// Pdeathsig fires when the thread that forked the child exits, not the
+		// process; pin this goroutine to its thread until the child is reaped.
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		cmd.Wait()
+		close(s.done)
+	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("chtest: starting %s: %w", eng.Launcher, err)
+	}
+	s.cmd = cmd
+	if err := s.waitReady(ctx); err != nil {
+		s.signal(syscall.SIGKILL)
+		<-s.done
+		return err
+	}
+	s.logf("chtest: ClickHouse ready in %s (pid %d, tcp %s, http %s, dir %s)",
+		time.Since(t0).Round(time.Millisecond), s.Pid(), s.TCPAddr(), s.HTTPURL(), s.Dir)
+	return nil
+}
+
+// Stop terminates the server (TERM, then KILL after 5s), waits for it and removes
+// the temp dir if Start created one. Safe to call more than once.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() {
+		if s.cmd != nil {
+			s.signal(syscall.SIGTERM)
+			select {
+			case <-s.done:
+			case <-time.After(5 * time.Second):
+				s.logf("chtest: ClickHouse (pid %d) ignored SIGTERM for 5s; killing it", s.Pid())
+				s.signal(syscall.SIGKILL)
+				<-s.done
+			}
+		}
+		s.http.CloseIdleConnections()
+		if s.removeDir {
+			s.stopErr = os.RemoveAll(s.Dir)
+		}
+	})
+	return s.stopErr
+}
+
+// signal sends sig to the server's process group (the launcher leads its own group).
+func (s *Server) signal(sig syscall.Signal) {
+	syscall.Kill(-s.cmd.Process.Pid, sig)
+}
+
+// TCPAddr is the native-protocol address, "127.0.0.1:port".
+func (s *Server) TCPAddr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.TCPPort)) }
+
+// HTTPURL is the HTTP interface base URL, "http://127.0.0.1:port".
+func (s *Server) HTTPURL() string {
+	return "http://" + net.JoinHostPort(s.Host, strconv.Itoa(s.HTTPPort))
+}
+
+// Pid is the ClickHouse process id (the launcher runs the engine in-process).
+func (s *Server) Pid() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
+// Exec runs one SQL statement as the default user over HTTP and returns the body.
+func (s *Server) Exec(ctx context.Context, sql string) (string, error) {
+	// wait_end_of_query makes errors arrive as an HTTP status, never mid-body.
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.HTTPURL()+"/?wait_end_of_query=1", strings.NewReader(sql))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("X-ClickHouse-User", "default")
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("chtest: exec %s: %w", abbrev(sql), err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", fmt.Errorf("chtest: exec %s: %w", abbrev(sql), err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("chtest: exec %s: %s", abbrev(sql), strings.TrimSpace(string(body)))
+	}
+	return string(body), nil
+}
+
+func abbrev(sql string) string {
+	sql = strings.Join(strings.Fields(sql), " ")
+	if len(sql) > 120 {
+		sql = sql[:117] + "..."
+	}
+	return strconv.Quote(sql)
+}
+
+func prepareDir(dir string) (string, bool, error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "chtest-")
+		return d, true, err
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false, err
+	}
+	return dir, false, os.MkdirAll(dir, 0o755)
+}
+
+// freePorts returns two distinct free loopback ports (both held open while picking).
+func freePorts() (tcp, http int, err error) {
+	var ports [2]int
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, 0, fmt.Errorf("chtest: picking a free port: %w", err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+	}
+	return ports[0], ports[1], nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails on Linux (Go 1.24+ crashes rather than return an error)
+	return hex.EncodeToString(b)
+}

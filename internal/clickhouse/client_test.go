@@ -1,0 +1,206 @@
+package clickhouse
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/identity"
+)
+
+var protocols = []string{config.ProtocolTCP, config.ProtocolHTTP}
+
+var anyone = identity.Identity{Source: identity.SourceConfig}
+
+func TestQueryBothProtocols(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p, func(t *testing.T) {
+			c := newTestClient(t, testConfig(p))
+			res, err := c.Query(context.Background(), anyone, "SELECT number AS n, toString(number) AS s, currentUser() AS u FROM numbers(3)", QueryOptions{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := `[[0,"0","default"],[1,"1","default"],[2,"2","default"]]`
+			if got := rows(res); got != want {
+				t.Fatalf("rows = %s, want %s", got, want)
+			}
+			if res.Truncated || res.RowCount != 3 || res.QueryID == "" {
+				t.Fatalf("unexpected result meta: %+v", res)
+			}
+			if res.Columns[0] != (Column{Name: "n", Type: "UInt64"}) {
+				t.Fatalf("columns = %+v", res.Columns)
+			}
+		})
+	}
+}
+
+func rows(r *Result) string {
+	b, _ := json.Marshal(r.Rows)
+	return string(b)
+}
+
+func TestTruncation(t *testing.T) {
+	cfg := testConfig(config.ProtocolTCP)
+	cfg.MaxResultRows = 10
+	cfg.MaxResultBytes = 200
+	c := newTestClient(t, cfg)
+	ctx := context.Background()
+
+	res, err := c.Query(ctx, anyone, "SELECT number FROM numbers(100)", QueryOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Truncated || res.TruncatedReason != ReasonMaxRows || res.RowCount != 10 {
+		t.Fatalf("want 10 rows truncated by rows, got %d truncated=%v reason=%q", res.RowCount, res.Truncated, res.TruncatedReason)
+	}
+	// Exactly the cap is not truncation.
+	res, err = c.Query(ctx, anyone, "SELECT number FROM numbers(10)", QueryOptions{ReadOnly: true})
+	if err != nil || res.Truncated || res.RowCount != 10 {
+		t.Fatalf("exactly 10 rows: err=%v truncated=%v rows=%d", err, res.Truncated, res.RowCount)
+	}
+	res, err = c.Query(ctx, anyone, "SELECT repeat('x', 50) FROM numbers(9)", QueryOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Truncated || res.TruncatedReason != ReasonMaxBytes || res.RowCount != 3 {
+		t.Fatalf("want 3 rows (3*56 bytes <= 200) truncated by bytes, got %d truncated=%v reason=%q", res.RowCount, res.Truncated, res.TruncatedReason)
+	}
+	// The row cap must not leak into subqueries: an aggregate over more rows
+	// than the cap is still exact.
+	res, err = c.Query(ctx, anyone, "SELECT count() FROM (SELECT number FROM numbers(100000))", QueryOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(res); got != `[[100000]]` {
+		t.Fatalf("count over subquery = %s, want [[100000]]", got)
+	}
+}
+
+func TestReadOnlyEnforcedByClickHouse(t *testing.T) {
+	exec(t, "CREATE TABLE IF NOT EXISTS default.ro_target (a UInt8) ENGINE = MergeTree ORDER BY a")
+	for _, p := range protocols {
+		t.Run(p, func(t *testing.T) {
+			c := newTestClient(t, testConfig(p))
+			ctx := context.Background()
+			// Parser gaps cannot write: ClickHouse itself refuses.
+			_, err := c.Query(ctx, anyone, "INSERT INTO default.ro_target VALUES (1)", QueryOptions{ReadOnly: true})
+			assertCode(t, err, 164) // READONLY
+			_, err = c.Query(ctx, anyone, "SELECT 1 SETTINGS readonly = 0", QueryOptions{ReadOnly: true})
+			assertCode(t, err, 164)
+			// Allowed settings still apply next to readonly=1.
+			res, err := c.Query(ctx, anyone, "SELECT getSetting('max_threads')", QueryOptions{ReadOnly: true, Settings: map[string]any{"max_threads": 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rows(res); got != `[[1]]` {
+				t.Fatalf("max_threads = %s", got)
+			}
+		})
+	}
+	if got := strings.TrimSpace(exec(t, "SELECT count() FROM default.ro_target")); got != "0" {
+		t.Fatalf("read-only query wrote %s rows", got)
+	}
+}
+
+func assertCode(t *testing.T, err error, code int32) {
+	t.Helper()
+	var qe *QueryError
+	if !errors.As(err, &qe) {
+		t.Fatalf("want ClickHouse error %d, got %v", code, err)
+	}
+	if qe.Code != code {
+		t.Fatalf("want code %d, got %d: %s", code, qe.Code, qe.Message)
+	}
+	if strings.Contains(qe.Message, "Stack trace") || len(qe.Message) > maxMessage+10 {
+		t.Fatalf("message not cleaned: %q", qe.Message)
+	}
+}
+
+func TestQueryErrors(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p, func(t *testing.T) {
+			c := newTestClient(t, testConfig(p))
+			_, err := c.Query(context.Background(), anyone, "SELECT * FROM default.no_such_table", QueryOptions{ReadOnly: true})
+			assertCode(t, err, 60) // UNKNOWN_TABLE
+			if !strings.Contains(err.Error(), "no_such_table") {
+				t.Fatalf("message lacks the table name: %v", err)
+			}
+		})
+	}
+	cfg := testConfig(config.ProtocolTCP)
+	cfg.MaxQueryLength = 10
+	c := newTestClient(t, cfg)
+	_, err := c.Query(context.Background(), anyone, "SELECT 1234567890", QueryOptions{ReadOnly: true})
+	var ge *GuardError
+	if !errors.As(err, &ge) || !strings.Contains(err.Error(), "max_query_length") {
+		t.Fatalf("want a max_query_length GuardError, got %v", err)
+	}
+}
+
+// oneRowBlocks makes sleepEachRow sleep per row, not per block. Settings go
+// through QueryOptions: readonly=1 refuses a SETTINGS clause in the SQL.
+var oneRowBlocks = map[string]any{"max_block_size": 1}
+
+func TestMaxExecutionTime(t *testing.T) {
+	cfg := testConfig(config.ProtocolTCP)
+	cfg.MaxExecutionTime = config.Duration(time.Second)
+	c := newTestClient(t, cfg)
+	_, err := c.Query(context.Background(), anyone, "SELECT sleepEachRow(0.5) FROM numbers(10)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks})
+	assertCode(t, err, 159) // TIMEOUT_EXCEEDED
+}
+
+func TestConnectionRefused(t *testing.T) {
+	cfg := testConfig(config.ProtocolTCP)
+	cfg.Port = 1 // nothing listens there
+	c := newTestClient(t, cfg)
+	_, err := c.Check(context.Background())
+	var ce *ConnectionError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("want a connection-refused ConnectionError, got %v", err)
+	}
+}
+
+// TestCancellation: when the caller goes away, the query must die on the
+// server too, not just in the client.
+func TestCancellation(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p, func(t *testing.T) {
+			c := newTestClient(t, testConfig(p))
+			ctx, cancel := context.WithCancel(context.Background())
+			marker := fmt.Sprintf("cancel_me_%s_%d", p, time.Now().UnixNano())
+			errc := make(chan error, 1)
+			go func() {
+				_, err := c.Query(ctx, anyone, "SELECT sleepEachRow(1), '"+marker+"' FROM numbers(120)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks})
+				errc <- err
+			}()
+			waitFor(t, 10*time.Second, func() bool { return running(t, marker) })
+			cancel()
+			var ce *CancelledError
+			if err := <-errc; !errors.As(err, &ce) {
+				t.Fatalf("want CancelledError, got %v", err)
+			}
+			waitFor(t, 10*time.Second, func() bool { return !running(t, marker) })
+		})
+	}
+}
+
+func running(t *testing.T, marker string) bool {
+	out := exec(t, "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
+	return strings.TrimSpace(out) != "0"
+}
+
+func waitFor(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", d)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

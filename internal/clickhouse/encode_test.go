@@ -1,0 +1,32 @@
+package clickhouse
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+)
+
+func TestAppendRow(t *testing.T) {
+	s := "a\"b\n"
+	var nilStr *string
+	str := "x"
+	ts := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	nan := math.NaN()
+	inf := math.Inf(-1)
+	u64 := uint64(math.MaxUint64)
+	arr := []int32{1, 2}
+	m := map[string]uint8{"k": 1}
+	ok := true
+	dest := []any{&s, &nilStr, ptr(&str), &ts, &nan, &inf, &u64, &arr, &m, &ok}
+	got := string(appendRow(nil, dest))
+	want := `["a\"b\n",null,"x","2026-01-02T03:04:05Z","nan","-inf",18446744073709551615,[1,2],{"k":1},true]`
+	if got != want {
+		t.Fatalf("appendRow =\n %s\nwant\n %s", got, want)
+	}
+	if !json.Valid([]byte(got)) {
+		t.Fatal("not valid JSON")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

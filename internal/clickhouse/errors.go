@@ -1,0 +1,87 @@
+package clickhouse
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+)
+
+// maxMessage bounds error text sent back to a client.
+const maxMessage = 2000
+
+// QueryError is an error ClickHouse reported, with its code and name.
+type QueryError struct {
+	Code    int32  `json:"code"`
+	Name    string `json:"name,omitempty"`
+	Message string `json:"message"`
+	QueryID string `json:"query_id,omitempty"`
+}
+
+func (e *QueryError) Error() string {
+	if e.Name != "" {
+		return fmt.Sprintf("ClickHouse error %d (%s): %s", e.Code, e.Name, e.Message)
+	}
+	return fmt.Sprintf("ClickHouse error %d: %s", e.Code, e.Message)
+}
+
+// CancelledError: the caller went away; the query was cancelled on the server.
+type CancelledError struct {
+	QueryID string
+	Cause   error
+}
+
+func (e *CancelledError) Error() string { return "query cancelled: " + e.Cause.Error() }
+func (e *CancelledError) Unwrap() error { return e.Cause }
+
+// ConnectionError: ClickHouse could not be reached or dropped the connection.
+type ConnectionError struct {
+	Message string
+	Cause   error
+}
+
+func (e *ConnectionError) Error() string { return e.Message }
+func (e *ConnectionError) Unwrap() error { return e.Cause }
+
+// classify turns driver errors into one of the typed errors above, with
+// bounded text and no stack traces.
+func (c *Client) classify(err error, queryID string) error {
+	var ex *ch.Exception
+	if errors.As(err, &ex) {
+		return &QueryError{Code: ex.Code, Name: ex.CodeName, Message: bound(firstLine(ex.Message)), QueryID: queryID}
+	}
+	var ge *GuardError
+	if errors.As(err, &ge) {
+		return ge
+	}
+	addr := fmt.Sprintf("%s:%d", c.cfg.Host, c.cfg.EffectivePort())
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &ConnectionError{Message: fmt.Sprintf("cannot connect to ClickHouse at %s (%s): connection refused; check clickhouse.host, clickhouse.port and clickhouse.protocol", addr, c.cfg.Protocol), Cause: err}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		return &ConnectionError{Message: fmt.Sprintf("ClickHouse at %s closed the connection; check that clickhouse.protocol (%s) matches the port and that TLS settings match the server", addr, c.cfg.Protocol), Cause: err}
+	case errors.As(err, &ne) && ne.Timeout():
+		return &ConnectionError{Message: fmt.Sprintf("timed out talking to ClickHouse at %s", addr), Cause: err}
+	}
+	return &ConnectionError{Message: bound("ClickHouse request failed: " + err.Error()), Cause: err}
+}
+
+// firstLine drops the server stack trace some builds append.
+func firstLine(s string) string {
+	if i := strings.Index(s, "\nStack trace"); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
+}
+
+func bound(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	return s[:maxMessage] + "…"
+}

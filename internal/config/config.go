@@ -1,0 +1,132 @@
+// Package config holds chmcp's configuration: the types, their defaults,
+// loading from file / environment / flags, validation and secret redaction.
+package config
+
+import "time"
+
+// Config is the whole effective configuration. It is immutable after Load.
+type Config struct {
+	ClickHouse ClickHouseConfig `json:"clickhouse" yaml:"clickhouse"`
+	Server     ServerConfig     `json:"server" yaml:"server"`
+	Logging    LoggingConfig    `json:"logging" yaml:"logging"`
+}
+
+// ClickHouse protocols.
+const (
+	ProtocolTCP  = "tcp"
+	ProtocolHTTP = "http"
+)
+
+// MCP transports.
+const (
+	TransportStdio = "stdio"
+	TransportHTTP  = "http"
+	TransportSSE   = "sse"
+)
+
+// ClickHouseConfig says how to reach ClickHouse and which guard rails apply.
+type ClickHouseConfig struct {
+	Host     string    `json:"host" yaml:"host"`
+	Port     int       `json:"port" yaml:"port"` // 0 = protocol default (9000/9440 tcp, 8123/8443 http)
+	Database string    `json:"database" yaml:"database"`
+	Username string    `json:"username" yaml:"username"`
+	Password Secret    `json:"password" yaml:"password"`
+	Protocol string    `json:"protocol" yaml:"protocol"` // tcp | http
+	TLS      TLSConfig `json:"tls" yaml:"tls"`
+
+	ReadOnly         bool     `json:"read_only" yaml:"read_only"`
+	MaxExecutionTime Duration `json:"max_execution_time" yaml:"max_execution_time"`
+	MaxResultRows    int      `json:"max_result_rows" yaml:"max_result_rows"`
+	MaxResultBytes   int64    `json:"max_result_bytes" yaml:"max_result_bytes"`
+	MaxQueryLength   int      `json:"max_query_length" yaml:"max_query_length"`
+
+	// Connection pool: one pool per target, shared by every caller.
+	MaxOpenConns int      `json:"max_open_conns" yaml:"max_open_conns"`
+	MaxIdleConns int      `json:"max_idle_conns" yaml:"max_idle_conns"`
+	DialTimeout  Duration `json:"dial_timeout" yaml:"dial_timeout"`
+}
+
+// TLSConfig is shared by the ClickHouse client and the HTTP server.
+type TLSConfig struct {
+	Enabled            bool   `json:"enabled" yaml:"enabled"`
+	CACert             string `json:"ca_cert" yaml:"ca_cert"`
+	ClientCert         string `json:"client_cert" yaml:"client_cert"`
+	ClientKey          string `json:"client_key" yaml:"client_key"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify" yaml:"insecure_skip_verify"`
+	// Server side (server.tls): certificate and key to serve.
+	CertFile string `json:"cert_file,omitempty" yaml:"cert_file,omitempty"`
+	KeyFile  string `json:"key_file,omitempty" yaml:"key_file,omitempty"`
+}
+
+// ServerConfig configures the MCP server.
+type ServerConfig struct {
+	Transport  string    `json:"transport" yaml:"transport"` // stdio | http | sse
+	Address    string    `json:"address" yaml:"address"`
+	Port       int       `json:"port" yaml:"port"`
+	CORSOrigin string    `json:"cors_origin" yaml:"cors_origin"`
+	TLS        TLSConfig `json:"tls" yaml:"tls"`
+
+	// AllowedHosts extends the DNS-rebinding allow-list (Host / Origin host
+	// names accepted besides loopback and the configured address).
+	AllowedHosts []string `json:"allowed_hosts" yaml:"allowed_hosts"`
+
+	ReadHeaderTimeout Duration `json:"read_header_timeout" yaml:"read_header_timeout"`
+	ReadTimeout       Duration `json:"read_timeout" yaml:"read_timeout"`
+	IdleTimeout       Duration `json:"idle_timeout" yaml:"idle_timeout"`
+	ShutdownTimeout   Duration `json:"shutdown_timeout" yaml:"shutdown_timeout"`
+	MaxBodyBytes      int64    `json:"max_body_bytes" yaml:"max_body_bytes"`
+}
+
+// LoggingConfig configures log/slog.
+type LoggingConfig struct {
+	Level  string `json:"level" yaml:"level"`   // debug | info | warn | error
+	Format string `json:"format" yaml:"format"` // text | json
+}
+
+// Defaults returns the configuration used when nothing else is said.
+func Defaults() Config {
+	return Config{
+		ClickHouse: ClickHouseConfig{
+			Host:             "localhost",
+			Database:         "default",
+			Username:         "default",
+			Protocol:         ProtocolTCP,
+			ReadOnly:         true,
+			MaxExecutionTime: Duration(60 * time.Second),
+			MaxResultRows:    1000,
+			MaxResultBytes:   1 << 20,
+			MaxQueryLength:   100_000,
+			MaxOpenConns:     16,
+			MaxIdleConns:     8,
+			DialTimeout:      Duration(5 * time.Second),
+		},
+		Server: ServerConfig{
+			Transport:         TransportStdio,
+			Address:           "127.0.0.1",
+			Port:              8080,
+			ReadHeaderTimeout: Duration(10 * time.Second),
+			ReadTimeout:       Duration(60 * time.Second),
+			IdleTimeout:       Duration(120 * time.Second),
+			ShutdownTimeout:   Duration(30 * time.Second),
+			MaxBodyBytes:      4 << 20,
+		},
+		Logging: LoggingConfig{Level: "info", Format: "text"},
+	}
+}
+
+// EffectivePort returns the ClickHouse port, resolving 0 to the protocol default.
+func (c ClickHouseConfig) EffectivePort() int {
+	if c.Port != 0 {
+		return c.Port
+	}
+	switch {
+	case c.Protocol == ProtocolHTTP && c.TLS.Enabled:
+		return 8443
+	case c.Protocol == ProtocolHTTP:
+		return 8123
+	case c.TLS.Enabled:
+		return 9440
+	default:
+		return 9000
+	}
+}

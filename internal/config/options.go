@@ -1,0 +1,159 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Allowed values of the enumerated keys, shared by Validate, the flag help
+// and docs/configuration.md.
+var (
+	allowedProtocols  = []string{ProtocolTCP, ProtocolHTTP}
+	allowedTransports = []string{TransportStdio, TransportHTTP, TransportSSE}
+	allowedLogLevels  = []string{"debug", "info", "warn", "error"}
+	allowedLogFormats = []string{"text", "json"}
+)
+
+// option is one configuration key: its place in the file, its flag, its
+// environment variable and the field it sets. The table below is the single
+// source of truth for LoadFile (which keys exist), Flags / FromCommand, Dump
+// and the reference table in docs/configuration.md.
+type option struct {
+	key     string // dotted file key, e.g. "clickhouse.tls.ca_cert"
+	flag    string // long flag name without dashes
+	env     string // environment variable
+	allowed string // allowed values / range, for help and docs
+	usage   string
+	// field returns a pointer to the field in c: *string, *Secret, *bool,
+	// *int, *int64, *Duration or *[]string.
+	field func(c *Config) any
+}
+
+var options = []option{
+	// ClickHouse connection.
+	{"clickhouse.host", "clickhouse-host", "CLICKHOUSE_HOST", "host name or IP", "ClickHouse server host",
+		func(c *Config) any { return &c.ClickHouse.Host }},
+	{"clickhouse.port", "clickhouse-port", "CLICKHOUSE_PORT", "0..65535", "ClickHouse server port; 0 = protocol default (tcp 9000, tcp+TLS 9440, http 8123, http+TLS 8443)",
+		func(c *Config) any { return &c.ClickHouse.Port }},
+	{"clickhouse.database", "clickhouse-database", "CLICKHOUSE_DATABASE", "", "Default database",
+		func(c *Config) any { return &c.ClickHouse.Database }},
+	{"clickhouse.username", "clickhouse-username", "CLICKHOUSE_USERNAME", "non-empty", "ClickHouse user",
+		func(c *Config) any { return &c.ClickHouse.Username }},
+	{"clickhouse.password", "clickhouse-password", "CLICKHOUSE_PASSWORD", "", "ClickHouse password (secret: redacted in dumps and logs; prefer the env var or the file over the flag)",
+		func(c *Config) any { return &c.ClickHouse.Password }},
+	{"clickhouse.protocol", "clickhouse-protocol", "CLICKHOUSE_PROTOCOL", strings.Join(allowedProtocols, ", "), "ClickHouse protocol: native tcp or http",
+		func(c *Config) any { return &c.ClickHouse.Protocol }},
+	{"clickhouse.tls.enabled", "clickhouse-tls", "CLICKHOUSE_TLS", "true, false", "Use TLS to connect to ClickHouse",
+		func(c *Config) any { return &c.ClickHouse.TLS.Enabled }},
+	{"clickhouse.tls.ca_cert", "clickhouse-tls-ca-cert", "CLICKHOUSE_TLS_CA_CERT", "readable file", "PEM CA bundle to verify the ClickHouse server certificate (default: system roots)",
+		func(c *Config) any { return &c.ClickHouse.TLS.CACert }},
+	{"clickhouse.tls.client_cert", "clickhouse-tls-client-cert", "CLICKHOUSE_TLS_CLIENT_CERT", "readable file; with client_key", "PEM client certificate for mutual TLS",
+		func(c *Config) any { return &c.ClickHouse.TLS.ClientCert }},
+	{"clickhouse.tls.client_key", "clickhouse-tls-client-key", "CLICKHOUSE_TLS_CLIENT_KEY", "readable file; with client_cert", "PEM private key of the client certificate",
+		func(c *Config) any { return &c.ClickHouse.TLS.ClientKey }},
+	{"clickhouse.tls.insecure_skip_verify", "clickhouse-tls-insecure-skip-verify", "CLICKHOUSE_TLS_INSECURE_SKIP_VERIFY", "true, false", "Do not verify the ClickHouse server certificate (testing only)",
+		func(c *Config) any { return &c.ClickHouse.TLS.InsecureSkipVerify }},
+
+	// ClickHouse guard rails.
+	{"clickhouse.read_only", "read-only", "CLICKHOUSE_READ_ONLY", "true, false", "Allow only read queries (set --read-only=false to allow writes)",
+		func(c *Config) any { return &c.ClickHouse.ReadOnly }},
+	{"clickhouse.max_execution_time", "clickhouse-max-execution-time", "CLICKHOUSE_MAX_EXECUTION_TIME", ">= 0; 0 = no limit", "Per-query time limit (duration like 30s, or seconds)",
+		func(c *Config) any { return &c.ClickHouse.MaxExecutionTime }},
+	{"clickhouse.max_result_rows", "clickhouse-max-result-rows", "CLICKHOUSE_MAX_RESULT_ROWS", ">= 1", "Maximum rows returned by one query",
+		func(c *Config) any { return &c.ClickHouse.MaxResultRows }},
+	{"clickhouse.max_result_bytes", "clickhouse-max-result-bytes", "CLICKHOUSE_MAX_RESULT_BYTES", ">= 1", "Maximum bytes of result returned by one query",
+		func(c *Config) any { return &c.ClickHouse.MaxResultBytes }},
+	{"clickhouse.max_query_length", "clickhouse-max-query-length", "CLICKHOUSE_MAX_QUERY_LENGTH", ">= 1", "Maximum length in bytes of a SQL query accepted from a client",
+		func(c *Config) any { return &c.ClickHouse.MaxQueryLength }},
+
+	// ClickHouse connection pool.
+	{"clickhouse.max_open_conns", "clickhouse-max-open-conns", "CLICKHOUSE_MAX_OPEN_CONNS", ">= 1", "Maximum open connections to ClickHouse",
+		func(c *Config) any { return &c.ClickHouse.MaxOpenConns }},
+	{"clickhouse.max_idle_conns", "clickhouse-max-idle-conns", "CLICKHOUSE_MAX_IDLE_CONNS", "0..max_open_conns", "Maximum idle connections kept in the pool",
+		func(c *Config) any { return &c.ClickHouse.MaxIdleConns }},
+	{"clickhouse.dial_timeout", "clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", "> 0", "Timeout to open a connection to ClickHouse",
+		func(c *Config) any { return &c.ClickHouse.DialTimeout }},
+
+	// MCP server.
+	{"server.transport", "transport", "MCP_TRANSPORT", strings.Join(allowedTransports, ", "), "MCP transport",
+		func(c *Config) any { return &c.Server.Transport }},
+	{"server.address", "address", "MCP_ADDRESS", `host name or IP; "" = all interfaces`, "Listen address for http/sse",
+		func(c *Config) any { return &c.Server.Address }},
+	{"server.port", "port", "MCP_PORT", "1..65535 (http, sse)", "Listen port for http/sse",
+		func(c *Config) any { return &c.Server.Port }},
+	{"server.cors_origin", "cors-origin", "MCP_CORS_ORIGIN", `"", "*" or scheme://host[:port]`, `Access-Control-Allow-Origin for http/sse; "" = no CORS`,
+		func(c *Config) any { return &c.Server.CORSOrigin }},
+	{"server.allowed_hosts", "allowed-hosts", "MCP_ALLOWED_HOSTS", "host names (comma-separated in flag/env)", "Extra Host/Origin names accepted by the DNS-rebinding check, besides loopback and server.address",
+		func(c *Config) any { return &c.Server.AllowedHosts }},
+	{"server.tls.enabled", "server-tls", "MCP_SERVER_TLS", "true, false", "Serve http/sse over TLS",
+		func(c *Config) any { return &c.Server.TLS.Enabled }},
+	{"server.tls.cert_file", "server-tls-cert-file", "MCP_SERVER_TLS_CERT_FILE", "readable file; required with server.tls.enabled", "PEM server certificate",
+		func(c *Config) any { return &c.Server.TLS.CertFile }},
+	{"server.tls.key_file", "server-tls-key-file", "MCP_SERVER_TLS_KEY_FILE", "readable file; required with server.tls.enabled", "PEM server private key",
+		func(c *Config) any { return &c.Server.TLS.KeyFile }},
+	{"server.tls.ca_cert", "server-tls-ca-cert", "MCP_SERVER_TLS_CA_CERT", "readable file", "PEM CA bundle to verify client certificates (mutual TLS)",
+		func(c *Config) any { return &c.Server.TLS.CACert }},
+	{"server.read_header_timeout", "server-read-header-timeout", "MCP_SERVER_READ_HEADER_TIMEOUT", "> 0", "Time allowed to read request headers",
+		func(c *Config) any { return &c.Server.ReadHeaderTimeout }},
+	{"server.read_timeout", "server-read-timeout", "MCP_SERVER_READ_TIMEOUT", "> 0", "Time allowed to read a whole request",
+		func(c *Config) any { return &c.Server.ReadTimeout }},
+	{"server.idle_timeout", "server-idle-timeout", "MCP_SERVER_IDLE_TIMEOUT", "> 0", "Keep-alive idle connection timeout",
+		func(c *Config) any { return &c.Server.IdleTimeout }},
+	{"server.shutdown_timeout", "server-shutdown-timeout", "MCP_SERVER_SHUTDOWN_TIMEOUT", "> 0", "Grace period for in-flight requests on shutdown",
+		func(c *Config) any { return &c.Server.ShutdownTimeout }},
+	{"server.max_body_bytes", "server-max-body-bytes", "MCP_SERVER_MAX_BODY_BYTES", ">= 1", "Maximum HTTP request body size",
+		func(c *Config) any { return &c.Server.MaxBodyBytes }},
+
+	// Logging.
+	{"logging.level", "log-level", "LOG_LEVEL", strings.Join(allowedLogLevels, ", "), "Log level",
+		func(c *Config) any { return &c.Logging.Level }},
+	{"logging.format", "log-format", "LOG_FORMAT", strings.Join(allowedLogFormats, ", "), "Log format",
+		func(c *Config) any { return &c.Logging.Format }},
+}
+
+// optionByKey indexes options by dotted key; prefixes holds every proper
+// prefix ("clickhouse", "clickhouse.tls", ...) so the file walker can tell a
+// section from an unknown key.
+var (
+	optionByKey = map[string]*option{}
+	prefixes    = map[string]bool{}
+	knownKeys   []string // options and sections, sorted
+)
+
+func init() {
+	for i := range options {
+		o := &options[i]
+		optionByKey[o.key] = o
+		for k := o.key; strings.Contains(k, "."); {
+			k = k[:strings.LastIndex(k, ".")]
+			prefixes[k] = true
+		}
+	}
+	for k := range optionByKey {
+		knownKeys = append(knownKeys, k)
+	}
+	for k := range prefixes {
+		knownKeys = append(knownKeys, k)
+	}
+	slices.Sort(knownKeys)
+}
+
+// value returns the current value of o's field in c.
+func (o *option) value(c *Config) any {
+	return reflect.ValueOf(o.field(c)).Elem().Interface()
+}
+
+// defaultText renders o's value in Defaults() for help and docs.
+func (o *option) defaultText() string {
+	d := Defaults()
+	switch v := o.value(&d).(type) {
+	case []string:
+		return strings.Join(v, ",")
+	case Secret:
+		return v.String()
+	default:
+		return fmt.Sprint(v)
+	}
+}

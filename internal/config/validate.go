@@ -1,0 +1,227 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// problems collects validation errors, each prefixed with its dotted key.
+type problems []error
+
+func (p *problems) add(key, format string, args ...any) {
+	*p = append(*p, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+}
+
+// oneOf checks an enumerated value.
+func (p *problems) oneOf(key, v string, allowed []string) {
+	if !slices.Contains(allowed, v) {
+		p.add(key, "invalid value %q (allowed: %s)", v, strings.Join(allowed, ", "))
+	}
+}
+
+// atLeast checks an integer lower bound.
+func (p *problems) atLeast(key string, v, lo int64) {
+	if v < lo {
+		p.add(key, "invalid value %d (must be >= %d)", v, lo)
+	}
+}
+
+// inRange checks an integer range; note explains a special value.
+func (p *problems) inRange(key string, v, lo, hi int64, note string) {
+	if v < lo || v > hi {
+		p.add(key, "invalid value %d (allowed: %d..%d%s)", v, lo, hi, note)
+	}
+}
+
+// duration checks that a duration is > 0, or >= 0 when zero has a meaning.
+func (p *problems) duration(key string, d Duration, zeroOK bool, zeroMeans string) {
+	switch {
+	case zeroOK && d < 0:
+		p.add(key, "invalid value %s (must be >= 0; 0 = %s)", d, zeroMeans)
+	case !zeroOK && d <= 0:
+		p.add(key, "invalid value %s (must be > 0)", d)
+	}
+}
+
+func (p *problems) notEmpty(key, v string) {
+	if strings.TrimSpace(v) == "" {
+		p.add(key, "must not be empty")
+	}
+}
+
+// host checks a host name or IP address (no scheme, port or path).
+func (p *problems) host(key, v string) {
+	if !validHost(v) {
+		p.add(key, "invalid value %q (want a host name or IP address, without scheme, port or path)", v)
+	}
+}
+
+// readable checks that a configured file exists, is a regular file and can
+// be opened. The message names the key and the path, never the content.
+func (p *problems) readable(key, path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		p.add(key, "cannot read file %q: %v", path, err)
+		return
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		p.add(key, "cannot read file %q: %v", path, err)
+	} else if st.IsDir() {
+		p.add(key, "cannot read file %q: is a directory", path)
+	}
+}
+
+// require reports key as missing when missing is true; when says why it is
+// needed.
+func (p *problems) require(key string, missing bool, when string) {
+	if missing {
+		p.add(key, "required when %s", when)
+	}
+}
+
+// unused rejects a TLSConfig field that does not apply to a section.
+func (p *problems) unused(key string, set bool, hint string) {
+	if set {
+		p.add(key, "not used here (%s)", hint)
+	}
+}
+
+// Validate checks every value and reports ALL problems at once (joined with
+// errors.Join); each message starts with the dotted key, e.g.
+// `clickhouse.protocol: invalid value "foo" (allowed: tcp, http)`.
+// It also checks that the TLS files it names exist and are readable.
+func (c Config) Validate() error {
+	var p problems
+	c.ClickHouse.validate(&p)
+	c.Server.validate(&p)
+	c.Logging.validate(&p)
+	return errors.Join(p...)
+}
+
+func (c ClickHouseConfig) validate(p *problems) {
+	if strings.TrimSpace(c.Host) == "" {
+		p.notEmpty("clickhouse.host", c.Host)
+	} else {
+		p.host("clickhouse.host", c.Host)
+	}
+	p.inRange("clickhouse.port", int64(c.Port), 0, 65535, "; 0 = protocol default")
+	p.notEmpty("clickhouse.username", c.Username)
+	if c.Password.Reveal() == redacted {
+		p.add("clickhouse.password", "is the %s placeholder of a config dump; set the real password", redacted)
+	}
+	p.oneOf("clickhouse.protocol", c.Protocol, allowedProtocols)
+
+	t := c.TLS
+	p.require("clickhouse.tls.client_key", t.ClientCert != "" && t.ClientKey == "", "clickhouse.tls.client_cert is set")
+	p.require("clickhouse.tls.client_cert", t.ClientKey != "" && t.ClientCert == "", "clickhouse.tls.client_key is set")
+	p.readable("clickhouse.tls.ca_cert", t.CACert)
+	p.readable("clickhouse.tls.client_cert", t.ClientCert)
+	p.readable("clickhouse.tls.client_key", t.ClientKey)
+	p.unused("clickhouse.tls.cert_file", t.CertFile != "", "use clickhouse.tls.client_cert")
+	p.unused("clickhouse.tls.key_file", t.KeyFile != "", "use clickhouse.tls.client_key")
+
+	p.duration("clickhouse.max_execution_time", c.MaxExecutionTime, true, "no limit")
+	p.atLeast("clickhouse.max_result_rows", int64(c.MaxResultRows), 1)
+	p.atLeast("clickhouse.max_result_bytes", c.MaxResultBytes, 1)
+	p.atLeast("clickhouse.max_query_length", int64(c.MaxQueryLength), 1)
+	p.atLeast("clickhouse.max_open_conns", int64(c.MaxOpenConns), 1)
+	switch {
+	case c.MaxIdleConns < 0:
+		p.atLeast("clickhouse.max_idle_conns", int64(c.MaxIdleConns), 0)
+	case c.MaxOpenConns >= 1 && c.MaxIdleConns > c.MaxOpenConns:
+		p.add("clickhouse.max_idle_conns", "invalid value %d (must be <= clickhouse.max_open_conns, which is %d)", c.MaxIdleConns, c.MaxOpenConns)
+	}
+	p.duration("clickhouse.dial_timeout", c.DialTimeout, false, "")
+}
+
+func (s ServerConfig) validate(p *problems) {
+	p.oneOf("server.transport", s.Transport, allowedTransports)
+	if s.Address != "" {
+		p.host("server.address", s.Address)
+	}
+	if s.Transport == TransportHTTP || s.Transport == TransportSSE {
+		p.inRange("server.port", int64(s.Port), 1, 65535, " when server.transport is "+s.Transport)
+	} else {
+		p.inRange("server.port", int64(s.Port), 0, 65535, "")
+	}
+	if reason := checkOrigin(s.CORSOrigin); reason != "" {
+		p.add("server.cors_origin", "invalid value %q (%s; allowed: \"\", \"*\" or an origin scheme://host[:port])", s.CORSOrigin, reason)
+	}
+	for i, h := range s.AllowedHosts {
+		if !validHost(h) {
+			p.add(fmt.Sprintf("server.allowed_hosts[%d]", i), "invalid value %q (want a host name or IP address, without scheme, port or path)", h)
+		}
+	}
+
+	t := s.TLS
+	p.require("server.tls.cert_file", t.Enabled && t.CertFile == "", "server.tls.enabled is true")
+	p.require("server.tls.key_file", t.Enabled && t.KeyFile == "", "server.tls.enabled is true")
+	p.readable("server.tls.cert_file", t.CertFile)
+	p.readable("server.tls.key_file", t.KeyFile)
+	p.readable("server.tls.ca_cert", t.CACert)
+	p.unused("server.tls.client_cert", t.ClientCert != "", "use server.tls.cert_file")
+	p.unused("server.tls.client_key", t.ClientKey != "", "use server.tls.key_file")
+	p.unused("server.tls.insecure_skip_verify", t.InsecureSkipVerify, "applies to clickhouse.tls only")
+
+	p.duration("server.read_header_timeout", s.ReadHeaderTimeout, false, "")
+	p.duration("server.read_timeout", s.ReadTimeout, false, "")
+	p.duration("server.idle_timeout", s.IdleTimeout, false, "")
+	p.duration("server.shutdown_timeout", s.ShutdownTimeout, false, "")
+	p.atLeast("server.max_body_bytes", s.MaxBodyBytes, 1)
+}
+
+func (l LoggingConfig) validate(p *problems) {
+	p.oneOf("logging.level", l.Level, allowedLogLevels)
+	p.oneOf("logging.format", l.Format, allowedLogFormats)
+}
+
+// hostName matches a DNS name; underscores are allowed because container
+// service names often use them.
+var hostName = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$`)
+
+// validHost accepts a DNS name, an IPv4 address or a bare IPv6 address.
+func validHost(h string) bool {
+	return net.ParseIP(h) != nil || len(h) <= 253 && hostName.MatchString(h)
+}
+
+// checkOrigin returns why s is not a valid cors_origin, or "".
+func checkOrigin(s string) string {
+	if s == "" || s == "*" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "not a URL"
+	case u.Scheme == "" || u.Opaque != "" || u.Host == "":
+		return "want scheme://host[:port]"
+	case u.User != nil:
+		return "must not contain user info"
+	case u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || strings.HasSuffix(s, "#"):
+		return "must not have a path, query or fragment"
+	case !validHost(u.Hostname()):
+		return "invalid host"
+	}
+	if port := u.Port(); port != "" || strings.HasSuffix(u.Host, ":") {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "invalid port"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,178 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsValid(t *testing.T) {
+	if err := Defaults().Validate(); err != nil {
+		t.Fatalf("Defaults() invalid: %v", err)
+	}
+	if !Defaults().ClickHouse.ReadOnly {
+		t.Error("read_only must default to true (least privilege)")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	pem := filepath.Join(dir, "ok.pem")
+	if err := os.WriteFile(pem, []byte("-----BEGIN CERTIFICATE-----"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.pem")
+
+	tests := []struct {
+		name   string
+		mutate func(c *Config)
+		want   string // exact fragment; "" = valid
+	}{
+		// clickhouse.host / port / username / password / protocol
+		{"host empty", func(c *Config) { c.ClickHouse.Host = "" }, "clickhouse.host: must not be empty"},
+		{"host blank", func(c *Config) { c.ClickHouse.Host = "  " }, "clickhouse.host: must not be empty"},
+		{"host with scheme", func(c *Config) { c.ClickHouse.Host = "http://ch:8123" }, `clickhouse.host: invalid value "http://ch:8123" (want a host name or IP address, without scheme, port or path)`},
+		{"host with port", func(c *Config) { c.ClickHouse.Host = "ch:9000" }, `clickhouse.host: invalid value "ch:9000"`},
+		{"host ipv6", func(c *Config) { c.ClickHouse.Host = "::1" }, ""},
+		{"host underscore", func(c *Config) { c.ClickHouse.Host = "clickhouse_server" }, ""},
+		{"port 0 ok", func(c *Config) { c.ClickHouse.Port = 0 }, ""},
+		{"port 65535 ok", func(c *Config) { c.ClickHouse.Port = 65535 }, ""},
+		{"port too big", func(c *Config) { c.ClickHouse.Port = 65536 }, "clickhouse.port: invalid value 65536 (allowed: 0..65535; 0 = protocol default)"},
+		{"port negative", func(c *Config) { c.ClickHouse.Port = -1 }, "clickhouse.port: invalid value -1 (allowed: 0..65535"},
+		{"username empty", func(c *Config) { c.ClickHouse.Username = "" }, "clickhouse.username: must not be empty"},
+		{"password placeholder", func(c *Config) { c.ClickHouse.Password = "[REDACTED]" }, "clickhouse.password: is the [REDACTED] placeholder of a config dump"},
+		{"protocol", func(c *Config) { c.ClickHouse.Protocol = "foo" }, `clickhouse.protocol: invalid value "foo" (allowed: tcp, http)`},
+		{"protocol case-sensitive", func(c *Config) { c.ClickHouse.Protocol = "HTTP" }, `clickhouse.protocol: invalid value "HTTP" (allowed: tcp, http)`},
+		{"protocol http", func(c *Config) { c.ClickHouse.Protocol = "http" }, ""},
+
+		// clickhouse.tls
+		{"client cert without key", func(c *Config) { c.ClickHouse.TLS.ClientCert = pem }, "clickhouse.tls.client_key: required when clickhouse.tls.client_cert is set"},
+		{"client key without cert", func(c *Config) { c.ClickHouse.TLS.ClientKey = pem }, "clickhouse.tls.client_cert: required when clickhouse.tls.client_key is set"},
+		{"client pair ok", func(c *Config) {
+			c.ClickHouse.TLS = TLSConfig{Enabled: true, CACert: pem, ClientCert: pem, ClientKey: pem}
+		}, ""},
+		{"ca missing", func(c *Config) { c.ClickHouse.TLS.CACert = missing }, `clickhouse.tls.ca_cert: cannot read file "` + missing + `": no such file or directory`},
+		{"ca is a directory", func(c *Config) { c.ClickHouse.TLS.CACert = dir }, `clickhouse.tls.ca_cert: cannot read file "` + dir + `": is a directory`},
+		{"client cert missing", func(c *Config) { c.ClickHouse.TLS.ClientCert, c.ClickHouse.TLS.ClientKey = missing, pem }, "clickhouse.tls.client_cert: cannot read file"},
+		{"client key missing", func(c *Config) { c.ClickHouse.TLS.ClientCert, c.ClickHouse.TLS.ClientKey = pem, missing }, "clickhouse.tls.client_key: cannot read file"},
+		{"server-only field on clickhouse", func(c *Config) { c.ClickHouse.TLS.CertFile = pem }, "clickhouse.tls.cert_file: not used here (use clickhouse.tls.client_cert)"},
+		{"server-only key on clickhouse", func(c *Config) { c.ClickHouse.TLS.KeyFile = pem }, "clickhouse.tls.key_file: not used here (use clickhouse.tls.client_key)"},
+
+		// clickhouse limits and pool
+		{"max_execution_time negative", func(c *Config) { c.ClickHouse.MaxExecutionTime = Duration(-time.Second) }, "clickhouse.max_execution_time: invalid value -1s (must be >= 0; 0 = no limit)"},
+		{"max_execution_time zero ok", func(c *Config) { c.ClickHouse.MaxExecutionTime = 0 }, ""},
+		{"max_result_rows", func(c *Config) { c.ClickHouse.MaxResultRows = 0 }, "clickhouse.max_result_rows: invalid value 0 (must be >= 1)"},
+		{"max_result_bytes", func(c *Config) { c.ClickHouse.MaxResultBytes = -5 }, "clickhouse.max_result_bytes: invalid value -5 (must be >= 1)"},
+		{"max_query_length", func(c *Config) { c.ClickHouse.MaxQueryLength = 0 }, "clickhouse.max_query_length: invalid value 0 (must be >= 1)"},
+		{"max_open_conns", func(c *Config) { c.ClickHouse.MaxOpenConns, c.ClickHouse.MaxIdleConns = 0, 0 }, "clickhouse.max_open_conns: invalid value 0 (must be >= 1)"},
+		{"max_idle_conns negative", func(c *Config) { c.ClickHouse.MaxIdleConns = -1 }, "clickhouse.max_idle_conns: invalid value -1 (must be >= 0)"},
+		{"max_idle_conns above open", func(c *Config) { c.ClickHouse.MaxIdleConns = 17 }, "clickhouse.max_idle_conns: invalid value 17 (must be <= clickhouse.max_open_conns, which is 16)"},
+		{"max_idle_conns zero ok", func(c *Config) { c.ClickHouse.MaxIdleConns = 0 }, ""},
+		{"dial_timeout zero", func(c *Config) { c.ClickHouse.DialTimeout = 0 }, "clickhouse.dial_timeout: invalid value 0s (must be > 0)"},
+
+		// server
+		{"transport", func(c *Config) { c.Server.Transport = "ws" }, `server.transport: invalid value "ws" (allowed: stdio, http, sse)`},
+		{"transport empty", func(c *Config) { c.Server.Transport = "" }, `server.transport: invalid value "" (allowed: stdio, http, sse)`},
+		{"http port 0", func(c *Config) { c.Server.Transport, c.Server.Port = "http", 0 }, "server.port: invalid value 0 (allowed: 1..65535 when server.transport is http)"},
+		{"sse port too big", func(c *Config) { c.Server.Transport, c.Server.Port = "sse", 70000 }, "server.port: invalid value 70000 (allowed: 1..65535 when server.transport is sse)"},
+		{"stdio port 0 ok", func(c *Config) { c.Server.Port = 0 }, ""},
+		{"stdio port negative", func(c *Config) { c.Server.Port = -1 }, "server.port: invalid value -1 (allowed: 0..65535)"},
+		{"address with port", func(c *Config) { c.Server.Address = "0.0.0.0:8080" }, `server.address: invalid value "0.0.0.0:8080"`},
+		{"address empty ok", func(c *Config) { c.Server.Address = "" }, ""},
+		{"address ipv6 ok", func(c *Config) { c.Server.Address = "::" }, ""},
+		{"cors star", func(c *Config) { c.Server.CORSOrigin = "*" }, ""},
+		{"cors origin", func(c *Config) { c.Server.CORSOrigin = "https://app.example.com:8443" }, ""},
+		{"cors ipv6 origin", func(c *Config) { c.Server.CORSOrigin = "http://[::1]:3000" }, ""},
+		{"cors bare host", func(c *Config) { c.Server.CORSOrigin = "example.com" }, `server.cors_origin: invalid value "example.com" (want scheme://host[:port]; allowed: "", "*" or an origin scheme://host[:port])`},
+		{"cors path", func(c *Config) { c.Server.CORSOrigin = "https://example.com/" }, "server.cors_origin: invalid value \"https://example.com/\" (must not have a path, query or fragment"},
+		{"cors query", func(c *Config) { c.Server.CORSOrigin = "https://example.com?a=1" }, "must not have a path, query or fragment"},
+		{"cors user", func(c *Config) { c.Server.CORSOrigin = "https://u:p@example.com" }, "must not contain user info"},
+		{"cors bad port", func(c *Config) { c.Server.CORSOrigin = "https://example.com:99999" }, "invalid port"},
+		{"cors empty port", func(c *Config) { c.Server.CORSOrigin = "https://example.com:" }, "invalid port"},
+		{"cors wildcard host", func(c *Config) { c.Server.CORSOrigin = "https://*.example.com" }, "invalid host"},
+		{"cors list", func(c *Config) { c.Server.CORSOrigin = "https://a.com,https://b.com" }, `server.cors_origin: invalid value "https://a.com,https://b.com"`},
+		{"allowed_hosts ok", func(c *Config) { c.Server.AllowedHosts = []string{"mcp.example.com", "10.0.0.1"} }, ""},
+		{"allowed_hosts bad", func(c *Config) { c.Server.AllowedHosts = []string{"ok.example", "https://x.example"} }, `server.allowed_hosts[1]: invalid value "https://x.example"`},
+		{"allowed_hosts empty item", func(c *Config) { c.Server.AllowedHosts = []string{""} }, `server.allowed_hosts[0]: invalid value ""`},
+		{"server tls needs cert and key", func(c *Config) { c.Server.TLS.Enabled = true }, "server.tls.cert_file: required when server.tls.enabled is true"},
+		{"server tls needs key", func(c *Config) { c.Server.TLS = TLSConfig{Enabled: true, CertFile: pem} }, "server.tls.key_file: required when server.tls.enabled is true"},
+		{"server tls ok", func(c *Config) { c.Server.TLS = TLSConfig{Enabled: true, CertFile: pem, KeyFile: pem, CACert: pem} }, ""},
+		{"server cert missing", func(c *Config) { c.Server.TLS = TLSConfig{Enabled: true, CertFile: missing, KeyFile: pem} }, `server.tls.cert_file: cannot read file "` + missing + `"`},
+		{"server key missing", func(c *Config) { c.Server.TLS = TLSConfig{Enabled: true, CertFile: pem, KeyFile: missing} }, "server.tls.key_file: cannot read file"},
+		{"server ca missing", func(c *Config) { c.Server.TLS.CACert = missing }, "server.tls.ca_cert: cannot read file"},
+		{"client-only field on server", func(c *Config) { c.Server.TLS.ClientCert = pem }, "server.tls.client_cert: not used here (use server.tls.cert_file)"},
+		{"client-only key on server", func(c *Config) { c.Server.TLS.ClientKey = pem }, "server.tls.client_key: not used here (use server.tls.key_file)"},
+		{"skip verify on server", func(c *Config) { c.Server.TLS.InsecureSkipVerify = true }, "server.tls.insecure_skip_verify: not used here (applies to clickhouse.tls only)"},
+		{"read_header_timeout", func(c *Config) { c.Server.ReadHeaderTimeout = 0 }, "server.read_header_timeout: invalid value 0s (must be > 0)"},
+		{"read_timeout", func(c *Config) { c.Server.ReadTimeout = Duration(-time.Second) }, "server.read_timeout: invalid value -1s (must be > 0)"},
+		{"idle_timeout", func(c *Config) { c.Server.IdleTimeout = 0 }, "server.idle_timeout: invalid value 0s (must be > 0)"},
+		{"shutdown_timeout", func(c *Config) { c.Server.ShutdownTimeout = 0 }, "server.shutdown_timeout: invalid value 0s (must be > 0)"},
+		{"max_body_bytes", func(c *Config) { c.Server.MaxBodyBytes = 0 }, "server.max_body_bytes: invalid value 0 (must be >= 1)"},
+
+		// logging
+		{"log level", func(c *Config) { c.Logging.Level = "trace" }, `logging.level: invalid value "trace" (allowed: debug, info, warn, error)`},
+		{"log format", func(c *Config) { c.Logging.Format = "xml" }, `logging.format: invalid value "xml" (allowed: text, json)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Defaults()
+			tt.mutate(&c)
+			err := c.Validate()
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			wantErr(t, err, tt.want)
+		})
+	}
+}
+
+func TestValidateUnreadableFile(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads any file")
+	}
+	path := filepath.Join(t.TempDir(), "secret.key")
+	if err := os.WriteFile(path, []byte("PRIVATE KEY MATERIAL"), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	c := Defaults()
+	c.ClickHouse.TLS.ClientCert, c.ClickHouse.TLS.ClientKey = path, path
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "clickhouse.tls.client_key: cannot read file") || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestValidateCollectsAll(t *testing.T) {
+	c := Defaults()
+	c.ClickHouse.Protocol = "foo"
+	c.ClickHouse.MaxResultRows = 0
+	c.Server.Transport = "ws"
+	c.Logging.Level = "loud"
+	c.Logging.Format = "xml"
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("want error")
+	}
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("error is not an errors.Join: %T", err)
+	}
+	if n := len(joined.Unwrap()); n != 5 {
+		t.Errorf("got %d problems, want 5:\n%v", n, err)
+	}
+	for _, key := range []string{"clickhouse.protocol", "clickhouse.max_result_rows", "server.transport", "logging.level", "logging.format"} {
+		if !strings.Contains(err.Error(), key+": ") {
+			t.Errorf("missing %s in %v", key, err)
+		}
+	}
+	var target interface{ Unwrap() []error }
+	if !errors.As(err, &target) {
+		t.Error("errors.As should find the joined error")
+	}
+}

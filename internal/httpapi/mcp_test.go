@@ -1,0 +1,172 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/chmcp/chmcp/internal/config"
+)
+
+func connect(t *testing.T, transport sdk.Transport, version string) *sdk.ClientSession {
+	t.Helper()
+	client := sdk.NewClient(&sdk.Implementation{Name: "chmcp-test", Version: "1"}, nil)
+	cs, err := client.Connect(context.Background(), transport, &sdk.ClientSessionOptions{ProtocolVersion: version})
+	if err != nil {
+		t.Fatalf("connect (%s): %v", version, err)
+	}
+	if got := cs.InitializeResult().ProtocolVersion; got != version {
+		t.Fatalf("negotiated %s, want %s", got, version)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+func call(t *testing.T, cs *sdk.ClientSession, tool string, args map[string]any) *sdk.CallToolResult {
+	t.Helper()
+	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: protocol error %v", tool, err)
+	}
+	return res
+}
+
+func text(res *sdk.CallToolResult) string {
+	if len(res.Content) == 0 {
+		return ""
+	}
+	return res.Content[0].(*sdk.TextContent).Text
+}
+
+var versions = []string{"2026-07-28", "2025-11-25", "2025-06-18"}
+
+func TestMCPStreamableHTTP(t *testing.T) {
+	ts := startServer(t, nil)
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/"}, v)
+			exerciseTools(t, cs)
+		})
+	}
+	if !strings.Contains(ts.Logs.String(), `"msg":"tool call"`) {
+		t.Fatal("no tool call log line")
+	}
+}
+
+func TestMCPLegacySSE(t *testing.T) {
+	ts := startServer(t, nil)
+	cs := connect(t, &sdk.SSEClientTransport{Endpoint: ts.URL + "/sse"}, "2025-06-18")
+	exerciseTools(t, cs)
+}
+
+func exerciseTools(t *testing.T, cs *sdk.ClientSession) {
+	tools, err := cs.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for _, tool := range tools.Tools {
+		names = append(names, tool.Name)
+		if tool.Annotations == nil || tool.OutputSchema == nil || tool.InputSchema == nil {
+			t.Fatalf("tool %s lacks annotations or schemas", tool.Name)
+		}
+		if !tool.Annotations.ReadOnlyHint || tool.Annotations.DestructiveHint == nil || *tool.Annotations.DestructiveHint {
+			t.Fatalf("tool %s: read-only server offers non-read-only annotations", tool.Name)
+		}
+	}
+	if got := strings.Join(names, ","); got != "describe_table,execute_query,list_databases,list_tables" {
+		t.Fatalf("tools = %s (write_query must be absent when read-only)", got)
+	}
+
+	res := call(t, cs, "execute_query", map[string]any{"query": "SELECT 1 AS one, 'a' AS s"})
+	if res.IsError {
+		t.Fatalf("execute_query failed: %s", text(res))
+	}
+	var out struct {
+		Columns   []struct{ Name, Type string }
+		Rows      [][]any
+		Truncated bool
+	}
+	if err := json.Unmarshal([]byte(text(res)), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Rows) != 1 || out.Rows[0][1] != "a" || out.Columns[0].Type != "UInt8" || out.Truncated {
+		t.Fatalf("unexpected result %s", text(res))
+	}
+	var fromText any
+	_ = json.Unmarshal([]byte(text(res)), &fromText)
+	if !reflect.DeepEqual(fromText, res.StructuredContent) {
+		t.Fatalf("structuredContent %v != text %s", res.StructuredContent, text(res))
+	}
+
+	for q, want := range map[string]string{
+		"INSERT INTO t VALUES (1)":        "INSERT is not a read-only statement",
+		"SELECT * FROM default.missing_t": "ClickHouse error 60",
+		"SELEC 1":                         "cannot parse query",
+	} {
+		res := call(t, cs, "execute_query", map[string]any{"query": q})
+		if !res.IsError || !strings.Contains(text(res), want) {
+			t.Fatalf("%q: isError=%v text=%q, want %q", q, res.IsError, text(res), want)
+		}
+	}
+	res = call(t, cs, "execute_query", map[string]any{"query": "SELECT 1", "settings": map[string]any{"readonly": 0}})
+	if !res.IsError || !strings.Contains(text(res), "not allowed: readonly") {
+		t.Fatalf("settings readonly=0: %q", text(res))
+	}
+	res = call(t, cs, "execute_query", map[string]any{"qurey": "SELECT 1"})
+	if !res.IsError || !strings.Contains(text(res), "invalid arguments") {
+		t.Fatalf("misspelled argument: %q", text(res))
+	}
+
+	res = call(t, cs, "list_databases", nil)
+	if res.IsError || !strings.Contains(text(res), `"name":"system"`) {
+		t.Fatalf("list_databases: %s", text(res))
+	}
+	res = call(t, cs, "list_tables", map[string]any{"database": "system", "like": "query%", "page_size": 1})
+	if res.IsError || !strings.Contains(text(res), `"next_cursor"`) {
+		t.Fatalf("list_tables: %s", text(res))
+	}
+	res = call(t, cs, "describe_table", map[string]any{"database": "system", "table": "one"})
+	if res.IsError || !strings.Contains(text(res), `"name":"dummy"`) {
+		t.Fatalf("describe_table: %s", text(res))
+	}
+
+	rr, err := cs.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "clickhouse://schema"})
+	if err != nil || !strings.Contains(rr.Contents[0].Text, `"name":"system"`) {
+		t.Fatalf("schema resource: %v", err)
+	}
+	rr, err = cs.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "clickhouse://table/system/one"})
+	if err != nil || !strings.Contains(rr.Contents[0].Text, `"dummy"`) {
+		t.Fatalf("table resource: %v", err)
+	}
+	if _, err := cs.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "clickhouse://table/system/nope"}); err == nil {
+		t.Fatal("missing table resource: want an error")
+	}
+}
+
+func TestWriteQueryOnlyWhenWritable(t *testing.T) {
+	ts := startServer(t, func(c *config.Config) { c.ClickHouse.ReadOnly = false })
+	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/"}, "2026-07-28")
+	res := call(t, cs, "write_query", map[string]any{"query": "CREATE TABLE IF NOT EXISTS default.wq (a UInt8) ENGINE = Memory"})
+	if res.IsError {
+		t.Fatal(text(res))
+	}
+	res = call(t, cs, "write_query", map[string]any{"query": "INSERT INTO default.wq VALUES (7)"})
+	if res.IsError {
+		t.Fatal(text(res))
+	}
+	res = call(t, cs, "execute_query", map[string]any{"query": "SELECT a FROM default.wq"})
+	if res.IsError || !strings.Contains(text(res), "[[7]]") {
+		t.Fatalf("read back: %s", text(res))
+	}
+	tools, _ := cs.ListTools(context.Background(), nil)
+	for _, tool := range tools.Tools {
+		if tool.Name == "write_query" && (tool.Annotations.ReadOnlyHint || !*tool.Annotations.DestructiveHint) {
+			t.Fatal("write_query annotations must say destructive")
+		}
+	}
+}

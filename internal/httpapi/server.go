@@ -1,0 +1,168 @@
+// Package httpapi is chmcp's HTTP edge: routes, middleware (request id,
+// logging, Origin/CORS, body limits), health endpoints and the http.Server
+// lifecycle with graceful shutdown.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/mcp"
+)
+
+// Server is the HTTP face of chmcp.
+type Server struct {
+	cfg      config.ServerConfig
+	log      *slog.Logger
+	ch       *clickhouse.Client
+	svc      *mcp.Service
+	mcpSrv   *sdk.Server
+	inflight sync.WaitGroup
+	handler  http.Handler
+}
+
+// New wires the routes. The MCP server is built once and shared.
+func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, log: log, ch: ch, svc: svc, mcpSrv: svc.NewServer()}
+	s.handler = s.routes()
+	return s
+}
+
+// Handler returns the root handler (for tests and embedding).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	getServer := func(*http.Request) *sdk.Server { return s.mcpSrv }
+	streamable := sdk.NewStreamableHTTPHandler(getServer, &sdk.StreamableHTTPOptions{
+		Stateless:                    true,
+		Logger:                       s.log.With("component", "go-sdk"),
+		MaxRequestBodyBytes:          s.cfg.MaxBodyBytes,
+		PropagateRequestCancellation: true,
+	})
+	sse := sdk.NewSSEHandler(getServer, &sdk.SSEOptions{MaxRequestBodyBytes: s.cfg.MaxBodyBytes})
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /livez", s.livez)
+	mux.HandleFunc("GET /health", s.health)
+	mux.Handle("/sse", s.track(sse))
+	// Everything else, "/" included, is the MCP endpoint: the go-sdk answers
+	// non-MCP traffic with a clean 4xx.
+	mux.Handle("/", s.track(streamable))
+
+	var h http.Handler = mux
+	h = s.checkOrigin(h)
+	h = s.cors(h)
+	h = s.limitBody(h)
+	h = s.logRequests(h)
+	h = requestID(h)
+	return h
+}
+
+// track counts in-flight MCP requests so shutdown can wait for them.
+func (s *Server) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			s.inflight.Add(1)
+			defer s.inflight.Done()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ListenAndServe serves until ctx is cancelled, then shuts down gracefully:
+// stop accepting, let in-flight calls finish (up to shutdown_timeout), end
+// long-lived SSE streams, close.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.Address, strconv.Itoa(s.cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("server: listen on %s:%d: %w", s.cfg.Address, s.cfg.Port, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is ListenAndServe on an existing listener.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout.D(),
+		ReadTimeout:       s.cfg.ReadTimeout.D(),
+		IdleTimeout:       s.cfg.IdleTimeout.D(),
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return streams },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if s.cfg.TLS.Enabled {
+			errc <- srv.ServeTLS(ln, s.cfg.TLS.CertFile, s.cfg.TLS.KeyFile)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	scheme := "http"
+	if s.cfg.TLS.Enabled {
+		scheme = "https"
+	}
+	s.log.Info("serving MCP", "url", fmt.Sprintf("%s://%s/", scheme, ln.Addr()), "sse", fmt.Sprintf("%s://%s/sse", scheme, ln.Addr()))
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout.D())
+	deadline, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout.D())
+	defer cancel()
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- srv.Shutdown(deadline) }()
+	drained := make(chan struct{})
+	go func() { s.inflight.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-deadline.Done():
+	}
+	endStreams() // SSE streams never go idle on their own
+	if err := <-shutdown; err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if deadline.Err() != nil {
+		s.log.Warn("shutdown timeout reached; closing remaining connections")
+		_ = srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// healthTimeout bounds /health so a hung ClickHouse cannot hang probes.
+const healthTimeout = 5 * time.Second
+
+func (s *Server) livez(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+	defer cancel()
+	info, err := s.ch.Check(ctx)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "clickhouse": map[string]string{"error": err.Error()}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "clickhouse": info})
+}

@@ -1,0 +1,164 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/identity"
+)
+
+// Service owns the tools and resources over one ClickHouse client.
+type Service struct {
+	ch      *clickhouse.Client
+	log     *slog.Logger
+	version string
+	tools   []Tool
+}
+
+// NewService builds the service; version is reported as serverInfo.version.
+func NewService(ch *clickhouse.Client, log *slog.Logger, version string) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{ch: ch, log: log, version: version}
+	s.tools = s.Tools()
+	return s
+}
+
+const instructions = "chmcp gives read access to ClickHouse. Start with list_databases, list_tables and describe_table, " +
+	"then query with execute_query. Prefer aggregates and LIMIT: results are capped and marked truncated when cut."
+
+// NewServer returns a go-sdk server with every tool and resource
+// registered. Building it once and sharing it across requests is safe.
+func (s *Service) NewServer() *sdk.Server {
+	srv := sdk.NewServer(&sdk.Implementation{Name: "chmcp", Title: "ClickHouse MCP server", Version: s.version}, &sdk.ServerOptions{
+		Instructions: instructions,
+		Logger:       s.log.With("component", "go-sdk"),
+		HasTools:     true,
+		HasResources: true,
+	})
+	for _, t := range s.tools {
+		srv.AddTool(t.Def, s.handler(t))
+	}
+	s.addResources(srv)
+	return srv
+}
+
+// requestIDKey carries the request id the HTTP layer assigned.
+type requestIDKey struct{}
+
+// WithRequestID attaches a request id for the call log.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// handler adapts a Tool to the go-sdk and writes the one log line per call.
+func (s *Service) handler(t Tool) sdk.ToolHandler {
+	name := t.Def.Name
+	return func(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+		start := time.Now()
+		out, err := t.Call(ctx, req.Params.Arguments)
+		res := s.toResult(ctx, name, out, err)
+		s.logCall(ctx, name, start, out, err)
+		return res, nil
+	}
+}
+
+// Call runs a tool by name outside MCP (OpenAPI, tests) with the same
+// guards, logging and error mapping.
+func (s *Service) Call(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool) {
+	for _, t := range s.tools {
+		if t.Def.Name == name {
+			res, _ := s.handler(t)(ctx, &sdk.CallToolRequest{Params: &sdk.CallToolParamsRaw{Name: name, Arguments: args}})
+			return res, true
+		}
+	}
+	return nil, false
+}
+
+func (s *Service) toResult(ctx context.Context, tool string, out Output, err error) *sdk.CallToolResult {
+	if err != nil {
+		return &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: s.errorText(ctx, tool, err)}}}
+	}
+	body, merr := json.Marshal(out.Value)
+	if merr != nil {
+		return s.toResult(ctx, tool, Output{}, merr)
+	}
+	raw := json.RawMessage(body)
+	return &sdk.CallToolResult{
+		Content:           []sdk.Content{&sdk.TextContent{Text: string(body)}},
+		StructuredContent: raw,
+		Meta:              sdk.Meta{"chmcp/user": identity.From(ctx).User},
+	}
+}
+
+// errorText is what the caller sees. Known errors carry their own clear
+// message; anything else is logged and replaced by a generic one, so no
+// internal detail or stack reaches a client.
+func (s *Service) errorText(ctx context.Context, tool string, err error) string {
+	switch errKind(err) {
+	case "cancelled":
+		return "query cancelled"
+	case "internal":
+		s.log.ErrorContext(ctx, "tool failed unexpectedly", "tool", tool, "request_id", requestID(ctx), "err", err)
+		return "internal error; see the server log for request id " + requestID(ctx)
+	}
+	return err.Error()
+}
+
+func (s *Service) logCall(ctx context.Context, tool string, start time.Time, out Output, err error) {
+	id := identity.From(ctx)
+	attrs := []any{
+		"request_id", requestID(ctx), "tool", tool, "user", id.User, "identity_source", string(id.Source),
+		"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "rows", out.Rows, "truncated", out.Truncated,
+	}
+	if err == nil {
+		s.log.InfoContext(ctx, "tool call", attrs...)
+		return
+	}
+	var qe *clickhouse.QueryError
+	if errors.As(err, &qe) {
+		attrs = append(attrs, "error_code", qe.Code, "query_id", qe.QueryID)
+	}
+	attrs = append(attrs, "error", errKind(err))
+	s.log.WarnContext(ctx, "tool call failed", attrs...)
+}
+
+// errKind names the class of an error for logs without echoing its text
+// (which may quote user data).
+func errKind(err error) string {
+	var (
+		qe *clickhouse.QueryError
+		ge *clickhouse.GuardError
+		nf *clickhouse.NotFoundError
+		ce *clickhouse.CancelledError
+		co *clickhouse.ConnectionError
+		ae *ArgumentError
+	)
+	switch {
+	case errors.As(err, &qe):
+		return "clickhouse"
+	case errors.As(err, &ge):
+		return "refused"
+	case errors.As(err, &nf):
+		return "not_found"
+	case errors.As(err, &ce):
+		return "cancelled"
+	case errors.As(err, &co):
+		return "connection"
+	case errors.As(err, &ae):
+		return "invalid_arguments"
+	}
+	return "internal"
+}

@@ -1,0 +1,105 @@
+// Package mcp defines chmcp's tools and resources and serves them with the
+// official go-sdk. It knows nothing about HTTP or OAuth: the identity arrives
+// in the context, and the same Tool values serve MCP, OpenAPI and tests.
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/google/jsonschema-go/jsonschema"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Tool is a transport-neutral tool: its MCP definition and a handler that
+// takes raw JSON arguments and returns the structured output.
+type Tool struct {
+	Def  *sdk.Tool
+	Call func(ctx context.Context, args json.RawMessage) (Output, error)
+}
+
+// Output is a tool's structured result plus what the call log wants to know.
+type Output struct {
+	Value     any
+	Rows      int
+	Truncated bool
+}
+
+// ArgumentError is a call with arguments that do not fit the input schema.
+type ArgumentError struct{ Reason string }
+
+func (e *ArgumentError) Error() string { return "invalid arguments: " + e.Reason }
+
+// newTool builds a Tool from a typed handler. The input and output schemas
+// are derived once, here, from In and Out; arguments are decoded strictly
+// (unknown fields refused) so a typo is an error, not a silent default.
+func newTool[In, Out any](def sdk.Tool, handle func(context.Context, In) (Out, Output, error)) Tool {
+	def.InputSchema = mustSchema[In]()
+	def.OutputSchema = mustSchema[Out]()
+	return Tool{
+		Def: &def,
+		Call: func(ctx context.Context, raw json.RawMessage) (Output, error) {
+			var in In
+			if err := decodeArgs(raw, &in); err != nil {
+				return Output{}, err
+			}
+			if v, ok := any(&in).(interface{ validate() error }); ok {
+				if err := v.validate(); err != nil {
+					return Output{}, &ArgumentError{Reason: err.Error()}
+				}
+			}
+			out, meta, err := handle(ctx, in)
+			if err != nil {
+				return Output{}, err
+			}
+			meta.Value = out
+			return meta, nil
+		},
+	}
+}
+
+func decodeArgs(raw json.RawMessage, dst any) error {
+	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		raw = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return &ArgumentError{Reason: fmt.Sprintf("%q must be %s, got %s", te.Field, jsonKind(te.Type), te.Value)}
+		}
+		return &ArgumentError{Reason: err.Error()}
+	}
+	return nil
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64, reflect.Uint32:
+		return "an integer"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice:
+		return "an array"
+	}
+	return t.String()
+}
+
+func mustSchema[T any]() *jsonschema.Schema {
+	s, err := jsonschema.For[T](nil)
+	if err != nil {
+		panic(fmt.Sprintf("schema for %T: %v", *new(T), err)) // programming error, caught by tests
+	}
+	return s
+}
+
+func boolPtr(b bool) *bool { return &b }
