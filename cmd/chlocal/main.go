@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -109,10 +110,23 @@ func serve(args []string) error {
 		case <-tick.C:
 			// Signal 0 only checks the process still exists.
 			if err := syscall.Kill(srv.Pid(), 0); errors.Is(err, syscall.ESRCH) {
-				return fmt.Errorf("ClickHouse (pid %d) exited unexpectedly; logs were in %s", srv.Pid(), srv.Dir)
+				// Read the log now: Stop removes a temp dir.
+				return fmt.Errorf("ClickHouse (pid %d) exited unexpectedly; %s:\n%s",
+					srv.Pid(), errLog, logTail(filepath.Join(srv.Dir, errLog)))
 			}
 		}
 	}
+}
+
+const errLog = "clickhouse.err.log"
+
+func logTail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-10):], "\n")
 }
 
 // printInfo shows the generated dev credentials on purpose: this is a local,

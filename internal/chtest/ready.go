@@ -50,7 +50,7 @@ func (s *Server) startupFailure() error {
 	if strings.Contains(s.readFile(consoleFile), "Address already in use") {
 		return s.failure(errPortInUse)
 	}
-	return s.failure(errors.New("a startup query failed"))
+	return s.failure(errors.New("ClickHouse reported an error during startup"))
 }
 
 func (s *Server) pingOK(ctx context.Context) bool {
@@ -82,12 +82,24 @@ func (s *Server) tcpOK() bool {
 func (s *Server) failure(err error) error {
 	msg := fmt.Sprintf("chtest: ClickHouse failed to start in %s: %v", s.Dir, err)
 	for _, f := range []string{consoleFile, errLogFile} {
-		if out := strings.TrimSpace(s.readFile(f)); out != "" {
+		if out := strings.TrimSpace(stackFrames.ReplaceAllString(s.readFile(f), "")); out != "" {
 			msg += fmt.Sprintf("\n--- %s (tail) ---\n%s", f, tail(out, 25))
 		}
 	}
-	return fmt.Errorf("%s: %w", msg, err)
+	return &startError{msg: msg, err: err}
 }
+
+// startError shows the server output but still matches errPortInUse via errors.Is.
+type startError struct {
+	msg string
+	err error
+}
+
+func (e *startError) Error() string { return e.msg }
+func (e *startError) Unwrap() error { return e.err }
+
+// stackFrames matches the "12. ? @ 0x1c8fd132" lines of ClickHouse stack traces.
+var stackFrames = regexp.MustCompile(`(?m)^\s*\d+\. .*@ 0x[0-9a-f]+\n?`)
 
 // ansi matches the terminal control sequences interactive mode writes.
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|\r`)

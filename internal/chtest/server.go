@@ -122,6 +122,26 @@ func (s *Server) launch(ctx context.Context, eng Engine) error {
 	cmd.SysProcAttr = sysProcAttr()
 
 	t0 := time.Now()
+	if err := s.spawn(cmd); err != nil {
+		return fmt.Errorf("chtest: starting %s: %w", eng.Launcher, err)
+	}
+	if err := s.waitReady(ctx); err != nil {
+		s.kill()
+		return err
+	}
+	// System log tables are created on first flush; do it now so that
+	// system.query_log exists as soon as Start returns.
+	if _, err := s.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
+		s.kill()
+		return s.failure(err)
+	}
+	s.logf("chtest: ClickHouse ready in %s (pid %d, tcp %s, http %s, dir %s)",
+		time.Since(t0).Round(time.Millisecond), s.Pid(), s.TCPAddr(), s.HTTPURL(), s.Dir)
+	return nil
+}
+
+// spawn starts cmd and reaps it in the background, closing s.done when it exits.
+func (s *Server) spawn(cmd *exec.Cmd) error {
 	started := make(chan error, 1)
 	s.done = make(chan struct{})
 	go func() {
@@ -137,17 +157,15 @@ func (s *Server) launch(ctx context.Context, eng Engine) error {
 		close(s.done)
 	}()
 	if err := <-started; err != nil {
-		return fmt.Errorf("chtest: starting %s: %w", eng.Launcher, err)
-	}
-	s.cmd = cmd
-	if err := s.waitReady(ctx); err != nil {
-		s.signal(syscall.SIGKILL)
-		<-s.done
 		return err
 	}
-	s.logf("chtest: ClickHouse ready in %s (pid %d, tcp %s, http %s, dir %s)",
-		time.Since(t0).Round(time.Millisecond), s.Pid(), s.TCPAddr(), s.HTTPURL(), s.Dir)
+	s.cmd = cmd
 	return nil
+}
+
+func (s *Server) kill() {
+	s.signal(syscall.SIGKILL)
+	<-s.done
 }
 
 // Stop terminates the server (TERM, then KILL after 5s), waits for it and removes
@@ -160,8 +178,7 @@ func (s *Server) Stop() error {
 			case <-s.done:
 			case <-time.After(5 * time.Second):
 				s.logf("chtest: ClickHouse (pid %d) ignored SIGTERM for 5s; killing it", s.Pid())
-				s.signal(syscall.SIGKILL)
-				<-s.done
+				s.kill()
 			}
 		}
 		s.http.CloseIdleConnections()

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/urfave/cli/v3"
@@ -18,6 +19,8 @@ const (
 // per configuration key, each also read from its environment variable.
 // urfave/cli gives a flag precedence over its environment variable.
 //
+// An environment variable set to the empty string counts as unset.
+//
 // The flags carry no default Value: FromCommand overlays only what is set,
 // on top of the file and Defaults(). Call Flags once per cli.Command; urfave
 // flags hold parse state.
@@ -26,7 +29,7 @@ func Flags() []cli.Flag {
 	flags = append(flags, &cli.StringFlag{
 		Name:      FlagConfigFile,
 		Usage:     "YAML or JSON config file (unknown keys are an error)",
-		Sources:   cli.EnvVars(EnvConfigFile),
+		Sources:   envVar(EnvConfigFile),
 		TakesFile: true,
 	})
 	for i := range options {
@@ -35,17 +38,40 @@ func Flags() []cli.Flag {
 	return flags
 }
 
+// envSource reads an environment variable, treating an empty value as unset.
+// urfave/cli's own env source would read CLICKHOUSE_READ_ONLY="" as false
+// (silently dropping read-only mode when a deployment template expands an
+// unset variable) and CLICKHOUSE_HOST="" as an empty host, while ignoring
+// empty integer variables: one rule for all types is safer.
+type envSource struct{ key string }
+
+func envVar(key string) cli.ValueSourceChain { return cli.NewValueSourceChain(envSource{key}) }
+
+func (e envSource) Lookup() (string, bool) {
+	v, ok := os.LookupEnv(e.key)
+	return v, ok && v != ""
+}
+
+func (e envSource) IsFromEnv() bool  { return true } // help shows [$KEY]
+func (e envSource) Key() string      { return e.key }
+func (e envSource) String() string   { return fmt.Sprintf("environment variable %q", e.key) }
+func (e envSource) GoString() string { return fmt.Sprintf("config.envSource{key:%q}", e.key) }
+
+// categories titles the help sections by top-level key.
+var categories = map[string]string{"clickhouse": "ClickHouse", "server": "MCP server", "logging": "Logging"}
+
 // cliFlag builds o's flag; the flag type follows the field type. Durations
 // are string flags parsed by ParseDuration, so "30" and "30s" both work.
 func (o *option) cliFlag() cli.Flag {
 	usage := o.usage
-	if o.allowed != "" {
+	_, isBool := o.field(&Config{}).(*bool)
+	if o.allowed != "" && !isBool {
 		usage += " [" + o.allowed + "]"
 	}
-	src := cli.EnvVars(o.env)
+	src := envVar(o.env)
 	def := o.defaultText()
 	hide := def == ""
-	cat := strings.ToUpper(o.key[:1]) + o.key[1:strings.Index(o.key, ".")]
+	cat := categories[o.key[:strings.Index(o.key, ".")]]
 	switch o.field(&Config{}).(type) {
 	case *bool:
 		return &cli.BoolFlag{Name: o.flag, Usage: usage, Sources: src, Category: cat, DefaultText: def, HideDefault: hide}

@@ -113,6 +113,23 @@ func TestPrecedence(t *testing.T) {
 					t.Errorf("allowed_hosts = %q, want %q", c.Server.AllowedHosts, want)
 				}
 			}},
+		{name: "empty env vars count as unset", file: true,
+			env:      map[string]string{"CLICKHOUSE_HOST": "", "CLICKHOUSE_READ_ONLY": "", "CLICKHOUSE_PORT": "", "MCP_ALLOWED_HOSTS": "", "CLICKHOUSE_DIAL_TIMEOUT": ""},
+			wantHost: "from-file",
+			check: func(t *testing.T, c Config) {
+				if !c.ClickHouse.ReadOnly {
+					t.Error("empty CLICKHOUSE_READ_ONLY turned read-only off")
+				}
+				if want := []string{"file.example"}; !reflect.DeepEqual(c.Server.AllowedHosts, want) {
+					t.Errorf("allowed_hosts = %q, want the file's %q", c.Server.AllowedHosts, want)
+				}
+			}},
+		{name: "explicit empty flag still sets", file: true, args: []string{"--allowed-hosts", ""}, wantHost: "from-file",
+			check: func(t *testing.T, c Config) {
+				if len(c.Server.AllowedHosts) != 0 {
+					t.Errorf("allowed_hosts = %q, want empty", c.Server.AllowedHosts)
+				}
+			}},
 		{name: "password from env", env: map[string]string{"CLICKHOUSE_PASSWORD": "pw"}, wantHost: "localhost",
 			check: func(t *testing.T, c Config) {
 				if c.ClickHouse.Password.Reveal() != "pw" {

@@ -164,6 +164,8 @@ func TestLoadFileErrors(t *testing.T) {
 			[]string{"clickhouse.tls.cert_file: unknown key"}},
 		{"yaml altinity key we do not support", "c.yaml", "server:\n  jwe:\n    enabled: true\n",
 			[]string{"server.jwe: unknown key"}},
+		{"yaml server mTLS not supported", "c.yaml", "server:\n  tls:\n    ca_cert: /x.pem\n",
+			[]string{"server.tls.ca_cert: unknown key"}},
 		{"yaml all problems reported", "c.yaml", "a: 1\nclickhouse:\n  b: 2\n  port: x\n",
 			[]string{"a: unknown key", "clickhouse.b: unknown key", "clickhouse.port: expected an integer"}},
 		{"yaml int type error", "c.yaml", "clickhouse:\n  port: abc\n",

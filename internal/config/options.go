@@ -93,8 +93,6 @@ var options = []option{
 		func(c *Config) any { return &c.Server.TLS.CertFile }},
 	{"server.tls.key_file", "server-tls-key-file", "MCP_SERVER_TLS_KEY_FILE", "readable file; required with server.tls.enabled", "PEM server private key",
 		func(c *Config) any { return &c.Server.TLS.KeyFile }},
-	{"server.tls.ca_cert", "server-tls-ca-cert", "MCP_SERVER_TLS_CA_CERT", "readable file", "PEM CA bundle to verify client certificates (mutual TLS)",
-		func(c *Config) any { return &c.Server.TLS.CACert }},
 	{"server.read_header_timeout", "server-read-header-timeout", "MCP_SERVER_READ_HEADER_TIMEOUT", "> 0", "Time allowed to read request headers",
 		func(c *Config) any { return &c.Server.ReadHeaderTimeout }},
 	{"server.read_timeout", "server-read-timeout", "MCP_SERVER_READ_TIMEOUT", "> 0", "Time allowed to read a whole request",

@@ -174,7 +174,7 @@ func (s ServerConfig) validate(p *problems) {
 	p.require("server.tls.key_file", t.Enabled && t.KeyFile == "", "server.tls.enabled is true")
 	p.readable("server.tls.cert_file", t.CertFile)
 	p.readable("server.tls.key_file", t.KeyFile)
-	p.readable("server.tls.ca_cert", t.CACert)
+	p.unused("server.tls.ca_cert", t.CACert != "", "client certificate verification is not implemented")
 	p.unused("server.tls.client_cert", t.ClientCert != "", "use server.tls.cert_file")
 	p.unused("server.tls.client_key", t.ClientKey != "", "use server.tls.key_file")
 	p.unused("server.tls.insecure_skip_verify", t.InsecureSkipVerify, "applies to clickhouse.tls only")

@@ -44,11 +44,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) routes() http.Handler {
 	getServer := func(*http.Request) *sdk.Server { return s.mcpSrv }
-	streamable := sdk.NewStreamableHTTPHandler(getServer, &sdk.StreamableHTTPOptions{
-		Stateless:                    true,
-		Logger:                       s.log.With("component", "go-sdk"),
-		MaxRequestBodyBytes:          s.cfg.MaxBodyBytes,
-		PropagateRequestCancellation: true,
+	streamable := newMCPRouter(getServer, sdk.StreamableHTTPOptions{
+		Logger:              s.log.With("component", "go-sdk"),
+		MaxRequestBodyBytes: s.cfg.MaxBodyBytes,
 	})
 	sse := sdk.NewSSEHandler(getServer, &sdk.SSEOptions{MaxRequestBodyBytes: s.cfg.MaxBodyBytes})
 

@@ -1,0 +1,210 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/chmcp/chmcp/internal/config"
+)
+
+func get(t *testing.T, url string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
+}
+
+func TestHealthAndLivez(t *testing.T) {
+	up := startServer(t, nil)
+	code, body := get(t, up.URL+"/health")
+	ch, _ := body["clickhouse"].(map[string]any)
+	if code != 200 || body["status"] != "ok" || !strings.HasPrefix(fmt.Sprint(ch["version"]), "26.7") || ch["user"] != "default" {
+		t.Fatalf("health: %d %v", code, body)
+	}
+	if code, body := get(t, up.URL+"/livez"); code != 200 || body["status"] != "ok" {
+		t.Fatalf("livez: %d %v", code, body)
+	}
+
+	down := startServer(t, func(c *config.Config) { c.ClickHouse.Port = 1 })
+	code, body = get(t, down.URL+"/health")
+	ch, _ = body["clickhouse"].(map[string]any)
+	if code != 503 || body["status"] != "unavailable" || !strings.Contains(fmt.Sprint(ch["error"]), "connection refused") {
+		t.Fatalf("health with ClickHouse down: %d %v", code, body)
+	}
+	if code, _ := get(t, down.URL+"/livez"); code != 200 {
+		t.Fatalf("livez must not depend on ClickHouse: %d", code)
+	}
+}
+
+func post(t *testing.T, url string, body string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+const pingBody = `{"jsonrpc":"2.0","id":1,"method":"ping"}`
+
+func TestOriginAndHostValidation(t *testing.T) {
+	ts := startServer(t, func(c *config.Config) { c.Server.CORSOrigin = "https://app.example.com" })
+	for name, tc := range map[string]struct {
+		header map[string]string
+		status int
+	}{
+		"foreign origin":          {map[string]string{"Origin": "https://evil.example"}, 403},
+		"rebinding host":          {map[string]string{"Host": "evil.example:8080"}, 403},
+		"configured origin":       {map[string]string{"Origin": "https://app.example.com"}, 200},
+		"loopback origin":         {map[string]string{"Origin": "http://localhost:6274"}, 200},
+		"no origin (non-browser)": {nil, 200},
+	} {
+		resp, body := post(t, ts.URL+"/", pingBody, tc.header)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d (%s)", name, resp.StatusCode, tc.status, body)
+		}
+	}
+	resp, body := post(t, ts.URL+"/", pingBody, map[string]string{"Origin": "https://evil.example"})
+	if !strings.Contains(body, `"jsonrpc":"2.0"`) || !strings.Contains(body, "not allowed") {
+		t.Fatalf("403 body is not a JSON-RPC error: %s", body)
+	}
+	_ = resp
+
+	// CORS preflight for the configured origin.
+	req, _ := http.NewRequest(http.MethodOptions, ts.URL+"/", nil)
+	req.Header.Set("Origin", "https://app.example.com")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	pre, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre.Body.Close()
+	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+		!strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Mcp-Protocol-Version") {
+		t.Fatalf("preflight: %d %v", pre.StatusCode, pre.Header)
+	}
+}
+
+func TestBodyLimitAndNonMCPTraffic(t *testing.T) {
+	ts := startServer(t, func(c *config.Config) { c.Server.MaxBodyBytes = 1024 })
+	big := `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"` + strings.Repeat("a", 4096) + `"}}`
+	if resp, body := post(t, ts.URL+"/", big, nil); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized body: %d %s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/", "/anything/else"} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || strings.Contains(string(b), "goroutine") {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+	}
+	if resp, body := post(t, ts.URL+"/", "not json", nil); resp.StatusCode != 400 || strings.Contains(body, "panic") {
+		t.Fatalf("garbage body: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestCancelOnDisconnect: a client that gives up (cancelled MCP request,
+// dropped HTTP connection) must not leave its query running in ClickHouse.
+func TestCancelOnDisconnect(t *testing.T) {
+	ts := startServer(t, nil)
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/"}, v)
+			marker := fmt.Sprintf("disconnect_%d", time.Now().UnixNano())
+			ctx, cancel := context.WithCancel(context.Background())
+			errc := make(chan error, 1)
+			go func() {
+				_, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute_query", Arguments: map[string]any{
+					"query":    "SELECT sleepEachRow(1), '" + marker + "' FROM numbers(60)",
+					"settings": map[string]any{"max_block_size": 1},
+				}})
+				errc <- err
+			}()
+			waitUntil(t, 10*time.Second, func() bool { return queryRunning(t, marker) })
+			cancel()
+			if err := <-errc; !errors.Is(err, context.Canceled) {
+				t.Fatalf("call error = %v, want context.Canceled", err)
+			}
+			waitUntil(t, 10*time.Second, func() bool { return !queryRunning(t, marker) })
+		})
+	}
+}
+
+func queryRunning(t *testing.T, marker string) bool {
+	out, err := chs.Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out) != "0"
+}
+
+func waitUntil(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); !cond(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", d)
+		}
+	}
+}
+
+// TestGracefulShutdown: a shutdown signal lets an in-flight call finish.
+func TestGracefulShutdown(t *testing.T) {
+	ts := startServer(t, nil)
+	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/"}, "2026-07-28")
+	type result struct {
+		res *sdk.CallToolResult
+		err error
+	}
+	done := make(chan result, 1)
+	marker := fmt.Sprintf("drain_%d", time.Now().UnixNano())
+	go func() {
+		res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "execute_query", Arguments: map[string]any{
+			"query":    "SELECT sleepEachRow(1), '" + marker + "' FROM numbers(2)",
+			"settings": map[string]any{"max_block_size": 1},
+		}})
+		done <- result{res, err}
+	}()
+	waitUntil(t, 10*time.Second, func() bool { return queryRunning(t, marker) })
+	ts.stop()
+	r := <-done
+	if r.err != nil || r.res.IsError {
+		t.Fatalf("in-flight call during shutdown: err=%v result=%v", r.err, r.res)
+	}
+	if err := <-ts.done; err != nil {
+		t.Fatalf("Serve returned %v", err)
+	}
+	ts.done <- nil // for the cleanup
+	if _, err := http.Get(ts.URL + "/livez"); err == nil {
+		t.Fatal("server still accepting after shutdown")
+	}
+}

@@ -1,0 +1,77 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// sessionIdleTimeout closes sessions of pre-2026 clients that went quiet.
+const sessionIdleTimeout = 30 * time.Minute
+
+// mcpRouter serves both generations of streamable HTTP from one endpoint:
+// 2026-07-28 clients are stateless (any replica can answer, a dropped
+// connection cancels the call), while 2025-xx clients that open with the
+// initialize handshake get a session, so their notifications/cancelled,
+// logging/setLevel and list_changed streams work as those revisions expect.
+type mcpRouter struct {
+	stateless, stateful http.Handler
+	maxBody             int64
+}
+
+func newMCPRouter(getServer func(*http.Request) *sdk.Server, opts sdk.StreamableHTTPOptions) *mcpRouter {
+	statelessOpts := opts
+	statelessOpts.Stateless = true
+	statelessOpts.PropagateRequestCancellation = true
+	statefulOpts := opts
+	statefulOpts.SessionTimeout = sessionIdleTimeout
+	return &mcpRouter{
+		stateless: sdk.NewStreamableHTTPHandler(getServer, &statelessOpts),
+		stateful:  sdk.NewStreamableHTTPHandler(getServer, &statefulOpts),
+		maxBody:   opts.MaxRequestBodyBytes,
+	}
+}
+
+func (m *mcpRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if m.sessionful(r) {
+		m.stateful.ServeHTTP(w, r)
+		return
+	}
+	m.stateless.ServeHTTP(w, r)
+}
+
+func (m *mcpRouter) sessionful(r *http.Request) bool {
+	if r.Header.Get("Mcp-Session-Id") != "" {
+		return true
+	}
+	if v := r.Header.Get("Mcp-Protocol-Version"); v >= "2026-07-28" {
+		return false
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodDelete:
+		return r.Header.Get("Mcp-Protocol-Version") != "" // an old client's stream; else 405 from stateless
+	case http.MethodPost:
+		return isInitialize(r, m.maxBody)
+	}
+	return false
+}
+
+// isInitialize peeks at the body (restoring it) for an initialize request.
+func isInitialize(r *http.Request, limit int64) bool {
+	if r.Body == nil {
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	if err != nil {
+		return false
+	}
+	var msg struct {
+		Method string `json:"method"`
+	}
+	return json.Unmarshal(body, &msg) == nil && msg.Method == "initialize"
+}
