@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/chmcp/chmcp/internal/chtest"
+)
+
+var (
+	chs    *chtest.Server
+	binDir string
+	binary string
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	if binDir, err = os.MkdirTemp("", "chmcp-bin-"); err != nil {
+		panic(err)
+	}
+	code := chtest.RunMain(m, chtest.Options{}, &chs)
+	os.RemoveAll(binDir)
+	os.Exit(code)
+}
+
+// build compiles chmcp once per test binary, the way users run it.
+func build(t *testing.T) string {
+	t.Helper()
+	if binary != "" {
+		return binary
+	}
+	out := filepath.Join(binDir, "chmcp")
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	binary = out
+	return out
+}
+
+func chEnv() []string {
+	return append(os.Environ(), "CLICKHOUSE_HOST="+chs.Host, "CLICKHOUSE_PORT="+strconv.Itoa(chs.TCPPort))
+}
+
+// TestStdio runs the built binary as Claude Desktop does: a subprocess
+// speaking MCP over stdin/stdout, logs on stderr only.
+func TestStdio(t *testing.T) {
+	cmd := exec.Command(build(t), "--transport", "stdio", "--log-level", "debug")
+	cmd.Env = chEnv()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	client := sdk.NewClient(&sdk.Implementation{Name: "stdio-test", Version: "1"}, nil)
+	cs, err := client.Connect(context.Background(), &sdk.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("connect: %v\nstderr: %s", err, stderr.String())
+	}
+	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "execute_query", Arguments: map[string]any{"query": "SELECT 40 + 2 AS answer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.IsError || !strings.Contains(res.Content[0].(*sdk.TextContent).Text, "[[42]]") {
+		t.Fatalf("result: %+v", res.Content[0])
+	}
+	res, err = cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "execute_query", Arguments: map[string]any{"query": "DROP TABLE x"}})
+	if err != nil || !res.IsError {
+		t.Fatalf("DROP via execute_query: err=%v isError=%v", err, res != nil && res.IsError)
+	}
+	if err := cs.Close(); err != nil {
+		t.Logf("close: %v", err)
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, "tool call") || !strings.Contains(logs, "execute_query") {
+		t.Fatalf("expected tool call log lines on stderr, got:\n%s", logs)
+	}
+	if strings.Contains(logs, "SELECT 40 + 2") {
+		t.Fatal("query text leaked into logs")
+	}
+}
+
+func run(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(build(t), args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func TestCommands(t *testing.T) {
+	out, _, code := run(t, os.Environ(), "version")
+	if code != 0 || !strings.HasPrefix(out, "chmcp ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+
+	out, errOut, code := run(t, chEnv(), "test-connection")
+	if code != 0 || !strings.Contains(out, "OK: ClickHouse 26.7") || !strings.Contains(out, "user default") {
+		t.Fatalf("test-connection: %d %q %q", code, out, errOut)
+	}
+	_, errOut, code = run(t, append(os.Environ(), "CLICKHOUSE_HOST=127.0.0.1", "CLICKHOUSE_PORT=1"), "test-connection")
+	if code != 1 || !strings.Contains(errOut, "connection refused") {
+		t.Fatalf("test-connection to a closed port: %d %q", code, errOut)
+	}
+
+	_, errOut, code = run(t, os.Environ(), "--transport", "carrier-pigeon", "--clickhouse-protocol", "udp")
+	if code != 1 || !strings.Contains(errOut, `server.transport: invalid value "carrier-pigeon" (allowed: stdio, http, sse)`) ||
+		!strings.Contains(errOut, "clickhouse.protocol") {
+		t.Fatalf("bad config: %d %q", code, errOut)
+	}
+
+	out, _, code = run(t, append(os.Environ(), "CLICKHOUSE_PASSWORD=hunter2-very-secret"), "config", "--format", "json")
+	if code != 0 || strings.Contains(out, "hunter2") || !strings.Contains(out, "[REDACTED]") {
+		t.Fatalf("config dump must redact the password: %d %s", code, out)
+	}
+}
