@@ -2,6 +2,7 @@ package chtest
 
 import (
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,5 +113,41 @@ func TestStartupFailureClassification(t *testing.T) {
 	write("Received exception:\nCode: 36. DB::Exception: something else. (BAD_ARGUMENTS)\n")
 	if err := s.startupFailure(); err == nil || errors.Is(err, errPortInUse) {
 		t.Fatalf("other failure = %v", err)
+	}
+}
+
+// A port grabbed by someone else between picking and binding must be retried.
+func TestStartRetriesLostPortRace(t *testing.T) {
+	for _, which := range []string{"tcp", "http"} {
+		t.Run(which, func(t *testing.T) {
+			busy, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer busy.Close()
+			busyPort := busy.Addr().(*net.TCPAddr).Port
+			calls := 0
+			pickPorts = func() (int, int, error) {
+				calls++
+				tcp, http, err := freePorts()
+				if calls == 1 && which == "tcp" {
+					tcp = busyPort
+				} else if calls == 1 {
+					http = busyPort
+				}
+				return tcp, http, err
+			}
+			defer func() { pickPorts = freePorts }()
+
+			s, err := Start(t.Context(), Options{Logf: t.Logf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Stop()
+			if calls != 2 || s.TCPPort == busyPort || s.HTTPPort == busyPort {
+				t.Fatalf("calls=%d tcp=%d http=%d busy=%d", calls, s.TCPPort, s.HTTPPort, busyPort)
+			}
+			assertAlive(t, s)
+		})
 	}
 }

@@ -54,7 +54,7 @@ func (s *Server) startupFailure() error {
 }
 
 func (s *Server) pingOK(ctx context.Context) bool {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.HTTPURL()+"/ping", nil)
 	if err != nil {

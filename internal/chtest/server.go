@@ -81,7 +81,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			removeDir: removeDir, logf: logf,
 			http: &http.Client{Transport: &http.Transport{}},
 		}
-		if s.TCPPort, s.HTTPPort, err = freePorts(); err != nil {
+		if s.TCPPort, s.HTTPPort, err = pickPorts(); err != nil {
 			lastErr = err
 			break
 		}
@@ -129,15 +129,31 @@ func (s *Server) launch(ctx context.Context, eng Engine) error {
 		s.kill()
 		return err
 	}
-	// System log tables are created on first flush; do it now so that
-	// system.query_log exists as soon as Start returns.
-	if _, err := s.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
+	if err := s.afterReady(ctx); err != nil {
 		s.kill()
 		return s.failure(err)
 	}
 	s.logf("chtest: ClickHouse ready in %s (pid %d, tcp %s, http %s, dir %s)",
 		time.Since(t0).Round(time.Millisecond), s.Pid(), s.TCPAddr(), s.HTTPURL(), s.Dir)
 	return nil
+}
+
+// afterReady makes sure the HTTP port is really ours, then creates the system log tables.
+func (s *Server) afterReady(ctx context.Context) error {
+	// Another process that won the race for our HTTP port would answer /ping too;
+	// our server is the one configured with our TCP port. (TCP listens first, so
+	// a verified HTTP port also proves the TCP one.)
+	port, err := s.Exec(ctx, "SELECT getServerPort('tcp_port')")
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(port) != strconv.Itoa(s.TCPPort) {
+		return fmt.Errorf("%w: port %d is served by another ClickHouse", errPortInUse, s.HTTPPort)
+	}
+	// System log tables are created on first flush; do it now so that
+	// system.query_log exists as soon as Start returns.
+	_, err = s.Exec(ctx, "SYSTEM FLUSH LOGS")
+	return err
 }
 
 // spawn starts cmd and reaps it in the background, closing s.done when it exits.
@@ -252,6 +268,9 @@ func prepareDir(dir string) (string, bool, error) {
 	}
 	return dir, false, os.MkdirAll(dir, 0o755)
 }
+
+// pickPorts is a variable so a test can force the lost-race path.
+var pickPorts = freePorts
 
 // freePorts returns two distinct free loopback ports (both held open while picking).
 func freePorts() (tcp, http int, err error) {
