@@ -19,13 +19,18 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/identity"
 )
 
 // Client runs queries against one ClickHouse target through one shared pool.
 type Client struct {
-	conn driver.Conn
-	cfg  config.ClickHouseConfig
-	log  *slog.Logger
+	conn   driver.Conn
+	cfg    config.ClickHouseConfig
+	log    *slog.Logger
+	policy *identity.Policy // whom the cluster secret may act as
+	// secretMode: authenticate as a cluster peer and run each query as the
+	// caller (WithInitialUser); no password is sent.
+	secretMode bool
 }
 
 // New builds the pool. It does not dial: the first query (or Ping) does, so
@@ -38,11 +43,47 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := ch.Open(opts)
+	policy, err := identity.NewPolicy(cfg.Impersonation, cfg.Username)
 	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, log: log, policy: policy, secretMode: cfg.ClusterSecretMode()}
+	if c.secretMode {
+		secret, err := cfg.ReadClusterSecret()
+		if err != nil {
+			return nil, err
+		}
+		opts.Cluster = ch.ClusterCredentials{Name: cfg.ClusterName, Secret: secret.Reveal()}
+		opts.Auth.Password = "" // only the secret's signature reaches the wire
+		if !cfg.TLS.Enabled && !isLoopback(cfg.Host) {
+			log.Warn("cluster secret used without TLS to a non-loopback host: a captured query frame can be replayed "+
+				"(clickhouse-go speaks the interserver handshake without server nonce); enable clickhouse.tls",
+				"host", cfg.Host, "cluster", cfg.ClusterName)
+		}
+	}
+	if c.conn, err = ch.Open(opts); err != nil {
 		return nil, fmt.Errorf("clickhouse: %w", err)
 	}
-	return &Client{conn: conn, cfg: cfg, log: log}, nil
+	return c, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Policy returns the identity policy (also used at the edge to map claims).
+func (c *Client) Policy() *identity.Policy { return c.policy }
+
+// EffectiveUser is the ClickHouse user a query for id runs as.
+func (c *Client) EffectiveUser(id identity.Identity) string {
+	if c.secretMode && id.User != "" {
+		return id.User
+	}
+	return c.cfg.Username
 }
 
 func options(cfg config.ClickHouseConfig) (*ch.Options, error) {
@@ -121,9 +162,12 @@ type ServerInfo struct {
 func (c *Client) Check(ctx context.Context) (ServerInfo, error) {
 	start := time.Now()
 	var info ServerInfo
-	row := c.conn.QueryRow(ctx, "SELECT version(), currentUser()")
-	if err := row.Scan(&info.Version, &info.User); err != nil {
-		return ServerInfo{}, c.classify(err, "")
+	// A native ping is not signed with the cluster secret and would pass
+	// with a wrong one; a query as the fallback user is signed.
+	anyone := identity.Identity{Source: identity.SourceConfig}
+	qctx := ch.Context(ctx, c.queryOptions(anyone, "", nil, nil)...)
+	if err := c.conn.QueryRow(qctx, "SELECT version(), currentUser()").Scan(&info.Version, &info.User); err != nil {
+		return ServerInfo{}, c.classify(err, c.EffectiveUser(anyone))
 	}
 	info.Latency = time.Since(start)
 	info.LatencyMs = float64(info.Latency.Microseconds()) / 1000

@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/chmcp/chmcp/internal/identity"
 )
 
 // maxMessage bounds error text sent back to a client.
@@ -38,6 +40,18 @@ type CancelledError struct {
 func (e *CancelledError) Error() string { return "query cancelled: " + e.Cause.Error() }
 func (e *CancelledError) Unwrap() error { return e.Cause }
 
+// AuthError: ClickHouse refused the interserver-secret authentication.
+type AuthError struct {
+	User, Cluster string
+	Cause         error
+}
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("ClickHouse rejected interserver authentication for user %q on cluster %q: check that the cluster name "+
+		"and secret match the server's <remote_servers> and that the user exists", e.User, e.Cluster)
+}
+func (e *AuthError) Unwrap() error { return e.Cause }
+
 // ConnectionError: ClickHouse could not be reached or dropped the connection.
 type ConnectionError struct {
 	Message string
@@ -50,6 +64,13 @@ func (e *ConnectionError) Unwrap() error { return e.Cause }
 // classify turns driver errors into one of the typed errors above, with
 // bounded text and no stack traces.
 func (c *Client) classify(err error, queryID string) error {
+	return c.classifyFor(err, queryID, c.cfg.Username)
+}
+
+// classifyFor is classify knowing the user the query ran as: in secret mode
+// ClickHouse answers a bad signature, unknown cluster or unknown user by
+// closing the connection, so EOF is mapped to what to check.
+func (c *Client) classifyFor(err error, queryID, user string) error {
 	var ex *ch.Exception
 	if errors.As(err, &ex) {
 		return &QueryError{Code: ex.Code, Name: ex.CodeName, Message: bound(firstLine(ex.Message)), QueryID: queryID}
@@ -57,6 +78,13 @@ func (c *Client) classify(err error, queryID string) error {
 	var ge *GuardError
 	if errors.As(err, &ge) {
 		return ge
+	}
+	var pe *identity.PolicyError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	if c.secretMode && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)) {
+		return &AuthError{User: user, Cluster: c.cfg.ClusterName, Cause: err}
 	}
 	addr := fmt.Sprintf("%s:%d", c.cfg.Host, c.cfg.EffectivePort())
 	var ne net.Error

@@ -57,6 +57,9 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 	if err := c.checkLength(sql); err != nil {
 		return nil, err
 	}
+	if err := c.authorize(id); err != nil {
+		return nil, err
+	}
 	maxRows, maxBytes := c.caps(o)
 	queryID := uuid.NewString()
 	settings := c.settings(o, maxRows, maxBytes)
@@ -70,7 +73,7 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 	defer rows.Close()
 
 	types := rows.ColumnTypes()
-	res := &Result{Columns: make([]Column, len(types)), Rows: []json.RawMessage{}, QueryID: queryID, User: id.User}
+	res := &Result{Columns: make([]Column, len(types)), Rows: []json.RawMessage{}, QueryID: queryID, User: c.EffectiveUser(id)}
 	dest := make([]any, len(types))
 	for i, t := range types {
 		res.Columns[i] = Column{Name: t.Name(), Type: t.DatabaseTypeName()}
@@ -105,6 +108,9 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 // Exec runs a statement that returns no rows (write_query).
 func (c *Client) Exec(ctx context.Context, id identity.Identity, sql string, o QueryOptions) (string, error) {
 	if err := c.checkLength(sql); err != nil {
+		return "", err
+	}
+	if err := c.authorize(id); err != nil {
 		return "", err
 	}
 	queryID := uuid.NewString()
@@ -163,8 +169,25 @@ func (c *Client) settings(o QueryOptions, maxRows int, maxBytes int64) ch.Settin
 // exactly; it only keeps ClickHouse from producing far more than we send.
 func resultBytesBackstop(jsonCap int64) int64 { return 4*jsonCap + 1<<20 }
 
+// authorize refuses, before anything reaches ClickHouse, an identity the
+// policy does not allow. Only secret mode acts as the caller.
+func (c *Client) authorize(id identity.Identity) error {
+	if !c.secretMode || id.User == "" {
+		return nil
+	}
+	return c.policy.Allow(id.User)
+}
+
 func (c *Client) queryOptions(id identity.Identity, queryID string, s ch.Settings, params map[string]string) []ch.QueryOption {
-	opts := []ch.QueryOption{ch.WithQueryID(queryID), ch.WithSettings(s)}
+	opts := []ch.QueryOption{ch.WithSettings(s)}
+	if queryID != "" {
+		opts = append(opts, ch.WithQueryID(queryID))
+	}
+	if c.secretMode {
+		// Never empty: clickhouse.username is required, and an empty initial
+		// user would make ClickHouse skip authentication.
+		opts = append(opts, ch.WithInitialUser(c.EffectiveUser(id)))
+	}
 	if len(params) > 0 {
 		opts = append(opts, ch.WithParameters(params))
 	}
@@ -179,7 +202,7 @@ func (c *Client) failed(ctx context.Context, id identity.Identity, queryID strin
 		go c.kill(id, queryID)
 		return &CancelledError{QueryID: queryID, Cause: ctx.Err()}
 	}
-	return c.classify(err, queryID)
+	return c.classifyFor(err, queryID, c.EffectiveUser(id))
 }
 
 func (c *Client) kill(id identity.Identity, queryID string) {

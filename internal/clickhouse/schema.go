@@ -71,6 +71,9 @@ func (e *NotFoundError) Error() string {
 
 // each runs a read-only metadata query as id and calls scan for every row.
 func (c *Client) each(ctx context.Context, id identity.Identity, sql string, params map[string]string, scan func(driver.Rows) error) error {
+	if err := c.authorize(id); err != nil {
+		return err
+	}
 	queryID := uuid.NewString()
 	s := c.settings(QueryOptions{ReadOnly: true}, 0, 0)
 	rows, err := c.conn.Query(ch.Context(ctx, c.queryOptions(id, queryID, s, params)...), sql)

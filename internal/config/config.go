@@ -40,10 +40,38 @@ type ClickHouseConfig struct {
 	MaxResultBytes   int64    `json:"max_result_bytes" yaml:"max_result_bytes"`
 	MaxQueryLength   int      `json:"max_query_length" yaml:"max_query_length"`
 
+	// Interserver-secret authentication: chmcp acts as a trusted peer of
+	// this <remote_servers> cluster and runs each query as the caller.
+	ClusterName       string              `json:"cluster_name" yaml:"cluster_name"`
+	ClusterSecret     Secret              `json:"cluster_secret" yaml:"cluster_secret"`
+	ClusterSecretFile string              `json:"cluster_secret_file" yaml:"cluster_secret_file"`
+	Impersonation     ImpersonationConfig `json:"impersonation" yaml:"impersonation"`
+
 	// Connection pool: one pool per target, shared by every caller.
 	MaxOpenConns int      `json:"max_open_conns" yaml:"max_open_conns"`
 	MaxIdleConns int      `json:"max_idle_conns" yaml:"max_idle_conns"`
 	DialTimeout  Duration `json:"dial_timeout" yaml:"dial_timeout"`
+}
+
+// ImpersonationConfig maps a verified caller to a ClickHouse user and
+// decides whom chmcp may act as.
+type ImpersonationConfig struct {
+	// UserClaims are tried in order; the first non-empty one names the user.
+	UserClaims []string `json:"user_claims" yaml:"user_claims"`
+	// Lowercase and StripDomain transform the claim ("Ann@Corp.com" -> "ann").
+	Lowercase   bool `json:"lowercase" yaml:"lowercase"`
+	StripDomain bool `json:"strip_domain" yaml:"strip_domain"`
+	// AllowedUsers / DeniedUsers are anchored regular expressions on the
+	// final user name. Deny wins. "default" and clickhouse.username are
+	// denied unless an allowed_users entry names them.
+	AllowedUsers []string `json:"allowed_users" yaml:"allowed_users"`
+	DeniedUsers  []string `json:"denied_users" yaml:"denied_users"`
+}
+
+// ClusterSecretMode reports whether queries authenticate with the
+// interserver secret (set directly or through a file).
+func (c ClickHouseConfig) ClusterSecretMode() bool {
+	return c.ClusterSecret != "" || c.ClusterSecretFile != ""
 }
 
 // TLSConfig is shared by the ClickHouse client and the HTTP server.
@@ -99,6 +127,7 @@ func Defaults() Config {
 			MaxOpenConns:     16,
 			MaxIdleConns:     8,
 			DialTimeout:      Duration(5 * time.Second),
+			Impersonation:    ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{}},
 		},
 		Server: ServerConfig{
 			Transport:         TransportStdio,

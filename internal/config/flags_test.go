@@ -194,7 +194,7 @@ func TestEveryOptionSettable(t *testing.T) {
 		case "server.cors_origin":
 			raw = "https://v3.example"
 		case "clickhouse.tls.ca_cert", "clickhouse.tls.client_cert", "clickhouse.tls.client_key",
-			"server.tls.cert_file", "server.tls.key_file", "server.tls.ca_cert":
+			"server.tls.cert_file", "server.tls.key_file", "server.tls.ca_cert", "clickhouse.cluster_secret_file":
 			raw = pem
 		}
 		for _, via := range []string{"flag", "env"} {

@@ -56,6 +56,24 @@ var options = []option{
 	{"clickhouse.tls.insecure_skip_verify", "clickhouse-tls-insecure-skip-verify", "CLICKHOUSE_TLS_INSECURE_SKIP_VERIFY", "true, false", "Do not verify the ClickHouse server certificate (testing only)",
 		func(c *Config) any { return &c.ClickHouse.TLS.InsecureSkipVerify }},
 
+	// Interserver-secret authentication and impersonation.
+	{"clickhouse.cluster_name", "clickhouse-cluster-name", "CLICKHOUSE_CLUSTER_NAME", "a <remote_servers> cluster name", "Cluster whose <secret> chmcp presents; required with a cluster secret",
+		func(c *Config) any { return &c.ClickHouse.ClusterName }},
+	{"clickhouse.cluster_secret", "clickhouse-cluster-secret", "CLICKHOUSE_CLUSTER_SECRET", "needs protocol tcp; exclusive with cluster_secret_file", "Interserver secret of the cluster (secret: redacted); queries then run as the caller, no password is sent",
+		func(c *Config) any { return &c.ClickHouse.ClusterSecret }},
+	{"clickhouse.cluster_secret_file", "clickhouse-cluster-secret-file", "CLICKHOUSE_CLUSTER_SECRET_FILE", "readable, non-empty file", "Read the interserver secret from this file (Kubernetes secrets, secret managers)",
+		func(c *Config) any { return &c.ClickHouse.ClusterSecretFile }},
+	{"clickhouse.impersonation.user_claims", "clickhouse-impersonation-user-claims", "CLICKHOUSE_IMPERSONATION_USER_CLAIMS", "claim names, in order", "Verified claims that name the ClickHouse user, first non-empty wins",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.UserClaims }},
+	{"clickhouse.impersonation.lowercase", "clickhouse-impersonation-lowercase", "CLICKHOUSE_IMPERSONATION_LOWERCASE", "true, false", "Lower-case the mapped user name",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.Lowercase }},
+	{"clickhouse.impersonation.strip_domain", "clickhouse-impersonation-strip-domain", "CLICKHOUSE_IMPERSONATION_STRIP_DOMAIN", "true, false", "Drop the @domain of an email claim",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.StripDomain }},
+	{"clickhouse.impersonation.allowed_users", "clickhouse-impersonation-allowed-users", "CLICKHOUSE_IMPERSONATION_ALLOWED_USERS", "anchored regular expressions", "Users chmcp may act as (empty = any user not denied)",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.AllowedUsers }},
+	{"clickhouse.impersonation.denied_users", "clickhouse-impersonation-denied-users", "CLICKHOUSE_IMPERSONATION_DENIED_USERS", "anchored regular expressions", "Users chmcp never acts as; default and clickhouse.username are always denied unless allowed by name",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.DeniedUsers }},
+
 	// ClickHouse guard rails.
 	{"clickhouse.read_only", "read-only", "CLICKHOUSE_READ_ONLY", "true, false", "Allow only read queries (set --read-only=false to allow writes)",
 		func(c *Config) any { return &c.ClickHouse.ReadOnly }},

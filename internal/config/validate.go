@@ -148,6 +148,66 @@ func (c ClickHouseConfig) validate(p *problems) {
 		p.add("clickhouse.max_idle_conns", "invalid value %d (must be <= clickhouse.max_open_conns, which is %d)", c.MaxIdleConns, c.MaxOpenConns)
 	}
 	p.duration("clickhouse.dial_timeout", c.DialTimeout, false, "")
+	c.validateClusterSecret(p)
+}
+
+func (c ClickHouseConfig) validateClusterSecret(p *problems) {
+	if c.ClusterSecret.Reveal() == redacted {
+		p.add("clickhouse.cluster_secret", "is the %s placeholder of a config dump; set the real secret", redacted)
+	}
+	if c.ClusterSecret != "" && c.ClusterSecretFile != "" {
+		p.add("clickhouse.cluster_secret", "set together with clickhouse.cluster_secret_file; use one of them")
+	}
+	if c.ClusterSecretFile != "" {
+		p.readable("clickhouse.cluster_secret_file", c.ClusterSecretFile)
+	}
+	if !c.ClusterSecretMode() {
+		// A name without a secret would silently run queries as the fallback user.
+		p.require("clickhouse.cluster_secret", c.ClusterName != "", "clickhouse.cluster_name is set (or set clickhouse.cluster_secret_file)")
+	} else {
+		p.require("clickhouse.cluster_name", strings.TrimSpace(c.ClusterName) == "", "a cluster secret is set")
+		if c.Protocol != ProtocolTCP {
+			p.add("clickhouse.protocol", "invalid value %q with a cluster secret (interserver-secret authentication needs tcp, the native protocol)", c.Protocol)
+		}
+	}
+	im := c.Impersonation
+	if len(im.UserClaims) == 0 {
+		p.add("clickhouse.impersonation.user_claims", "must name at least one claim (default: email, sub)")
+	}
+	for _, claim := range im.UserClaims {
+		if !claimName.MatchString(claim) {
+			p.add("clickhouse.impersonation.user_claims", "invalid claim name %q", claim)
+		}
+	}
+	for _, key := range []struct {
+		name string
+		res  []string
+	}{{"clickhouse.impersonation.allowed_users", im.AllowedUsers}, {"clickhouse.impersonation.denied_users", im.DeniedUsers}} {
+		for _, re := range key.res {
+			if _, err := regexp.Compile("^(?:" + re + ")$"); err != nil {
+				p.add(key.name, "invalid regular expression %q: %v", re, err)
+			}
+		}
+	}
+}
+
+var claimName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]*$`)
+
+// ReadClusterSecret returns the interserver secret, from the file when
+// cluster_secret_file is set (surrounding whitespace trimmed).
+func (c ClickHouseConfig) ReadClusterSecret() (Secret, error) {
+	if c.ClusterSecretFile == "" {
+		return c.ClusterSecret, nil
+	}
+	b, err := os.ReadFile(c.ClusterSecretFile)
+	if err != nil {
+		return "", fmt.Errorf("clickhouse.cluster_secret_file: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", fmt.Errorf("clickhouse.cluster_secret_file: %s is empty", c.ClusterSecretFile)
+	}
+	return Secret(s), nil
 }
 
 func (s ServerConfig) validate(p *problems) {

@@ -99,7 +99,7 @@ func (s *Service) toResult(ctx context.Context, tool string, out Output, err err
 	return &sdk.CallToolResult{
 		Content:           []sdk.Content{&sdk.TextContent{Text: string(body)}},
 		StructuredContent: raw,
-		Meta:              sdk.Meta{"chmcp/user": identity.From(ctx).User},
+		Meta:              sdk.Meta{"chmcp/user": s.ch.EffectiveUser(identity.From(ctx)), "chmcp/identity_source": string(identity.From(ctx).Source)},
 	}
 }
 
@@ -120,7 +120,7 @@ func (s *Service) errorText(ctx context.Context, tool string, err error) string 
 func (s *Service) logCall(ctx context.Context, tool string, start time.Time, out Output, err error) {
 	id := identity.From(ctx)
 	attrs := []any{
-		"request_id", requestID(ctx), "tool", tool, "user", id.User, "identity_source", string(id.Source),
+		"request_id", requestID(ctx), "tool", tool, "user", s.ch.EffectiveUser(id), "identity_source", string(id.Source),
 		"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "rows", out.Rows, "truncated", out.Truncated,
 	}
 	if err == nil {
@@ -145,10 +145,16 @@ func errKind(err error) string {
 		ce *clickhouse.CancelledError
 		co *clickhouse.ConnectionError
 		ae *ArgumentError
+		au *clickhouse.AuthError
+		pe *identity.PolicyError
 	)
 	switch {
 	case errors.As(err, &qe):
 		return "clickhouse"
+	case errors.As(err, &au):
+		return "auth"
+	case errors.As(err, &pe):
+		return "policy"
 	case errors.As(err, &ge):
 		return "refused"
 	case errors.As(err, &nf):

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The request is byte for byte what go-sdk v1.8.0's client sends for
+// CallTool once it has negotiated 2026-07-28 (SEP-2575: the per-request
+// _meta triple instead of an initialize handshake; SEP-2243: the Mcp-Method
+// and Mcp-Name headers), captured from a real session against chmcp.
+const (
+	protocolVersion = "2026-07-28"
+	callBody        = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{` +
+		`"io.modelcontextprotocol/clientCapabilities":{"roots":{"listChanged":true}},` +
+		`"io.modelcontextprotocol/clientInfo":{"name":"chmcp-bench","version":"1"},` +
+		`"io.modelcontextprotocol/protocolVersion":"` + protocolVersion + `"},` +
+		`"name":"execute_query","arguments":{"query":"SELECT 1"}}}`
+)
+
+// Markers for the cheap per-call check of a response body; verify does the
+// full parse once.
+var (
+	wantRows  = []byte(`"rows":[[1]]`)
+	isErrorOn = []byte(`"isError":true`)
+)
+
+// mcpClient is the load generator for chmcp: a plain keep-alive HTTP client
+// posting one pre-built body, kept as cheap as possible because it shares
+// the CPUs with what it measures.
+type mcpClient struct {
+	url    string
+	http   *http.Client
+	body   []byte
+	header http.Header // shared, read-only
+}
+
+func newMCPClient(url string, concurrency int) *mcpClient {
+	return &mcpClient{
+		url: url,
+		http: &http.Client{
+			Timeout: 30 * time.Second,
+			Transport: &http.Transport{
+				MaxIdleConns:        concurrency,
+				MaxIdleConnsPerHost: concurrency,
+				DisableCompression:  true, // chmcp does not compress; skip Accept-Encoding
+			},
+		},
+		body: []byte(callBody),
+		header: http.Header{
+			"Content-Type":         {"application/json"},
+			"Accept":               {"application/json, text/event-stream"},
+			"Mcp-Protocol-Version": {protocolVersion},
+			"Mcp-Method":           {"tools/call"},
+			"Mcp-Name":             {"execute_query"},
+		},
+	}
+}
+
+func (c *mcpClient) close() { c.http.CloseIdleConnections() }
+
+// do sends one call and reads the whole response into buf.
+func (c *mcpClient) do(ctx context.Context, buf *bytes.Buffer) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(c.body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = c.header
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	buf.Reset()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, abbrev(buf.Bytes()))
+	}
+	return resp, nil
+}
+
+// worker returns a call func with its own buffer (one per load goroutine).
+func (c *mcpClient) worker() callFunc {
+	var buf bytes.Buffer
+	return func(ctx context.Context) error {
+		if _, err := c.do(ctx, &buf); err != nil {
+			return err
+		}
+		if b := buf.Bytes(); bytes.Contains(b, isErrorOn) || !bytes.Contains(b, wantRows) {
+			return fmt.Errorf("unexpected tools/call result: %s", abbrev(b))
+		}
+		return nil
+	}
+}
+
+// verify makes one call and checks it fully: a JSON-RPC success whose tool
+// result is not an error and whose rows are [[1]], in either response form
+// the transport allows (a single JSON body or SSE "data:" events).
+func (c *mcpClient) verify(ctx context.Context) error {
+	var buf bytes.Buffer
+	resp, err := c.do(ctx, &buf)
+	if err != nil {
+		return err
+	}
+	msg, err := responseMessage(resp.Header.Get("Content-Type"), buf.Bytes())
+	if err != nil {
+		return err
+	}
+	var rpc struct {
+		ID     json.RawMessage `json:"id"`
+		Error  *struct{ Message string }
+		Result *struct {
+			IsError           bool `json:"isError"`
+			StructuredContent struct {
+				Rows []json.RawMessage `json:"rows"`
+			} `json:"structuredContent"`
+		}
+	}
+	if err := json.Unmarshal(msg, &rpc); err != nil {
+		return fmt.Errorf("response is not JSON-RPC: %w: %s", err, abbrev(msg))
+	}
+	switch {
+	case string(rpc.ID) != "1":
+		return fmt.Errorf("response id %s, want 1: %s", rpc.ID, abbrev(msg))
+	case rpc.Error != nil:
+		return fmt.Errorf("JSON-RPC error: %s", rpc.Error.Message)
+	case rpc.Result == nil:
+		return fmt.Errorf("no result: %s", abbrev(msg))
+	case rpc.Result.IsError:
+		return fmt.Errorf("tool error: %s", abbrev(msg))
+	case len(rpc.Result.StructuredContent.Rows) != 1 || string(rpc.Result.StructuredContent.Rows[0]) != "[1]":
+		return fmt.Errorf("rows are not [[1]]: %s", abbrev(msg))
+	case !bytes.Contains(buf.Bytes(), wantRows):
+		return fmt.Errorf("the per-call check would not match %s in %s", wantRows, abbrev(buf.Bytes()))
+	}
+	logf("chmcp answered tools/call (%s, %d bytes): isError=false, rows=[[1]]", resp.Header.Get("Content-Type"), buf.Len())
+	return nil
+}
+
+// responseMessage extracts the JSON-RPC message from a response body.
+func responseMessage(contentType string, body []byte) ([]byte, error) {
+	if !strings.HasPrefix(contentType, "text/event-stream") {
+		return body, nil
+	}
+	var msgs [][]byte
+	for line := range bytes.Lines(body) {
+		if data, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r\n"), []byte("data:")); ok {
+			if data = bytes.TrimSpace(data); len(data) > 0 {
+				msgs = append(msgs, data)
+			}
+		}
+	}
+	if len(msgs) != 1 {
+		return nil, fmt.Errorf("want exactly one SSE data event, got %d: %s", len(msgs), abbrev(body))
+	}
+	return msgs[0], nil
+}
+
+func abbrev(b []byte) string {
+	const n = 400
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	if len(b) == 0 {
+		return "(empty body)"
+	}
+	return string(b)
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// roundResult is one measured round of one side.
+type roundResult struct {
+	Side        string  `json:"side"`
+	Concurrency int     `json:"concurrency"`
+	Round       int     `json:"round"`
+	Calls       int     `json:"calls"`
+	Errors      int     `json:"errors"`
+	FirstError  string  `json:"first_error,omitempty"`
+	Seconds     float64 `json:"seconds"`
+	Throughput  float64 `json:"calls_per_sec"`
+	P50Ms       float64 `json:"p50_ms"`
+	P99Ms       float64 `json:"p99_ms"`
+	// CPU time per successful call, in microseconds, of each process.
+	ChmcpCPUPerCallUs      float64 `json:"chmcp_cpu_us_per_call"`
+	ClickHouseCPUPerCallUs float64 `json:"clickhouse_cpu_us_per_call"`
+	BenchCPUPerCallUs      float64 `json:"bench_cpu_us_per_call"`
+	NewCHConns             int64   `json:"new_clickhouse_connections"`
+	ChmcpRSSBytes          int64   `json:"chmcp_rss_bytes"`
+}
+
+func newRoundResult(name string, c int, lr loadResult, before, after cpuSample, newConns int64, mem memInfo) roundResult {
+	r := roundResult{
+		Side: name, Concurrency: c, Calls: lr.calls, Errors: lr.errors,
+		Seconds: lr.elapsed.Seconds(), Throughput: float64(lr.calls) / lr.elapsed.Seconds(),
+		P50Ms: ms(percentile(lr.lat, 0.50)), P99Ms: ms(percentile(lr.lat, 0.99)),
+		NewCHConns: newConns, ChmcpRSSBytes: mem.Current,
+	}
+	if lr.firstErr != nil {
+		r.FirstError = lr.firstErr.Error()
+	}
+	if lr.calls > 0 {
+		perCall := func(i int) float64 { return (after[i] - before[i]) / float64(lr.calls) * 1e6 }
+		r.ChmcpCPUPerCallUs, r.ClickHouseCPUPerCallUs, r.BenchCPUPerCallUs = perCall(0), perCall(1), perCall(2)
+	}
+	return r
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// sideSummary holds the medians across rounds of one side at one level.
+type sideSummary struct {
+	Throughput             float64 `json:"calls_per_sec"`
+	P50Ms                  float64 `json:"p50_ms"`
+	P99Ms                  float64 `json:"p99_ms"`
+	ChmcpCPUPerCallUs      float64 `json:"chmcp_cpu_us_per_call"`
+	ClickHouseCPUPerCallUs float64 `json:"clickhouse_cpu_us_per_call"`
+	BenchCPUPerCallUs      float64 `json:"bench_cpu_us_per_call"`
+	NewCHConns             float64 `json:"new_clickhouse_connections"`
+	Errors                 int     `json:"errors"` // total over rounds
+}
+
+// summary compares the sides at one concurrency level. The comparisons are
+// medians of per-round-pair values (each chmcp round with the direct round
+// right after it), which cancels slow drift of the machine.
+type summary struct {
+	Concurrency     int         `json:"concurrency"`
+	Chmcp           sideSummary `json:"chmcp"`
+	Direct          sideSummary `json:"direct"`
+	ThroughputRatio float64     `json:"throughput_ratio"` // chmcp / direct
+	P50OverheadMs   float64     `json:"p50_overhead_ms"`  // chmcp p50 - direct p50
+	CPURatio        float64     `json:"chmcp_cpu_over_clickhouse_cpu"`
+}
+
+type target struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	Pass  bool   `json:"pass"`
+}
+
+type report struct {
+	Rounds    int           `json:"rounds"`
+	Duration  string        `json:"round_duration"`
+	Query     string        `json:"query"`
+	Summaries []summary     `json:"summaries"`
+	ChmcpMem  memInfo       `json:"chmcp_memory"`
+	Targets   []target      `json:"targets"`
+	Pass      bool          `json:"pass"`
+	Raw       []roundResult `json:"raw_rounds"`
+}
+
+func buildReport(o options, rounds []roundResult, mem memInfo) *report {
+	rep := &report{Rounds: o.rounds, Duration: o.duration.String(), Query: "SELECT 1", ChmcpMem: mem, Raw: rounds}
+	for _, c := range o.concurrency {
+		var a, b []roundResult
+		for _, r := range rounds {
+			if r.Concurrency == c && r.Side == "chmcp" {
+				a = append(a, r)
+			} else if r.Concurrency == c {
+				b = append(b, r)
+			}
+		}
+		s := summary{Concurrency: c, Chmcp: summarize(a), Direct: summarize(b)}
+		s.ThroughputRatio = medianOf(len(a), func(i int) float64 { return a[i].Throughput / b[i].Throughput })
+		s.P50OverheadMs = medianOf(len(a), func(i int) float64 { return a[i].P50Ms - b[i].P50Ms })
+		s.CPURatio = medianOf(len(a), func(i int) float64 { return a[i].ChmcpCPUPerCallUs / a[i].ClickHouseCPUPerCallUs })
+		rep.Summaries = append(rep.Summaries, s)
+	}
+	rep.Targets = targets(rep.Summaries, mem)
+	rep.Pass = !slices.ContainsFunc(rep.Targets, func(t target) bool { return !t.Pass })
+	return rep
+}
+
+func summarize(rs []roundResult) sideSummary {
+	s := sideSummary{
+		Throughput:             medianOf(len(rs), func(i int) float64 { return rs[i].Throughput }),
+		P50Ms:                  medianOf(len(rs), func(i int) float64 { return rs[i].P50Ms }),
+		P99Ms:                  medianOf(len(rs), func(i int) float64 { return rs[i].P99Ms }),
+		ChmcpCPUPerCallUs:      medianOf(len(rs), func(i int) float64 { return rs[i].ChmcpCPUPerCallUs }),
+		ClickHouseCPUPerCallUs: medianOf(len(rs), func(i int) float64 { return rs[i].ClickHouseCPUPerCallUs }),
+		BenchCPUPerCallUs:      medianOf(len(rs), func(i int) float64 { return rs[i].BenchCPUPerCallUs }),
+		NewCHConns:             medianOf(len(rs), func(i int) float64 { return float64(rs[i].NewCHConns) }),
+	}
+	for _, r := range rs {
+		s.Errors += r.Errors
+	}
+	return s
+}
+
+func medianOf(n int, f func(int) float64) float64 {
+	if n == 0 {
+		return 0
+	}
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = f(i)
+	}
+	slices.Sort(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+// targets checks the goals: throughput ratio at the highest concurrency,
+// p50 overhead at the lowest, CPU per call at every level, peak RSS, and
+// no errors anywhere.
+func targets(sums []summary, mem memInfo) []target {
+	lo, hi := sums[0], sums[0]
+	for _, s := range sums {
+		if s.Concurrency < lo.Concurrency {
+			lo = s
+		}
+		if s.Concurrency > hi.Concurrency {
+			hi = s
+		}
+	}
+	ts := []target{{
+		Name:  fmt.Sprintf("throughput chmcp/direct at c=%d >= 0.60", hi.Concurrency),
+		Value: fmt.Sprintf("%.2f", hi.ThroughputRatio), Pass: hi.ThroughputRatio >= 0.60,
+	}}
+	for _, s := range sums {
+		ts = append(ts, target{
+			Name:  fmt.Sprintf("chmcp CPU/call <= 0.5x ClickHouse CPU/call at c=%d", s.Concurrency),
+			Value: fmt.Sprintf("%.2fx (%.0f vs %.0f µs)", s.CPURatio, s.Chmcp.ChmcpCPUPerCallUs, s.Chmcp.ClickHouseCPUPerCallUs),
+			Pass:  s.CPURatio <= 0.5,
+		})
+	}
+	errs := 0
+	for _, s := range sums {
+		errs += s.Chmcp.Errors + s.Direct.Errors
+	}
+	return append(ts,
+		target{
+			Name:  fmt.Sprintf("p50 overhead at c=%d <= 0.50 ms", lo.Concurrency),
+			Value: fmt.Sprintf("%+.3f ms", lo.P50OverheadMs), Pass: lo.P50OverheadMs <= 0.5,
+		},
+		target{
+			Name:  "chmcp peak RSS (VmHWM) < 100 MB",
+			Value: fmt.Sprintf("%.1f MB", mb(mem.Peak)), Pass: mem.Peak < 100<<20,
+		},
+		target{Name: "no failed calls", Value: fmt.Sprint(errs), Pass: errs == 0},
+	)
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+func (r *report) print(w io.Writer) {
+	fmt.Fprintf(w, "\n%s: medians of %d rounds x %s per side (chmcp = MCP tools/call execute_query over HTTP; direct = clickhouse-go native)\n\n",
+		r.Query, r.Rounds, r.Duration)
+	fmt.Fprintf(w, "%5s  %-7s %9s %8s %8s %12s %10s %12s %9s %6s\n",
+		"conc", "side", "calls/s", "p50 ms", "p99 ms", "chmcp µs/c", "CH µs/c", "bench µs/c", "new conn", "errors")
+	for _, s := range r.Summaries {
+		for _, x := range []struct {
+			name string
+			v    sideSummary
+		}{{"chmcp", s.Chmcp}, {"direct", s.Direct}} {
+			fmt.Fprintf(w, "%5d  %-7s %9.0f %8.3f %8.3f %12.1f %10.1f %12.1f %9.0f %6d\n", s.Concurrency, x.name,
+				x.v.Throughput, x.v.P50Ms, x.v.P99Ms, x.v.ChmcpCPUPerCallUs, x.v.ClickHouseCPUPerCallUs,
+				x.v.BenchCPUPerCallUs, x.v.NewCHConns, x.v.Errors)
+		}
+		fmt.Fprintf(w, "%5d  chmcp/direct: throughput %.2f, p50 overhead %+.3f ms, chmcp CPU %.2fx ClickHouse CPU\n\n",
+			s.Concurrency, s.ThroughputRatio, s.P50OverheadMs, s.CPURatio)
+	}
+	fmt.Fprintf(w, "chmcp memory: peak RSS %.1f MB, RSS at end %.1f MB\n\nTargets:\n", mb(r.ChmcpMem.Peak), mb(r.ChmcpMem.Current))
+	for _, t := range r.Targets {
+		mark := "PASS"
+		if !t.Pass {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "  %s  %-52s %s\n", mark, t.Name, t.Value)
+	}
+	if !r.Pass {
+		fmt.Fprintln(w, "\nSome targets were missed.")
+	}
+	if errs := r.firstErrors(); errs != "" {
+		fmt.Fprintf(w, "\nErrors:\n%s", errs)
+	}
+}
+
+func (r *report) firstErrors() string {
+	var b strings.Builder
+	for _, x := range r.Raw {
+		if x.Errors > 0 {
+			fmt.Fprintf(&b, "  c=%d round %d %s: %d errors, first: %s\n", x.Concurrency, x.Round, x.Side, x.Errors, x.FirstError)
+		}
+	}
+	return b.String()
+}
+
+func (r *report) writeJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
