@@ -146,8 +146,9 @@ for set in "${SETS[@]}"; do
 		--expected-failures "$BASELINE" -o "$OUT/$set" >"$OUT/$set.log" 2>&1 || rc=$?
 	suite_rc[$set]=$rc
 	# The suite's own verdict on the baseline (expected / stale / unexpected).
-	sed -n '/^\(\x1b\[[0-9;]*m\)\?\(Expected failures\|Stale baseline\|Unexpected failures\)/,$p' "$OUT/$set.log" |
-		sed 's/\x1b\[[0-9;]*m//g' | grep -v '^  ~ ' | sed '/^$/d; s/^/  suite: /' >&2 || true
+	sed 's/\x1b\[[0-9;]*m//g' "$OUT/$set.log" |
+		sed -n '/^\(Stale baseline\|Unexpected failures\|Baseline check passed\)/,/^$/p' |
+		sed '/^$/d; s/^/  suite: /' >&2 || true
 	if ((rc != 0)); then
 		failed=1
 		log "suite exited $rc for $set (output: $OUT/$set.log)"
@@ -163,9 +164,12 @@ mkdir -p "$work/inspector-home"
 inspector() { # inspector NAME ARGS...: stdout (JSON) to $OUT/inspector-NAME.json
 	local name=$1
 	shift
+	local rc=0
 	HOME=$work/inspector-home MCP_CATALOG_PATH=$work/inspector-home/mcp.json \
 		timeout 120 "$NODE_BIN" "$INSPECTOR_JS" --cli "$url" --transport http "$@" \
-		>"$OUT/inspector-$name.json" 2>"$OUT/inspector-$name.err"
+		>"$OUT/inspector-$name.json" 2>"$OUT/inspector-$name.err" || rc=$?
+	why="the Inspector exited $rc"
+	return "$rc"
 }
 # jsoncheck FILE EXPR: EXPR (JS, over the parsed JSON `r`) returns "" when fine, else why not.
 jsoncheck() {
@@ -183,10 +187,9 @@ if inspector tools-list --method tools/list &&
 	log "inspector tools/list ok: $("$NODE_BIN" -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).tools.map(t=>t.name).join(", "))' "$OUT/inspector-tools-list.json")"
 else
 	inspector_ok=0
-	log "inspector tools/list FAILED: ${why:-exit status $?}"
+	log "inspector tools/list FAILED: $why"
 	tail -n 5 "$OUT/inspector-tools-list.err" >&2
 fi
-why=""
 log "inspector --method tools/call --tool-name execute_query --tool-arg query='SELECT 1'"
 if inspector tools-call --method tools/call --tool-name execute_query --tool-arg "query=SELECT 1" &&
 	why=$(jsoncheck "$OUT/inspector-tools-call.json" \
@@ -194,7 +197,7 @@ if inspector tools-call --method tools/call --tool-name execute_query --tool-arg
 	log "inspector tools/call ok: rows [[1]]"
 else
 	inspector_ok=0
-	log "inspector tools/call FAILED: ${why:-exit status $?}"
+	log "inspector tools/call FAILED: $why"
 	tail -n 5 "$OUT/inspector-tools-call.json" "$OUT/inspector-tools-call.err" >&2
 fi
 ((inspector_ok)) || failed=1

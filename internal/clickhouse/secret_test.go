@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,5 +171,24 @@ func TestSecretQueryLogAttribution(t *testing.T) {
 	got := strings.TrimSpace(exec(t, "SELECT user, initial_user, is_initial_query FROM system.query_log WHERE type = 'QueryFinish' AND query LIKE '%"+marker+"%' AND query NOT LIKE '%query_log%' FORMAT TSV"))
 	if got != "alice\talice\t0" {
 		t.Fatalf("query_log = %q, want alice alice 0", got)
+	}
+}
+
+func TestSecretWithoutTLSWarns(t *testing.T) {
+	for host, warn := range map[string]bool{"ch.example.com": true, "127.0.0.1": false, "localhost": false} {
+		cfg := secretConfig()
+		cfg.Host = host
+		var logs strings.Builder
+		c, err := New(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		if got := strings.Contains(logs.String(), "without TLS"); got != warn {
+			t.Errorf("host %s: warning=%v, want %v (%s)", host, got, warn, logs.String())
+		}
+		if strings.Contains(logs.String(), srv.ClusterSecret) {
+			t.Fatal("secret logged")
+		}
 	}
 }

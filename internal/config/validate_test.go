@@ -37,6 +37,23 @@ func TestValidate(t *testing.T) {
 		{"host with scheme", func(c *Config) { c.ClickHouse.Host = "http://ch:8123" }, `clickhouse.host: invalid value "http://ch:8123" (want a host name or IP address, without scheme, port or path)`},
 		{"host with port", func(c *Config) { c.ClickHouse.Host = "ch:9000" }, `clickhouse.host: invalid value "ch:9000"`},
 		{"host ipv6", func(c *Config) { c.ClickHouse.Host = "::1" }, ""},
+		// interserver secret
+		{"secret over http", func(c *Config) {
+			c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret, c.ClickHouse.Protocol = "c", "s", ProtocolHTTP
+		}, `clickhouse.protocol: invalid value "http" with a cluster secret (interserver-secret authentication needs tcp, the native protocol)`},
+		{"secret without name", func(c *Config) { c.ClickHouse.ClusterSecret = "s" }, "clickhouse.cluster_name: required when a cluster secret is set"},
+		{"secret file without name", func(c *Config) { c.ClickHouse.ClusterSecretFile = pem }, "clickhouse.cluster_name: required when a cluster secret is set"},
+		{"name without secret", func(c *Config) { c.ClickHouse.ClusterName = "c" }, "clickhouse.cluster_secret: required when clickhouse.cluster_name is set"},
+		{"secret and secret file", func(c *Config) {
+			c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret, c.ClickHouse.ClusterSecretFile = "c", "s", pem
+		}, "clickhouse.cluster_secret: set together with clickhouse.cluster_secret_file; use one of them"},
+		{"secret file missing", func(c *Config) { c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecretFile = "c", missing }, "clickhouse.cluster_secret_file: cannot read file"},
+		{"secret fallback user empty", func(c *Config) { c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret, c.ClickHouse.Username = "c", "s", "" }, "clickhouse.username: must not be empty"},
+		{"secret ok", func(c *Config) { c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret = "c", "s" }, ""},
+		{"bad denied regexp", func(c *Config) { c.ClickHouse.Impersonation.DeniedUsers = []string{"("} }, `clickhouse.impersonation.denied_users: invalid regular expression "("`},
+		{"no user claims", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = nil }, "clickhouse.impersonation.user_claims: must name at least one claim"},
+		{"bad claim", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = []string{"e mail"} }, `clickhouse.impersonation.user_claims: invalid claim name "e mail"`},
+
 		{"host underscore", func(c *Config) { c.ClickHouse.Host = "clickhouse_server" }, ""},
 		{"port 0 ok", func(c *Config) { c.ClickHouse.Port = 0 }, ""},
 		{"port 65535 ok", func(c *Config) { c.ClickHouse.Port = 65535 }, ""},
