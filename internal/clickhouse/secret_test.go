@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -190,5 +192,27 @@ func TestSecretWithoutTLSWarns(t *testing.T) {
 		if strings.Contains(logs.String(), srv.ClusterSecret) {
 			t.Fatal("secret logged")
 		}
+	}
+}
+
+// TestSecretOverTLS: the secret mode with TLS and certificate verification.
+func TestSecretOverTLS(t *testing.T) {
+	proxy, err := srv.StartTLSProxy(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	_, port, _ := net.SplitHostPort(proxy.Addr)
+	cfg := secretConfig()
+	cfg.Port, _ = strconv.Atoi(port)
+	cfg.TLS = config.TLSConfig{Enabled: true, CACert: proxy.CAFile}
+	if got := currentUser(t, newTestClient(t, cfg), as("bob")); got != "bob" {
+		t.Fatalf("currentUser() over TLS = %q", got)
+	}
+	// Without the CA, verification fails: TLS is really checked.
+	cfg.TLS.CACert = ""
+	if _, err := newTestClient(t, cfg).Query(context.Background(), as("bob"), "SELECT 1", QueryOptions{ReadOnly: true}); err == nil ||
+		!strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("want a certificate error without the CA, got %v", err)
 	}
 }

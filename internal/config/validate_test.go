@@ -48,7 +48,9 @@ func TestValidate(t *testing.T) {
 			c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret, c.ClickHouse.ClusterSecretFile = "c", "s", pem
 		}, "clickhouse.cluster_secret: set together with clickhouse.cluster_secret_file; use one of them"},
 		{"secret file missing", func(c *Config) { c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecretFile = "c", missing }, "clickhouse.cluster_secret_file: cannot read file"},
-		{"secret fallback user empty", func(c *Config) { c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret, c.ClickHouse.Username = "c", "s", "" }, "clickhouse.username: must not be empty"},
+		{"secret fallback user empty", func(c *Config) {
+			c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret, c.ClickHouse.Username = "c", "s", ""
+		}, "clickhouse.username: must not be empty"},
 		{"secret ok", func(c *Config) { c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret = "c", "s" }, ""},
 		{"bad denied regexp", func(c *Config) { c.ClickHouse.Impersonation.DeniedUsers = []string{"("} }, `clickhouse.impersonation.denied_users: invalid regular expression "("`},
 		{"no user claims", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = nil }, "clickhouse.impersonation.user_claims: must name at least one claim"},
