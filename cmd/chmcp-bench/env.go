@@ -92,20 +92,28 @@ func (e *environment) close() {
 	os.RemoveAll(e.dir)
 }
 
-// tcpConnections is ClickHouse's count of native connections accepted so
-// far; its growth over a round shows pool churn (reconnects).
-func (e *environment) tcpConnections(ctx context.Context) (int64, error) {
-	out, err := e.ch.Exec(ctx, "SELECT value FROM system.events WHERE event = 'TCPConnection'")
+// clock is ClickHouse's current time, to mark the start of a round.
+func (e *environment) clock(ctx context.Context) (string, error) {
+	out, err := e.ch.Exec(ctx, "SELECT now64(6)")
+	return strings.TrimSpace(out), err
+}
+
+// newConnections counts the native connections ClickHouse saw open since
+// the given time: client ports whose first query came after it. Growth
+// shows pool churn (connections closed and dialled again).
+func (e *environment) newConnections(ctx context.Context, since string) (int64, error) {
+	if _, err := e.ch.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
+		return 0, err
+	}
+	out, err := e.ch.Exec(ctx, "SELECT countIf(first >= toDateTime64('"+since+"', 6)) FROM ("+
+		"SELECT port, min(event_time_microseconds) AS first FROM system.query_log "+
+		"WHERE interface = 1 AND type = 'QueryStart' GROUP BY port)")
 	if err != nil {
 		return 0, err
 	}
-	out = strings.TrimSpace(out)
-	if out == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(out, 10, 64)
+	n, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("reading system.events: %q: %w", out, err)
+		return 0, fmt.Errorf("counting connections in system.query_log: %q: %w", out, err)
 	}
 	return n, nil
 }

@@ -149,9 +149,9 @@ func bench(ctx context.Context, o options) (*report, error) {
 				}
 				res.Round = r
 				rounds = append(rounds, res)
-				logf("c=%-3d round %d/%d %-6s %8.0f calls/s  p50 %6.3f ms  p99 %6.3f ms  chmcp %5.0f µs/call  CH %5.0f µs/call  new CH conns %d  errors %d",
-					c, r, o.rounds, s.name, res.Throughput, res.P50Ms, res.P99Ms,
-					res.ChmcpCPUPerCallUs, res.ClickHouseCPUPerCallUs, res.NewCHConns, res.Errors)
+				logf("c=%-3d round %d/%d %-6s %6.0f calls/s  p50 %6.3f ms  p99 %7.3f ms  CPU µs/call: chmcp %4.0f CH %4.0f bench %4.0f  other load %.2f cores  new CH conns %d  errors %d",
+					c, r, o.rounds, s.name, res.Throughput, res.P50Ms, res.P99Ms, res.ChmcpCPUPerCallUs,
+					res.ClickHouseCPUPerCallUs, res.BenchCPUPerCallUs, res.OtherCores, res.NewCHConns, res.Errors)
 			}
 		}
 	}
@@ -163,8 +163,9 @@ func bench(ctx context.Context, o options) (*report, error) {
 }
 
 // measure runs one round of s at concurrency c and samples CPU around it.
+// The ClickHouse bookkeeping queries run outside the sampled window.
 func measure(ctx context.Context, env *environment, m *meter, s side, c int, d time.Duration) (roundResult, error) {
-	conns0, err := env.tcpConnections(ctx)
+	since, err := env.clock(ctx)
 	if err != nil {
 		return roundResult{}, err
 	}
@@ -180,7 +181,7 @@ func measure(ctx context.Context, env *environment, m *meter, s side, c int, d t
 	if ctx.Err() != nil {
 		return roundResult{}, ctx.Err()
 	}
-	conns1, err := env.tcpConnections(ctx)
+	conns, err := env.newConnections(ctx, since)
 	if err != nil {
 		return roundResult{}, err
 	}
@@ -188,7 +189,7 @@ func measure(ctx context.Context, env *environment, m *meter, s side, c int, d t
 	if err != nil {
 		return roundResult{}, err
 	}
-	return newRoundResult(s.name, c, lr, before, after, conns1-conns0, mem), nil
+	return newRoundResult(s.name, c, lr, before, after, conns, mem), nil
 }
 
 func logf(format string, args ...any) {

@@ -17,7 +17,9 @@ type meter struct {
 	pids [3]int
 }
 
-type cpuSample [3]float64 // seconds, indexed like meter.pids
+// cpuSample is CPU seconds used so far: one entry per meter.pids, then the
+// whole machine's busy time (to see load from other processes).
+type cpuSample [4]float64
 
 func (m *meter) sample() (cpuSample, error) {
 	var s cpuSample
@@ -28,7 +30,31 @@ func (m *meter) sample() (cpuSample, error) {
 		}
 		s[i] = cpu
 	}
-	return s, nil
+	busy, err := machineBusySeconds()
+	s[3] = busy
+	return s, err
+}
+
+// machineBusySeconds is the non-idle CPU time of all CPUs, from /proc/stat.
+func machineBusySeconds() (float64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := bytes.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(f) < 9 || string(f[0]) != "cpu" {
+		return 0, fmt.Errorf("/proc/stat: odd first line %q", line)
+	}
+	var busy uint64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
+		v, err := strconv.ParseUint(string(f[i]), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		busy += v
+	}
+	return float64(busy) / clockTicks, nil
 }
 
 // cpuSeconds is utime+stime of all threads of pid, in seconds.

@@ -28,6 +28,9 @@ type roundResult struct {
 	BenchCPUPerCallUs      float64 `json:"bench_cpu_us_per_call"`
 	NewCHConns             int64   `json:"new_clickhouse_connections"`
 	ChmcpRSSBytes          int64   `json:"chmcp_rss_bytes"`
+	// OtherCores is CPU used by processes outside the benchmark, in cores:
+	// noise from whatever else runs on the machine.
+	OtherCores float64 `json:"other_load_cores"`
 }
 
 func newRoundResult(name string, c int, lr loadResult, before, after cpuSample, newConns int64, mem memInfo) roundResult {
@@ -44,6 +47,8 @@ func newRoundResult(name string, c int, lr loadResult, before, after cpuSample, 
 		perCall := func(i int) float64 { return (after[i] - before[i]) / float64(lr.calls) * 1e6 }
 		r.ChmcpCPUPerCallUs, r.ClickHouseCPUPerCallUs, r.BenchCPUPerCallUs = perCall(0), perCall(1), perCall(2)
 	}
+	ours := (after[0] - before[0]) + (after[1] - before[1]) + (after[2] - before[2])
+	r.OtherCores = max(0, (after[3]-before[3])-ours) / lr.elapsed.Seconds()
 	return r
 }
 
@@ -58,6 +63,7 @@ type sideSummary struct {
 	ClickHouseCPUPerCallUs float64 `json:"clickhouse_cpu_us_per_call"`
 	BenchCPUPerCallUs      float64 `json:"bench_cpu_us_per_call"`
 	NewCHConns             float64 `json:"new_clickhouse_connections"`
+	OtherCores             float64 `json:"other_load_cores"`
 	Errors                 int     `json:"errors"` // total over rounds
 }
 
@@ -121,6 +127,7 @@ func summarize(rs []roundResult) sideSummary {
 		ClickHouseCPUPerCallUs: medianOf(len(rs), func(i int) float64 { return rs[i].ClickHouseCPUPerCallUs }),
 		BenchCPUPerCallUs:      medianOf(len(rs), func(i int) float64 { return rs[i].BenchCPUPerCallUs }),
 		NewCHConns:             medianOf(len(rs), func(i int) float64 { return float64(rs[i].NewCHConns) }),
+		OtherCores:             medianOf(len(rs), func(i int) float64 { return rs[i].OtherCores }),
 	}
 	for _, r := range rs {
 		s.Errors += r.Errors
@@ -189,21 +196,26 @@ func mb(b int64) float64 { return float64(b) / (1 << 20) }
 func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n%s: medians of %d rounds x %s per side (chmcp = MCP tools/call execute_query over HTTP; direct = clickhouse-go native)\n\n",
 		r.Query, r.Rounds, r.Duration)
-	fmt.Fprintf(w, "%5s  %-7s %9s %8s %8s %12s %10s %12s %9s %6s\n",
-		"conc", "side", "calls/s", "p50 ms", "p99 ms", "chmcp µs/c", "CH µs/c", "bench µs/c", "new conn", "errors")
+	fmt.Fprintf(w, "%5s  %-7s %8s %8s %8s %11s %9s %11s %9s %6s %6s\n", "conc", "side", "calls/s", "p50 ms", "p99 ms",
+		"chmcp µs/c", "CH µs/c", "bench µs/c", "new conns", "other", "errors")
 	for _, s := range r.Summaries {
 		for _, x := range []struct {
 			name string
 			v    sideSummary
 		}{{"chmcp", s.Chmcp}, {"direct", s.Direct}} {
-			fmt.Fprintf(w, "%5d  %-7s %9.0f %8.3f %8.3f %12.1f %10.1f %12.1f %9.0f %6d\n", s.Concurrency, x.name,
+			fmt.Fprintf(w, "%5d  %-7s %8.0f %8.3f %8.3f %11.1f %9.1f %11.1f %9.0f %6.2f %6d\n", s.Concurrency, x.name,
 				x.v.Throughput, x.v.P50Ms, x.v.P99Ms, x.v.ChmcpCPUPerCallUs, x.v.ClickHouseCPUPerCallUs,
-				x.v.BenchCPUPerCallUs, x.v.NewCHConns, x.v.Errors)
+				x.v.BenchCPUPerCallUs, x.v.NewCHConns, x.v.OtherCores, x.v.Errors)
 		}
 		fmt.Fprintf(w, "%5d  chmcp/direct: throughput %.2f, p50 overhead %+.3f ms, chmcp CPU %.2fx ClickHouse CPU\n\n",
 			s.Concurrency, s.ThroughputRatio, s.P50OverheadMs, s.CPURatio)
 	}
-	fmt.Fprintf(w, "chmcp memory: peak RSS %.1f MB, RSS at end %.1f MB\n\nTargets:\n", mb(r.ChmcpMem.Peak), mb(r.ChmcpMem.Current))
+	fmt.Fprintln(w, "µs/c: CPU µs per call of each process; new conns: native connections ClickHouse saw opened in a round;")
+	fmt.Fprintln(w, "other: CPU cores used meanwhile by processes outside the benchmark (noise).")
+	if noisy := r.maxOther(); noisy > 0.2 {
+		fmt.Fprintf(w, "WARNING: other processes used up to %.2f cores during rounds; results are noisy.\n", noisy)
+	}
+	fmt.Fprintf(w, "\nchmcp memory: peak RSS %.1f MB, RSS at end %.1f MB\n\nTargets:\n", mb(r.ChmcpMem.Peak), mb(r.ChmcpMem.Current))
 	for _, t := range r.Targets {
 		mark := "PASS"
 		if !t.Pass {
@@ -217,6 +229,15 @@ func (r *report) print(w io.Writer) {
 	if errs := r.firstErrors(); errs != "" {
 		fmt.Fprintf(w, "\nErrors:\n%s", errs)
 	}
+}
+
+// maxOther is the largest median outside load of any side and level.
+func (r *report) maxOther() float64 {
+	m := 0.0
+	for _, s := range r.Summaries {
+		m = max(m, s.Chmcp.OtherCores, s.Direct.OtherCores)
+	}
+	return m
 }
 
 func (r *report) firstErrors() string {

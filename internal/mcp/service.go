@@ -40,8 +40,14 @@ func (s *Service) NewServer() *sdk.Server {
 	srv := sdk.NewServer(&sdk.Implementation{Name: "chmcp", Title: "ClickHouse MCP server", Version: s.version}, &sdk.ServerOptions{
 		Instructions: instructions,
 		Logger:       s.log.With("component", "go-sdk"),
-		HasTools:     true,
-		HasResources: true,
+		// Explicit, because the go-sdk answers prompts/list whatever is
+		// declared; the lists never change at run time, so no listChanged.
+		Capabilities: &sdk.ServerCapabilities{
+			Logging:   &sdk.LoggingCapabilities{},
+			Tools:     &sdk.ToolCapabilities{},
+			Resources: &sdk.ResourceCapabilities{},
+			Prompts:   &sdk.PromptCapabilities{},
+		},
 	})
 	for _, t := range s.tools {
 		srv.AddTool(t.Def, s.handler(t))

@@ -39,7 +39,7 @@ func (e *ArgumentError) Error() string { return "invalid arguments: " + e.Reason
 // (unknown fields refused) so a typo is an error, not a silent default.
 func newTool[In, Out any](def sdk.Tool, handle func(context.Context, In) (Out, Output, error)) Tool {
 	def.InputSchema = mustSchema[In]()
-	def.OutputSchema = mustSchema[Out]()
+	def.OutputSchema = objectSchema(mustSchema[Out]())
 	return Tool{
 		Def: &def,
 		Call: func(ctx context.Context, raw json.RawMessage) (Output, error) {
@@ -99,6 +99,17 @@ func mustSchema[T any]() *jsonschema.Schema {
 	if err != nil {
 		panic(fmt.Sprintf("schema for %T: %v", *new(T), err)) // programming error, caught by tests
 	}
+	return s
+}
+
+// objectSchema pins an output schema to type "object". For a pointer type
+// jsonschema infers ["null", "object"], which the MCP schema forbids (and
+// TypeScript clients then drop the tool); handlers never return nil output.
+func objectSchema(s *jsonschema.Schema) *jsonschema.Schema {
+	if len(s.Types) > 0 {
+		s.Types = nil
+	}
+	s.Type = "object"
 	return s
 }
 

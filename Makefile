@@ -1,0 +1,45 @@
+# chmcp. `make test` is the whole check CI runs (.ci/run).
+GO      ?= go
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+GOFILES  = $(shell find . -name '*.go' -not -path './tmp/*' -not -path './.cache/*' -not -path './.git/*')
+
+.PHONY: all build engine vet unit test-go conformance test bench demo clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/chmcp ./cmd/chmcp
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/chlocal ./cmd/chlocal
+
+# Download (once, cached in ~/.cache/chmcp) the ClickHouse engine the tests run.
+engine: build
+	bin/chlocal fetch
+
+vet:
+	@bad=$$(gofmt -l $(GOFILES)); if [ -n "$$bad" ]; then echo "gofmt -w needed:"; echo "$$bad"; exit 1; fi
+	$(GO) vet ./...
+
+unit: test-go
+test-go:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+conformance:
+	bash scripts/conformance.sh
+
+# One step after another (also under make -j), each timed.
+test:
+	@for step in engine vet test-go conformance; do \
+		start=$$(date +%s); $(MAKE) --no-print-directory $$step || exit 1; \
+		echo "make test: $$step took $$(( $$(date +%s) - start ))s"; \
+	done
+
+bench: build
+	$(GO) build -o bin/chmcp-bench ./cmd/chmcp-bench
+	bin/chmcp-bench $(BENCH_ARGS)
+
+demo: build
+	bash scripts/demo.sh
+
+clean:
+	rm -rf bin tmp/conformance
