@@ -98,11 +98,55 @@ type ServerConfig struct {
 	// names accepted besides loopback and the configured address).
 	AllowedHosts []string `json:"allowed_hosts" yaml:"allowed_hosts"`
 
+	OAuth OAuthConfig `json:"oauth" yaml:"oauth"`
+
 	ReadHeaderTimeout Duration `json:"read_header_timeout" yaml:"read_header_timeout"`
 	ReadTimeout       Duration `json:"read_timeout" yaml:"read_timeout"`
 	IdleTimeout       Duration `json:"idle_timeout" yaml:"idle_timeout"`
 	ShutdownTimeout   Duration `json:"shutdown_timeout" yaml:"shutdown_timeout"`
 	MaxBodyBytes      int64    `json:"max_body_bytes" yaml:"max_body_bytes"`
+}
+
+// OAuth modes.
+const OAuthModeGating = "gating"
+
+// OAuth store types.
+const (
+	StoreMemory     = "memory"
+	StoreClickHouse = "clickhouse"
+)
+
+// OAuthConfig makes chmcp the OAuth 2.1 authorization server of its MCP
+// endpoint, brokering an upstream OpenID Connect provider ("gating").
+type OAuthConfig struct {
+	Enabled bool   `json:"enabled" yaml:"enabled"`
+	Mode    string `json:"mode" yaml:"mode"` // gating
+	// Issuer is chmcp's public base URL (https, or http on loopback); the
+	// MCP resource is Issuer + "/".
+	Issuer   string         `json:"issuer" yaml:"issuer"`
+	Upstream UpstreamConfig `json:"upstream" yaml:"upstream"`
+	// SigningKey signs access tokens and seals client ids, codes and state
+	// (at least 32 bytes). Every replica needs the same key.
+	SigningKey           Secret   `json:"signing_key" yaml:"signing_key"`
+	SigningKeyFile       string   `json:"signing_key_file" yaml:"signing_key_file"`
+	AccessTokenTTL       Duration `json:"access_token_ttl" yaml:"access_token_ttl"`
+	RefreshTokenTTL      Duration `json:"refresh_token_ttl" yaml:"refresh_token_ttl"`
+	AuthCodeTTL          Duration `json:"auth_code_ttl" yaml:"auth_code_ttl"`
+	Scopes               []string `json:"scopes" yaml:"scopes"` // required on the MCP resource; empty = none
+	AllowedEmailDomains  []string `json:"allowed_email_domains" yaml:"allowed_email_domains"`
+	AllowedHostedDomains []string `json:"allowed_hosted_domains" yaml:"allowed_hosted_domains"` // Google "hd" claim
+	RequireEmailVerified bool     `json:"require_email_verified" yaml:"require_email_verified"`
+	Store                string   `json:"store" yaml:"store"`             // memory | clickhouse
+	StoreTable           string   `json:"store_table" yaml:"store_table"` // db.table for store: clickhouse
+}
+
+// UpstreamConfig is the OpenID Connect provider people log in with.
+type UpstreamConfig struct {
+	Issuer           string   `json:"issuer" yaml:"issuer"`
+	ClientID         string   `json:"client_id" yaml:"client_id"`
+	ClientSecret     Secret   `json:"client_secret" yaml:"client_secret"`
+	ClientSecretFile string   `json:"client_secret_file" yaml:"client_secret_file"`
+	Scopes           []string `json:"scopes" yaml:"scopes"`
 }
 
 // LoggingConfig configures log/slog.
@@ -138,6 +182,19 @@ func Defaults() Config {
 			IdleTimeout:       Duration(120 * time.Second),
 			ShutdownTimeout:   Duration(30 * time.Second),
 			MaxBodyBytes:      4 << 20,
+			OAuth: OAuthConfig{
+				Mode:                 OAuthModeGating,
+				AccessTokenTTL:       Duration(time.Hour),
+				RefreshTokenTTL:      Duration(30 * 24 * time.Hour),
+				AuthCodeTTL:          Duration(time.Minute),
+				Scopes:               []string{},
+				AllowedEmailDomains:  []string{},
+				AllowedHostedDomains: []string{},
+				RequireEmailVerified: true,
+				Store:                StoreMemory,
+				StoreTable:           "default.chmcp_oauth_state",
+				Upstream:             UpstreamConfig{Scopes: []string{"openid", "email", "profile"}},
+			},
 		},
 		Logging: LoggingConfig{Level: "info", Format: "text"},
 	}

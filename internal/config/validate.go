@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // problems collects validation errors, each prefixed with its dotted key.
@@ -196,18 +197,7 @@ var claimName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]*$`)
 // ReadClusterSecret returns the interserver secret, from the file when
 // cluster_secret_file is set (surrounding whitespace trimmed).
 func (c ClickHouseConfig) ReadClusterSecret() (Secret, error) {
-	if c.ClusterSecretFile == "" {
-		return c.ClusterSecret, nil
-	}
-	b, err := os.ReadFile(c.ClusterSecretFile)
-	if err != nil {
-		return "", fmt.Errorf("clickhouse.cluster_secret_file: %w", err)
-	}
-	s := strings.TrimSpace(string(b))
-	if s == "" {
-		return "", fmt.Errorf("clickhouse.cluster_secret_file: %s is empty", c.ClusterSecretFile)
-	}
-	return Secret(s), nil
+	return readSecret("clickhouse.cluster_secret_file", c.ClusterSecret, c.ClusterSecretFile, 0)
 }
 
 func (s ServerConfig) validate(p *problems) {
@@ -244,6 +234,107 @@ func (s ServerConfig) validate(p *problems) {
 	p.duration("server.idle_timeout", s.IdleTimeout, false, "")
 	p.duration("server.shutdown_timeout", s.ShutdownTimeout, false, "")
 	p.atLeast("server.max_body_bytes", s.MaxBodyBytes, 1)
+	if s.OAuth.Enabled {
+		s.OAuth.validate(p, s.Transport)
+	}
+}
+
+func (o OAuthConfig) validate(p *problems, transport string) {
+	if transport == TransportStdio {
+		p.add("server.oauth.enabled", "requires server.transport http or sse (stdio has no HTTP requests to authorize)")
+	}
+	p.oneOf("server.oauth.mode", o.Mode, []string{OAuthModeGating})
+	p.publicURL("server.oauth.issuer", o.Issuer)
+	p.publicURL("server.oauth.upstream.issuer", o.Upstream.Issuer)
+	p.notEmpty("server.oauth.upstream.client_id", o.Upstream.ClientID)
+	if o.Upstream.ClientSecret != "" && o.Upstream.ClientSecretFile != "" {
+		p.add("server.oauth.upstream.client_secret", "set together with server.oauth.upstream.client_secret_file; use one of them")
+	}
+	p.readable("server.oauth.upstream.client_secret_file", o.Upstream.ClientSecretFile)
+	if !slices.Contains(o.Upstream.Scopes, "openid") {
+		p.add("server.oauth.upstream.scopes", "must include openid (got %s)", strings.Join(o.Upstream.Scopes, ", "))
+	}
+	switch {
+	case o.SigningKey != "" && o.SigningKeyFile != "":
+		p.add("server.oauth.signing_key", "set together with server.oauth.signing_key_file; use one of them")
+	case o.SigningKey == "" && o.SigningKeyFile == "":
+		p.add("server.oauth.signing_key", "required when server.oauth.enabled (or set server.oauth.signing_key_file); generate one with: openssl rand -base64 48")
+	case o.SigningKey.Reveal() == redacted:
+		p.add("server.oauth.signing_key", "is the %s placeholder of a config dump; set the real key", redacted)
+	case o.SigningKey != "" && len(o.SigningKey) < minSigningKey:
+		p.add("server.oauth.signing_key", "too short: %d bytes, need at least %d", len(o.SigningKey), minSigningKey)
+	case o.SigningKeyFile != "":
+		p.readable("server.oauth.signing_key_file", o.SigningKeyFile)
+	}
+	p.durationRange("server.oauth.access_token_ttl", o.AccessTokenTTL, Duration(time.Minute), Duration(24*time.Hour))
+	p.durationRange("server.oauth.auth_code_ttl", o.AuthCodeTTL, Duration(time.Second), Duration(10*time.Minute))
+	if o.RefreshTokenTTL < o.AccessTokenTTL {
+		p.add("server.oauth.refresh_token_ttl", "invalid value %s (must be >= server.oauth.access_token_ttl, %s)", o.RefreshTokenTTL, o.AccessTokenTTL)
+	}
+	p.oneOf("server.oauth.store", o.Store, []string{StoreMemory, StoreClickHouse})
+	if o.Store == StoreClickHouse && !tableName.MatchString(o.StoreTable) {
+		p.add("server.oauth.store_table", "invalid value %q (want database.table, letters, digits and _)", o.StoreTable)
+	}
+}
+
+// minSigningKey is 256 bits: HS256 and the AES-256 sealing keys derive from it.
+const minSigningKey = 32
+
+var tableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$`)
+
+// publicURL checks an issuer-style URL: absolute, https (http only for a
+// loopback host, for development), no query or fragment.
+func (p *problems) publicURL(key, v string) {
+	u, err := url.Parse(v)
+	switch {
+	case v == "":
+		p.add(key, "required when server.oauth.enabled")
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		p.add(key, "invalid value %q (want an absolute https URL)", v)
+	case u.RawQuery != "" || u.Fragment != "":
+		p.add(key, "invalid value %q (no query or fragment allowed)", v)
+	case u.Scheme == "http" && !loopbackHost(u.Hostname()):
+		p.add(key, "invalid value %q (https is required except for loopback hosts)", v)
+	}
+}
+
+func loopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (p *problems) durationRange(key string, d, lo, hi Duration) {
+	if d < lo || d > hi {
+		p.add(key, "invalid value %s (allowed: %s..%s)", d, lo, hi)
+	}
+}
+
+// ReadSigningKey returns the OAuth signing key, from the file when set.
+func (o OAuthConfig) ReadSigningKey() (Secret, error) {
+	return readSecret("server.oauth.signing_key_file", o.SigningKey, o.SigningKeyFile, minSigningKey)
+}
+
+// ReadClientSecret returns the upstream client secret, from the file when set.
+func (u UpstreamConfig) ReadClientSecret() (Secret, error) {
+	return readSecret("server.oauth.upstream.client_secret_file", u.ClientSecret, u.ClientSecretFile, 0)
+}
+
+func readSecret(key string, inline Secret, file string, minLen int) (Secret, error) {
+	if file == "" {
+		return inline, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", key, err)
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" || len(s) < minLen {
+		return "", fmt.Errorf("%s: %s holds %d bytes, need at least %d", key, file, len(s), max(minLen, 1))
+	}
+	return Secret(s), nil
 }
 
 func (l LoggingConfig) validate(p *problems) {
