@@ -116,7 +116,7 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		}
 		return err
 	}
-	return httpapi.New(cfg.Server, ch, svc, log.With("component", "http")).ListenAndServe(ctx)
+	return httpapi.New(cfg.Server, ch, svc, nil, log.With("component", "http")).ListenAndServe(ctx)
 }
 
 func testConnection(ctx context.Context, cmd *cli.Command, stdout, stderr io.Writer) error {

@@ -67,7 +67,7 @@ func startServer(t *testing.T, mutate func(*config.Config)) *testServer {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	ts := &testServer{URL: "http://" + ln.Addr().String(), Logs: logs, stop: stop, done: make(chan error, 1)}
-	srv := New(cfg.Server, ch, mcp.NewService(ch, log, "test"), log)
+	srv := New(cfg.Server, ch, mcp.NewService(ch, log, "test"), nil, log)
 	go func() { ts.done <- srv.Serve(ctx, ln); ch.Close() }()
 	t.Cleanup(func() { stop(); <-ts.done })
 	return ts

@@ -108,6 +108,23 @@ func (s *Server) cors(next http.Handler) http.Handler {
 	})
 }
 
+// publicCORS lets any origin call credential-less public endpoints (OAuth
+// metadata, registration, token) from a browser.
+func publicCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Mcp-Protocol-Version")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // checkOrigin is the DNS-rebinding guard: a browser request (it has an
 // Origin) must come from the configured CORS origin, from the server's own
 // origin, or from a loopback page when the server itself is on loopback.

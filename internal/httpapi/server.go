@@ -28,13 +28,23 @@ type Server struct {
 	ch       *clickhouse.Client
 	svc      *mcp.Service
 	mcpSrv   *sdk.Server
+	auth     Authorizer // nil: the MCP endpoint is open (stdio-like trust)
 	inflight sync.WaitGroup
 	handler  http.Handler
 }
 
-// New wires the routes. The MCP server is built once and shared.
-func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, log: log, ch: ch, svc: svc, mcpSrv: svc.NewServer()}
+// Authorizer is the OAuth authorization server as the HTTP edge sees it:
+// its own public routes, and a middleware that turns a bearer token into
+// an identity in the request context (or answers 401/403).
+type Authorizer interface {
+	Register(mux *http.ServeMux)
+	Middleware(next http.Handler) http.Handler
+}
+
+// New wires the routes. The MCP server is built once and shared. auth may
+// be nil.
+func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, auth Authorizer, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, log: log, ch: ch, svc: svc, mcpSrv: svc.NewServer(), auth: auth}
 	s.handler = s.routes()
 	return s
 }
@@ -50,17 +60,33 @@ func (s *Server) routes() http.Handler {
 	})
 	sse := sdk.NewSSEHandler(getServer, &sdk.SSEOptions{MaxRequestBodyBytes: s.cfg.MaxBodyBytes})
 
+	// MCP traffic: CORS for the configured origin, the DNS-rebinding
+	// Origin check, then authentication.
+	protect := func(h http.Handler) http.Handler {
+		h = s.track(h)
+		if s.auth != nil {
+			h = s.auth.Middleware(h)
+		}
+		return s.cors(s.checkOrigin(h))
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", s.livez)
 	mux.HandleFunc("GET /health", s.health)
-	mux.Handle("/sse", s.track(sse))
+	mux.Handle("/sse", protect(sse))
 	// Everything else, "/" included, is the MCP endpoint: the go-sdk answers
 	// non-MCP traffic with a clean 4xx.
-	mux.Handle("/", s.track(streamable))
+	mux.Handle("/", protect(streamable))
+	if s.auth != nil {
+		// OAuth metadata, registration and token endpoints are called from
+		// browser-based clients on other origins; they use no cookies, so
+		// any origin may read them.
+		oauthMux := http.NewServeMux()
+		s.auth.Register(oauthMux)
+		mux.Handle("/.well-known/", publicCORS(oauthMux))
+		mux.Handle("/oauth/", publicCORS(oauthMux))
+	}
 
 	var h http.Handler = mux
-	h = s.checkOrigin(h)
-	h = s.cors(h)
 	h = s.limitBody(h)
 	h = s.logRequests(h)
 	h = requestID(h)

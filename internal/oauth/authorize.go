@@ -1,0 +1,135 @@
+package oauth
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// authzRequest is a validated authorization request. It travels sealed:
+// authorize -> consent ticket -> upstream state -> authorization code.
+type authzRequest struct {
+	ClientID    string `json:"c"`
+	RedirectURI string `json:"r"`
+	State       string `json:"s,omitempty"`
+	Challenge   string `json:"p"`
+	Scope       string `json:"o,omitempty"`
+}
+
+const maxStateLen = 1024
+
+// pkceChallenge is an S256 challenge: base64url of 32 bytes.
+var pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+// handleAuthorize validates an authorization request and shows the consent
+// page. Until the client and its redirect URI are verified, errors are
+// shown on a page; afterwards they go back to the client.
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	clientID := q.Get("client_id")
+	for name, vs := range q {
+		if len(vs) > 1 && name != "resource" {
+			e := newError(errInvalidRequest, "parameter "+quoteShort(name)+" is repeated")
+			s.logStep(r, "authorize", clientID, e)
+			errorPage(w, r, e)
+			return
+		}
+	}
+	c, err := s.lookupClient(r.Context(), clientID)
+	if err != nil {
+		s.logStep(r, "authorize", clientID, err)
+		errorPage(w, r, asOAuthError(err))
+		return
+	}
+	redirectURI := q.Get("redirect_uri")
+	if redirectURI == "" || !c.allowsRedirect(redirectURI) {
+		e := newError(errInvalidRequest, "redirect_uri is missing or is not registered for this client (exact match required)")
+		s.logStep(r, "authorize", clientID, e)
+		errorPage(w, r, e)
+		return
+	}
+	state := q.Get("state")
+	if len(state) > maxStateLen {
+		// Too long to carry; do not echo it back either.
+		state = ""
+		e := newError(errInvalidRequest, "state is too long")
+		s.logStep(r, "authorize", clientID, e)
+		s.redirectError(w, r, redirectURI, state, e)
+		return
+	}
+	req, e := s.checkAuthorize(q)
+	if e != nil {
+		s.logStep(r, "authorize", clientID, e)
+		s.redirectError(w, r, redirectURI, state, e)
+		return
+	}
+	req.ClientID, req.RedirectURI, req.State = clientID, redirectURI, state
+	s.logStep(r, "authorize", clientID, nil, "scope", req.Scope)
+	s.showConsent(w, r, c, req)
+}
+
+// checkAuthorize validates what can be reported back to the client:
+// response type, PKCE, resource and scope.
+func (s *Server) checkAuthorize(q url.Values) (*authzRequest, *oauthError) {
+	if rt := q.Get("response_type"); rt != "code" {
+		return nil, newError(errUnsupportedResponseType, "response_type must be code")
+	}
+	challenge, method := q.Get("code_challenge"), q.Get("code_challenge_method")
+	switch {
+	case challenge == "":
+		return nil, newError(errInvalidRequest, "PKCE is required: send code_challenge with code_challenge_method=S256")
+	case method != "S256":
+		return nil, newError(errInvalidRequest, "code_challenge_method must be S256 (plain is not supported)")
+	case !pkceChallenge.MatchString(challenge):
+		return nil, newError(errInvalidRequest, "code_challenge is not a base64url S256 value")
+	}
+	if e := s.checkResource(q["resource"]); e != nil {
+		return nil, e
+	}
+	if q.Has("request") || q.Has("request_uri") {
+		return nil, newError("request_not_supported", "request objects are not supported")
+	}
+	return &authzRequest{Challenge: challenge, Scope: s.grantScope(q.Get("scope"))}, nil
+}
+
+// checkResource accepts RFC 8707 resource indicators naming chmcp's MCP
+// endpoint, with or without the trailing slash. None at all binds the
+// grant to that endpoint too.
+func (s *Server) checkResource(resources []string) *oauthError {
+	for _, res := range resources {
+		if res != s.resource && res != s.issuer {
+			return newError(errInvalidTarget, "resource must be "+s.resource)
+		}
+	}
+	return nil
+}
+
+// grantScope decides a grant's scope. Scopes chmcp does not know are
+// dropped, not refused (RFC 6749 §3.3 lets the server ignore them; some
+// clients send their own, such as "claudeai"); when none of the configured
+// scopes was requested, all of them are granted, so that a client that asks
+// for nothing in particular is not then refused by the resource.
+func (s *Server) grantScope(requested string) string {
+	supported := s.supportedScopes()
+	var granted []string
+	configured := false
+	for _, sc := range strings.Fields(requested) {
+		if slices.Contains(supported, sc) && !slices.Contains(granted, sc) {
+			granted = append(granted, sc)
+			configured = configured || slices.Contains(s.scopes, sc)
+		}
+	}
+	if !configured {
+		granted = append(slices.Clone(s.scopes), granted...)
+	}
+	return strings.Join(granted, " ")
+}
+
+func asOAuthError(err error) *oauthError {
+	if oe, ok := err.(*oauthError); ok {
+		return oe
+	}
+	return newError(errServerError, "internal error")
+}

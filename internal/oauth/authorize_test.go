@@ -1,0 +1,167 @@
+package oauth
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chmcp/chmcp/internal/config"
+)
+
+const appRedirect = "https://app.example.com/cb"
+
+// authorizeRedirectError GETs /oauth/authorize and expects the error to be
+// redirected to the client with state and iss.
+func (h *harness) authorizeRedirectError(params url.Values, wantCode string) {
+	h.t.Helper()
+	resp, body := h.get(h.ts.URL + PathAuthorize + "?" + params.Encode())
+	if resp.StatusCode != http.StatusFound {
+		h.t.Fatalf("want a redirect with error=%s, got %d %s", wantCode, resp.StatusCode, body)
+	}
+	u := location(h.t, resp)
+	q := u.Query()
+	if !strings.HasPrefix(u.String(), params.Get("redirect_uri")) || q.Get("error") != wantCode ||
+		q.Get("state") != params.Get("state") || q.Get("iss") != h.srv.Issuer() || q.Get("error_description") == "" {
+		h.t.Fatalf("redirect %s, want error=%s with state and iss", u, wantCode)
+	}
+}
+
+// authorizeErrorPage expects an error page (no redirect) with the code.
+func (h *harness) authorizeErrorPage(params url.Values, wantCode string) {
+	h.t.Helper()
+	resp, body := h.get(h.ts.URL + PathAuthorize + "?" + params.Encode())
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(body, wantCode) {
+		h.t.Fatalf("want an error page with %s, got %d %s", wantCode, resp.StatusCode, body)
+	}
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || resp.Header.Get("X-Frame-Options") != "DENY" {
+		h.t.Errorf("error page headers: %v", resp.Header)
+	}
+}
+
+func TestAuthorizeErrors(t *testing.T) {
+	h := newHarness(t)
+	clientID := h.register(appRedirect)
+	_, challenge := pkce()
+	params := func(edit func(url.Values)) url.Values {
+		p := authorizeParams(clientID, appRedirect, challenge)
+		edit(p)
+		return p
+	}
+	// Before the redirect URI is verified: an error page, never a redirect.
+	h.authorizeErrorPage(params(func(p url.Values) { p.Set("client_id", "forged") }), "invalid_client")
+	h.authorizeErrorPage(params(func(p url.Values) { p.Del("client_id") }), "invalid_request")
+	h.authorizeErrorPage(params(func(p url.Values) { p.Set("redirect_uri", "https://evil.example/cb") }), "invalid_request")
+	h.authorizeErrorPage(params(func(p url.Values) { p.Set("redirect_uri", appRedirect+"/") }), "invalid_request")
+	h.authorizeErrorPage(params(func(p url.Values) { p.Del("redirect_uri") }), "invalid_request")
+	h.authorizeErrorPage(params(func(p url.Values) { p.Add("redirect_uri", appRedirect) }), "invalid_request")
+
+	// Afterwards: redirected to the client.
+	h.authorizeRedirectError(params(func(p url.Values) { p.Del("code_challenge"); p.Del("code_challenge_method") }), "invalid_request")
+	h.authorizeRedirectError(params(func(p url.Values) { p.Set("code_challenge_method", "plain") }), "invalid_request")
+	h.authorizeRedirectError(params(func(p url.Values) { p.Del("code_challenge_method") }), "invalid_request")
+	h.authorizeRedirectError(params(func(p url.Values) { p.Set("code_challenge", "short") }), "invalid_request")
+	h.authorizeRedirectError(params(func(p url.Values) { p.Set("response_type", "token") }), "unsupported_response_type")
+	h.authorizeRedirectError(params(func(p url.Values) { p.Set("resource", "https://other.example/") }), "invalid_target")
+	h.authorizeRedirectError(params(func(p url.Values) { p.Set("resource", h.ts.URL+"/mcp") }), "invalid_target")
+	h.authorizeRedirectError(params(func(p url.Values) { p.Set("request_uri", "urn:x") }), "request_not_supported")
+}
+
+func TestAuthorizeJSONErrorPage(t *testing.T) {
+	h := newHarness(t)
+	resp, body := h.get(h.ts.URL+PathAuthorize+"?client_id=nope&redirect_uri=https://a.example/cb", "Accept", "application/json")
+	var e map[string]any
+	mustJSON(t, body, &e)
+	wantError(t, resp.StatusCode, e, 400, "invalid_client")
+}
+
+func TestAuthorizeResourceForms(t *testing.T) {
+	h := newHarness(t)
+	clientID := h.register(appRedirect)
+	_, challenge := pkce()
+	for _, res := range []string{"", h.ts.URL, h.ts.URL + "/"} {
+		p := authorizeParams(clientID, appRedirect, challenge)
+		if res != "" {
+			p.Set("resource", res)
+		}
+		resp, body := h.get(h.ts.URL + PathAuthorize + "?" + p.Encode())
+		if resp.StatusCode != 200 || !strings.Contains(body, `name="consent"`) {
+			t.Errorf("resource %q: %d %s", res, resp.StatusCode, body)
+		}
+	}
+}
+
+func TestGrantScope(t *testing.T) {
+	h := newHarness(t, func(cfg *config.OAuthConfig, _ *Deps) { cfg.Scopes = []string{"read", "write"} })
+	for req, want := range map[string]string{
+		"":                       "read write",
+		"claudeai":               "read write",
+		" offline_access":        "read write offline_access",
+		"read":                   "read",
+		"read offline_access":    "read offline_access",
+		"write  read read bogus": "write read",
+	} {
+		if got := h.srv.grantScope(req); got != want {
+			t.Errorf("grantScope(%q) = %q, want %q", req, got, want)
+		}
+	}
+}
+
+func TestConsent(t *testing.T) {
+	h := newHarness(t)
+	clientID := h.register(appRedirect)
+	_, challenge := pkce()
+	params := authorizeParams(clientID, appRedirect, challenge)
+
+	// Declining goes back to the client as access_denied.
+	resp := h.consent(params, "deny")
+	u := location(t, resp)
+	if q := u.Query(); q.Get("error") != "access_denied" || q.Get("state") != "client-state-123" || q.Get("iss") != h.srv.Issuer() {
+		t.Fatalf("deny: %s", u)
+	}
+
+	// The page names the client and where the code goes.
+	resp, body := h.get(h.ts.URL + PathAuthorize + "?" + params.Encode())
+	if !strings.Contains(body, "test client") || !strings.Contains(body, appRedirect) ||
+		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Fatalf("consent page: %v %s", resp.Header, body)
+	}
+	ticket := ticketRE.FindStringSubmatch(body)[1]
+	cookie := resp.Cookies()[0]
+
+	post := func(form url.Values, header ...string) *http.Response {
+		resp, _ := h.postForm(h.ts.URL+PathAuthorize, form, header...)
+		return resp
+	}
+	approve := url.Values{"consent": {ticket}, "action": {"approve"}}
+	// Without the cookie (a cross-site form post), with another cookie, or
+	// from another origin: refused with an error page.
+	for name, r := range map[string]*http.Response{
+		"no cookie":     post(approve),
+		"wrong cookie":  post(approve, "Cookie", cookie.Name+"="+randomToken(32)),
+		"cross origin":  post(approve, "Cookie", cookie.Name+"="+cookie.Value, "Origin", "https://evil.example"),
+		"forged ticket": post(url.Values{"consent": {ticket[:len(ticket)-2] + "AA"}, "action": {"approve"}}, "Cookie", cookie.Name+"="+cookie.Value),
+	} {
+		if r.StatusCode != 400 || r.Header.Get("Location") != "" {
+			t.Errorf("%s: %d %s", name, r.StatusCode, r.Header.Get("Location"))
+		}
+	}
+	// An expired ticket.
+	h.clock.Advance(consentTTL + time.Second)
+	if r := post(approve, "Cookie", cookie.Name+"="+cookie.Value); r.StatusCode != 400 {
+		t.Errorf("expired ticket: %d", r.StatusCode)
+	}
+}
+
+// TestUpstreamDown: chmcp starts while the IdP is unreachable; approval
+// then reports server_error to the client.
+func TestUpstreamDown(t *testing.T) {
+	h := newHarness(t, func(cfg *config.OAuthConfig, _ *Deps) { cfg.Upstream.Issuer = "http://127.0.0.1:1/oidc" })
+	clientID := h.register(appRedirect)
+	_, challenge := pkce()
+	resp := h.consent(authorizeParams(clientID, appRedirect, challenge), "approve")
+	if u := location(t, resp); u.Query().Get("error") != "server_error" || u.Query().Get("iss") == "" {
+		t.Fatalf("approve with the IdP down: %s", u)
+	}
+}
