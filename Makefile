@@ -36,7 +36,7 @@ test:
 
 bench: build
 	$(GO) build -o bin/chmcp-bench ./cmd/chmcp-bench
-	bin/chmcp-bench $(BENCH_ARGS)
+	bin/chmcp-bench -chmcp bin/chmcp $(BENCH_ARGS)
 
 demo: build
 	bash scripts/demo.sh

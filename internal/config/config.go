@@ -169,7 +169,7 @@ func Defaults() Config {
 			MaxResultBytes:   1 << 20,
 			MaxQueryLength:   100_000,
 			MaxOpenConns:     16,
-			MaxIdleConns:     8,
+			MaxIdleConns:     16, // = max_open_conns: no redials under steady load
 			DialTimeout:      Duration(5 * time.Second),
 			Impersonation:    ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{}},
 		},

@@ -145,7 +145,7 @@ var options = []option{
 		func(c *Config) any { return &c.Server.OAuth.SigningKeyFile }},
 	{"server.oauth.access_token_ttl", "oauth-access-token-ttl", "MCP_OAUTH_ACCESS_TOKEN_TTL", "1m..24h", "Lifetime of access tokens",
 		func(c *Config) any { return &c.Server.OAuth.AccessTokenTTL }},
-	{"server.oauth.refresh_token_ttl", "oauth-refresh-token-ttl", "MCP_OAUTH_REFRESH_TOKEN_TTL", ">= access_token_ttl", "Lifetime of a refresh token family (rotated on every use)",
+	{"server.oauth.refresh_token_ttl", "oauth-refresh-token-ttl", "MCP_OAUTH_REFRESH_TOKEN_TTL", "access_token_ttl..8760h", "Lifetime of a refresh token family (rotated on every use)",
 		func(c *Config) any { return &c.Server.OAuth.RefreshTokenTTL }},
 	{"server.oauth.auth_code_ttl", "oauth-auth-code-ttl", "MCP_OAUTH_AUTH_CODE_TTL", "1s..10m", "Lifetime of an authorization code (single use)",
 		func(c *Config) any { return &c.Server.OAuth.AuthCodeTTL }},

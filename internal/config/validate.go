@@ -270,6 +270,8 @@ func (o OAuthConfig) validate(p *problems, transport string) {
 	p.durationRange("server.oauth.auth_code_ttl", o.AuthCodeTTL, Duration(time.Second), Duration(10*time.Minute))
 	if o.RefreshTokenTTL < o.AccessTokenTTL {
 		p.add("server.oauth.refresh_token_ttl", "invalid value %s (must be >= server.oauth.access_token_ttl, %s)", o.RefreshTokenTTL, o.AccessTokenTTL)
+	} else if o.RefreshTokenTTL > Duration(365*24*time.Hour) {
+		p.add("server.oauth.refresh_token_ttl", "invalid value %s (at most 8760h, one year)", o.RefreshTokenTTL)
 	}
 	p.oneOf("server.oauth.store", o.Store, []string{StoreMemory, StoreClickHouse})
 	if o.Store == StoreClickHouse && !tableName.MatchString(o.StoreTable) {

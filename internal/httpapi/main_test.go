@@ -48,6 +48,13 @@ type testServer struct {
 // harness ClickHouse; mutate adjusts the configuration first.
 func startServer(t *testing.T, mutate func(*config.Config)) *testServer {
 	t.Helper()
+	return startServerWith(t, mutate, nil)
+}
+
+// startServerWith is startServer with an authorizer built from the final
+// configuration, its ClickHouse client and the server's own URL.
+func startServerWith(t *testing.T, mutate func(*config.Config), auth func(cfg config.Config, ch *clickhouse.Client) Authorizer) *testServer {
+	t.Helper()
 	cfg := config.Defaults()
 	cfg.ClickHouse.Host = chs.Host
 	cfg.ClickHouse.Port = chs.TCPPort
@@ -61,14 +68,32 @@ func startServer(t *testing.T, mutate func(*config.Config)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln := listener(t)
+	var a Authorizer
+	if auth != nil {
+		a = auth(cfg, ch)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	ts := &testServer{URL: "http://" + ln.Addr().String(), Logs: logs, stop: stop, done: make(chan error, 1)}
+	srv := New(cfg.Server, ch, mcp.NewService(ch, log, "test"), a, log)
+	go func() { ts.done <- srv.Serve(ctx, ln); ch.Close() }()
+	t.Cleanup(func() { stop(); <-ts.done })
+	return ts
+}
+
+// preListened hands a listener picked before the configuration was final
+// (the OAuth issuer must name the port) to the next startServerWith.
+var preListened net.Listener
+
+func listener(t *testing.T) net.Listener {
+	t.Helper()
+	if ln := preListened; ln != nil {
+		preListened = nil
+		return ln
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	ts := &testServer{URL: "http://" + ln.Addr().String(), Logs: logs, stop: stop, done: make(chan error, 1)}
-	srv := New(cfg.Server, ch, mcp.NewService(ch, log, "test"), nil, log)
-	go func() { ts.done <- srv.Serve(ctx, ln); ch.Close() }()
-	t.Cleanup(func() { stop(); <-ts.done })
-	return ts
+	return ln
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -67,13 +68,16 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		level := slog.LevelDebug
+		if sw.status >= 400 {
+			level = slog.LevelInfo
+		}
+		if !s.log.Enabled(r.Context(), level) {
+			return
+		}
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", w.Header().Get("X-Request-Id")}
-		if sw.status >= 400 {
-			s.log.Info("http request", attrs...)
-		} else {
-			s.log.Debug("http request", attrs...)
-		}
+		s.log.Log(r.Context(), level, "http request", attrs...)
 	})
 }
 
@@ -103,23 +107,6 @@ func (s *Server) cors(next http.Handler) http.Handler {
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// publicCORS lets any origin call credential-less public endpoints (OAuth
-// metadata, registration, token) from a browser.
-func publicCORS(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Mcp-Protocol-Version")
-			h.Set("Access-Control-Max-Age", "600")
-			w.WriteHeader(http.StatusNoContent)
-			return
 		}
 		next.ServeHTTP(w, r)
 	})

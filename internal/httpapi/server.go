@@ -77,13 +77,12 @@ func (s *Server) routes() http.Handler {
 	// non-MCP traffic with a clean 4xx.
 	mux.Handle("/", protect(streamable))
 	if s.auth != nil {
-		// OAuth metadata, registration and token endpoints are called from
-		// browser-based clients on other origins; they use no cookies, so
-		// any origin may read them.
+		// The authorization server's own routes; it sets CORS where
+		// browser-based clients need it (metadata, registration, token).
 		oauthMux := http.NewServeMux()
 		s.auth.Register(oauthMux)
-		mux.Handle("/.well-known/", publicCORS(oauthMux))
-		mux.Handle("/oauth/", publicCORS(oauthMux))
+		mux.Handle("/.well-known/", oauthMux)
+		mux.Handle("/oauth/", oauthMux)
 	}
 
 	var h http.Handler = mux

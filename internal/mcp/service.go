@@ -124,6 +124,13 @@ func (s *Service) errorText(ctx context.Context, tool string, err error) string 
 }
 
 func (s *Service) logCall(ctx context.Context, tool string, start time.Time, out Output, err error) {
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelWarn
+	}
+	if !s.log.Enabled(ctx, level) {
+		return // skip building attributes nobody will see
+	}
 	id := identity.From(ctx)
 	attrs := []any{
 		"request_id", requestID(ctx), "tool", tool, "user", s.ch.EffectiveUser(id), "identity_source", string(id.Source),

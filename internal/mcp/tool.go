@@ -38,7 +38,13 @@ func (e *ArgumentError) Error() string { return "invalid arguments: " + e.Reason
 // are derived once, here, from In and Out; arguments are decoded strictly
 // (unknown fields refused) so a typo is an error, not a silent default.
 func newTool[In, Out any](def sdk.Tool, handle func(context.Context, In) (Out, Output, error)) Tool {
-	def.InputSchema = mustSchema[In]()
+	// Pre-marshalled: the go-sdk serializes InputSchema again on every
+	// 2026-07-28 tools/call (header checks); a RawMessage costs nothing.
+	in, err := json.Marshal(mustSchema[In]())
+	if err != nil {
+		panic(err) // programming error, caught by tests
+	}
+	def.InputSchema = json.RawMessage(in)
 	def.OutputSchema = objectSchema(mustSchema[Out]())
 	return Tool{
 		Def: &def,

@@ -65,10 +65,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError sends an RFC 6749 JSON error body.
 func writeError(w http.ResponseWriter, e *oauthError) {
 	noStore(w)
-	if e.status == http.StatusUnauthorized {
-		// RFC 6749 §5.2: 401 responses carry a challenge.
-		w.Header().Set("WWW-Authenticate", `Basic realm="chmcp"`)
-	}
 	writeJSON(w, e.status, e)
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/oauth2-proxy/mockoidc"
@@ -113,6 +114,20 @@ func TestFullFlow(t *testing.T) {
 	wantError(t, status, body2, 400, "invalid_grant")
 	status, body2 = refresh(tok3["refresh_token"].(string))
 	wantError(t, status, body2, 400, "invalid_grant")
+
+	// One log line per step; never a code, token, client id or secret.
+	logs := h.logs.String()
+	for _, step := range []string{"step=register", "step=authorize", "step=consent", "step=callback", "step=token", "outcome=refused error=invalid_grant"} {
+		if !strings.Contains(logs, step) {
+			t.Errorf("no %q in the log:\n%s", step, logs)
+		}
+	}
+	for name, secret := range map[string]string{"code": code, "access token": access, "refresh token": first,
+		"client id": clientID, "client secret": h.idp.ClientSecret, "signing key": testKey, "verifier": verifier} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log contains the %s", name)
+		}
+	}
 }
 
 // TestIdentityFromSubject: without an email the identity policy falls
@@ -121,17 +136,8 @@ func TestIdentityFromSubject(t *testing.T) {
 	h := newHarness(t, func(cfg *config.OAuthConfig, _ *Deps) { cfg.RequireEmailVerified = false })
 	const redirect = "https://app.example.com/cb"
 	clientID := h.register(redirect)
-	verifier, challenge := pkce()
-	code := h.code(authorizeParams(clientID, redirect, challenge), &mockoidc.MockUser{Subject: "robot-7"})
-	status, tok := h.token(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect},
-		"client_id": {clientID}, "code_verifier": {verifier}})
-	if status != 200 {
-		t.Fatalf("token: %d %v", status, tok)
-	}
-	resp, body := h.get(h.ts.URL+"/", "Authorization", "Bearer "+tok["access_token"].(string))
-	var id identity.Identity
-	mustJSON(t, body, &id)
-	if resp.StatusCode != 200 || id.User != "robot-7" || id.Source != identity.SourceSubject {
-		t.Fatalf("MCP call: %d %s", resp.StatusCode, body)
+	tok := h.loginToken(clientID, redirect, &mockoidc.MockUser{Subject: "robot-7"}, nil)
+	if id := h.whoami(tok); id.User != "robot-7" || id.Source != identity.SourceSubject {
+		t.Fatalf("identity %+v", id)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -54,6 +55,7 @@ type harness struct {
 	// http neither follows redirects nor keeps cookies: every hop is
 	// followed by hand.
 	http *http.Client
+	logs *syncBuffer
 	// nextSawAuth records whether the MCP handler saw an Authorization header.
 	nextSawAuth atomic.Bool
 }
@@ -67,7 +69,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = idp.Shutdown() })
-	h := &harness{t: t, idp: idp, clock: &clock{}}
+	h := &harness{t: t, idp: idp, clock: &clock{}, logs: &syncBuffer{}}
 	h.http = &http.Client{
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -87,7 +89,8 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := Deps{Policy: policy, Now: h.clock.Now, HTTPClient: &http.Client{Timeout: 10 * time.Second}}
+	deps := Deps{Policy: policy, Now: h.clock.Now, HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		Log: slog.New(slog.NewTextHandler(h.logs, nil))}
 	for _, o := range opts {
 		o(&cfg, &deps)
 	}
@@ -188,7 +191,13 @@ var ticketRE = regexp.MustCompile(`name="consent" value="([^"]+)"`)
 // it, returning the response of the approval POST.
 func (h *harness) consent(params url.Values, action string) *http.Response {
 	h.t.Helper()
-	resp, body := h.get(h.ts.URL + PathAuthorize + "?" + params.Encode())
+	return h.consentAt(h.ts.URL+PathAuthorize+"?"+params.Encode(), action)
+}
+
+// consentAt is consent for a complete authorization URL.
+func (h *harness) consentAt(authorizeURL, action string) *http.Response {
+	h.t.Helper()
+	resp, body := h.get(authorizeURL)
 	if resp.StatusCode != http.StatusOK {
 		h.t.Fatalf("authorize: want the consent page, got %d %s (Location %s)", resp.StatusCode, body, resp.Header.Get("Location"))
 	}
@@ -214,10 +223,16 @@ func (h *harness) consent(params url.Values, action string) *http.Response {
 // queued upstream user and returns the final redirect to the client.
 func (h *harness) login(params url.Values, user mockoidc.User) *url.URL {
 	h.t.Helper()
+	return h.loginAt(h.ts.URL+PathAuthorize+"?"+params.Encode(), user)
+}
+
+// loginAt is login for a complete authorization URL.
+func (h *harness) loginAt(authorizeURL string, user mockoidc.User) *url.URL {
+	h.t.Helper()
 	if user != nil {
 		h.idp.QueueUser(user)
 	}
-	resp := h.consent(params, "approve")
+	resp := h.consentAt(authorizeURL, "approve")
 	if resp.StatusCode != http.StatusSeeOther {
 		h.t.Fatalf("consent: want 303 to the IdP, got %d (Location %s)", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -229,7 +244,7 @@ func (h *harness) login(params url.Values, user mockoidc.User) *url.URL {
 	if uq.Get("code_challenge_method") != "S256" || uq.Get("code_challenge") == "" || uq.Get("nonce") == "" {
 		h.t.Fatalf("upstream request lacks PKCE or nonce: %s", up)
 	}
-	if uq.Get("code_challenge") == params.Get("code_challenge") {
+	if au, _ := url.Parse(authorizeURL); uq.Get("code_challenge") == au.Query().Get("code_challenge") {
 		h.t.Fatal("the client's PKCE challenge was forwarded upstream")
 	}
 	resp, body := h.get(up.String())
@@ -302,4 +317,52 @@ func mustJSON(t *testing.T, body string, v any) {
 
 func verifiedUser(sub, email string) *mockoidc.MockUser {
 	return &mockoidc.MockUser{Subject: sub, Email: email, EmailVerified: true}
+}
+
+// loginToken logs user in with a client at redirectURI, exchanges the
+// code and returns the access token.
+func (h *harness) loginToken(clientID, redirectURI string, user mockoidc.User, extra url.Values) string {
+	h.t.Helper()
+	verifier, challenge := pkce()
+	p := authorizeParams(clientID, redirectURI, challenge)
+	for k, v := range extra {
+		p[k] = v
+	}
+	code := h.code(p, user)
+	status, tok := h.token(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI},
+		"client_id": {clientID}, "code_verifier": {verifier}})
+	if status != 200 {
+		h.t.Fatalf("token: %d %v", status, tok)
+	}
+	return tok["access_token"].(string)
+}
+
+// whoami calls the MCP handler with token and returns the identity it saw.
+func (h *harness) whoami(token string) identity.Identity {
+	h.t.Helper()
+	resp, body := h.get(h.ts.URL+"/", "Authorization", "Bearer "+token)
+	var id identity.Identity
+	mustJSON(h.t, body, &id)
+	if resp.StatusCode != 200 {
+		h.t.Fatalf("MCP call: %d %s", resp.StatusCode, body)
+	}
+	return id
+}
+
+// syncBuffer collects log output from handler goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

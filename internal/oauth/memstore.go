@@ -20,6 +20,10 @@ type family struct {
 	expires time.Time
 }
 
+// revokedTombstoneTTL keeps the revocation of a family not (yet) started
+// longer than any refresh-token family can live.
+const revokedTombstoneTTL = 31 * 24 * time.Hour
+
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{codes: map[string]time.Time{}, families: map[string]*family{}, now: time.Now}
@@ -59,6 +63,11 @@ func (m *MemoryStore) StartFamily(_ context.Context, id, first string, expires t
 	if len(m.families)%256 == 255 {
 		m.gc()
 	}
+	if f, ok := m.families[id]; ok && f.revoked {
+		// Revoked first (a code replayed while its first redemption was
+		// still starting the family): revocation is permanent.
+		return nil
+	}
 	m.families[id] = &family{current: first, expires: expires}
 	return nil
 }
@@ -86,6 +95,9 @@ func (m *MemoryStore) Revoke(_ context.Context, id string) error {
 	defer m.mu.Unlock()
 	if f, ok := m.families[id]; ok {
 		f.revoked = true
+		return nil
 	}
+	// A tombstone, so that a StartFamily that comes later stays revoked.
+	m.families[id] = &family{revoked: true, expires: m.now().Add(revokedTombstoneTTL)}
 	return nil
 }

@@ -57,7 +57,6 @@ type Server struct {
 	resource     string // issuer + "/"
 	scopes       []string
 	cfg          config.OAuthConfig
-	deps         Deps
 	log          *slog.Logger
 	now          func() time.Time
 	store        Store
@@ -117,7 +116,6 @@ func New(cfg config.OAuthConfig, deps Deps) (*Server, error) {
 		resource:     issuer + "/",
 		scopes:       cfg.Scopes,
 		cfg:          cfg,
-		deps:         deps,
 		log:          deps.Log.With("component", "oauth"),
 		now:          deps.Now,
 		store:        deps.Store,

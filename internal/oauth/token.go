@@ -55,7 +55,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logStep(r, "token", clientID, err, "grant_type", bounded(grant, 40))
 	if err != nil {
-		writeError(w, asOAuthError(err))
+		oe := asOAuthError(err)
+		if oe.status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {
+			// RFC 6749 §5.2: a client that tried the header gets a challenge.
+			w.Header().Set("WWW-Authenticate", `Basic realm="chmcp"`)
+		}
+		writeError(w, oe)
 		return
 	}
 	noStore(w)

@@ -123,7 +123,10 @@ func (s *Store) Rotate(ctx context.Context, family, presented, next string, expi
 
 // Revoke records the family as dead; its rows expire with their TTL.
 func (s *Store) Revoke(ctx context.Context, family string) error {
-	return s.insert(ctx, "revoked", family, "", "", time.Now().Add(31*24*time.Hour))
+	// The tombstone outlives any family: refresh_token_ttl is at most a year.
+	return s.insert(ctx, "revoked", family, "", "", time.Now().Add(tombstoneTTL))
 }
+
+const tombstoneTTL = 366 * 24 * time.Hour
 
 var _ oauth.Store = (*Store)(nil)

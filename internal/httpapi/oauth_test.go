@@ -1,0 +1,241 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/oauth"
+)
+
+// oauthEnv is chmcp with OAuth in front of the harness ClickHouse (cluster
+// secret, emails mapped to user names) and an in-process OIDC provider.
+type oauthEnv struct {
+	ts      *testServer
+	idp     *mockoidc.MockOIDC
+	browser *http.Client // a person's browser: cookies, stops at the client's redirect
+}
+
+const clientRedirect = "http://127.0.0.1:1/callback" // never dialled: the browser stops there
+
+func newOAuthEnv(t *testing.T) *oauthEnv {
+	t.Helper()
+	idp, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idp.Shutdown() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	preListened = ln
+	issuer := "http://" + ln.Addr().String()
+	ts := startServerWith(t, func(c *config.Config) {
+		withSecret("default")(c)
+		c.ClickHouse.Username = "admin_fallback" // never a caller
+		c.ClickHouse.Impersonation.StripDomain = true
+		o := &c.Server.OAuth
+		o.Enabled, o.Issuer, o.SigningKey = true, issuer, "0123456789abcdef0123456789abcdef-test-key"
+		o.Upstream.Issuer, o.Upstream.ClientID, o.Upstream.ClientSecret = idp.Issuer(), idp.ClientID, config.Secret(idp.ClientSecret)
+	}, func(cfg config.Config, ch *clickhouse.Client) Authorizer {
+		a, err := oauth.New(cfg.Server.OAuth, oauth.Deps{Policy: ch.Policy(), Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	})
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), clientRedirect) {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	return &oauthEnv{ts: ts, idp: idp, browser: browser}
+}
+
+func pkcePair() (string, string) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(v))
+	return v, base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+var consentTicket = regexp.MustCompile(`name="consent" value="([^"]+)"`)
+
+// login runs authorize -> consent -> upstream login -> callback as a person
+// would and returns the code chmcp sends back to the client.
+func (e *oauthEnv) login(t *testing.T, clientID, challenge string, user *mockoidc.MockUser) string {
+	t.Helper()
+	e.idp.QueueUser(user)
+	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {clientRedirect},
+		"code_challenge": {challenge}, "code_challenge_method": {"S256"}, "state": {"st-1"}, "resource": {e.ts.URL + "/"}}
+	resp, err := e.browser.Get(e.ts.URL + "/oauth/authorize?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := consentTicket.FindSubmatch(page)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("consent page: %d %s", resp.StatusCode, page)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/oauth/authorize", strings.NewReader(url.Values{"consent": {string(m[1])}, "action": {"approve"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.ts.URL)
+	resp, err = e.browser.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusFound || !strings.HasPrefix(back.String(), clientRedirect) {
+		t.Fatalf("want a redirect to the client, got %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if back.Query().Get("state") != "st-1" || back.Query().Get("iss") != e.ts.URL || back.Query().Get("code") == "" {
+		t.Fatalf("redirect lacks state/iss/code: %s", back)
+	}
+	return back.Query().Get("code")
+}
+
+func (e *oauthEnv) token(t *testing.T, form url.Values) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.PostForm(e.ts.URL+"/oauth/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
+}
+
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestOAuthEndToEnd: discovery -> DCR -> authorize -> upstream login ->
+// callback -> token -> tools/call on the real ClickHouse as the mapped user
+// (cluster secret) -> refresh twice -> replay kills the family.
+func TestOAuthEndToEnd(t *testing.T) {
+	e := newOAuthEnv(t)
+
+	// Discovery starts from the MCP endpoint's 401.
+	resp, _ := post(t, e.ts.URL+"/", pingBody, nil)
+	want := `Bearer resource_metadata="` + e.ts.URL + `/.well-known/oauth-protected-resource"`
+	if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), want) {
+		t.Fatalf("unauthenticated MCP call: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	_, prm := get(t, e.ts.URL+"/.well-known/oauth-protected-resource")
+	if prm["resource"] != e.ts.URL+"/" || prm["authorization_servers"].([]any)[0] != e.ts.URL {
+		t.Fatalf("protected resource metadata: %v", prm)
+	}
+	_, asm := get(t, e.ts.URL+"/.well-known/oauth-authorization-server")
+	if asm["registration_endpoint"] != e.ts.URL+"/oauth/register" || asm["code_challenge_methods_supported"].([]any)[0] != "S256" {
+		t.Fatalf("authorization server metadata: %v", asm)
+	}
+
+	reg, _ := json.Marshal(map[string]any{"redirect_uris": []string{clientRedirect}, "client_name": "e2e", "token_endpoint_auth_method": "none"})
+	rresp, rbody := post(t, e.ts.URL+"/oauth/register", string(reg), nil)
+	var client struct {
+		ClientID   string   `json:"client_id"`
+		GrantTypes []string `json:"grant_types"`
+	}
+	_ = json.Unmarshal([]byte(rbody), &client)
+	if rresp.StatusCode != 201 || client.ClientID == "" || strings.Join(client.GrantTypes, ",") != "authorization_code,refresh_token" {
+		t.Fatalf("registration: %d %s", rresp.StatusCode, rbody)
+	}
+
+	verifier, challenge := pkcePair()
+	code := e.login(t, client.ClientID, challenge, &mockoidc.MockUser{Subject: "s-alice", Email: "alice@example.com", EmailVerified: true})
+	status, tok := e.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {clientRedirect},
+		"client_id": {client.ClientID}, "code_verifier": {verifier}, "resource": {e.ts.URL + "/"}})
+	if status != 200 || tok["access_token"] == nil || tok["refresh_token"] == nil {
+		t.Fatalf("code exchange: %d %v", status, tok)
+	}
+
+	// The MCP call runs on ClickHouse as alice (alice@example.com, domain stripped).
+	cs := connectWith(t, e.ts.URL, tok["access_token"].(string))
+	res := call(t, cs, "execute_query", map[string]any{"query": "SELECT currentUser()"})
+	if res.IsError || text(res) == "" || !strings.Contains(text(res), `[["alice"]]`) {
+		t.Fatalf("query as the OAuth user: %s", text(res))
+	}
+	if res.Meta["chmcp/identity_source"] != "email" {
+		t.Fatalf("identity source = %v", res.Meta["chmcp/identity_source"])
+	}
+
+	// Refresh rotates; replaying the first refresh token kills the family.
+	first := tok["refresh_token"].(string)
+	status, r1 := e.token(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first}, "client_id": {client.ClientID}})
+	if status != 200 || r1["refresh_token"] == first {
+		t.Fatalf("refresh 1: %d %v", status, r1)
+	}
+	status, r2 := e.token(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r1["refresh_token"].(string)}, "client_id": {client.ClientID}})
+	if status != 200 {
+		t.Fatalf("refresh 2: %d %v", status, r2)
+	}
+	status, replay := e.token(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first}, "client_id": {client.ClientID}})
+	if status != 400 || replay["error"] != "invalid_grant" {
+		t.Fatalf("replayed refresh token: %d %v", status, replay)
+	}
+	status, dead := e.token(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r2["refresh_token"].(string)}, "client_id": {client.ClientID}})
+	if status != 400 || dead["error"] != "invalid_grant" {
+		t.Fatalf("latest token after a replay must be dead: %d %v", status, dead)
+	}
+}
+
+// TestOAuthPolicyRefusal: a login the identity policy refuses (the
+// privileged "default" account) never reaches ClickHouse.
+func TestOAuthPolicyRefusal(t *testing.T) {
+	e := newOAuthEnv(t)
+	reg, _ := json.Marshal(map[string]any{"redirect_uris": []string{clientRedirect}, "token_endpoint_auth_method": "none"})
+	_, rbody := post(t, e.ts.URL+"/oauth/register", string(reg), nil)
+	var client struct {
+		ClientID string `json:"client_id"`
+	}
+	_ = json.Unmarshal([]byte(rbody), &client)
+	verifier, challenge := pkcePair()
+	code := e.login(t, client.ClientID, challenge, &mockoidc.MockUser{Subject: "s-x", Email: "default@example.com", EmailVerified: true})
+	_, tok := e.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {clientRedirect},
+		"client_id": {client.ClientID}, "code_verifier": {verifier}})
+	resp, body := post(t, e.ts.URL+"/", pingBody, map[string]string{"Authorization": "Bearer " + tok["access_token"].(string)})
+	if resp.StatusCode != 403 || !strings.Contains(body, "privileged account") {
+		t.Fatalf("policy refusal: %d %s", resp.StatusCode, body)
+	}
+}
+
+func connectWith(t *testing.T, base, token string) *sdk.ClientSession {
+	t.Helper()
+	client := sdk.NewClient(&sdk.Implementation{Name: "oauth-e2e", Version: "1"}, nil)
+	cs, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{
+		Endpoint: base + "/", HTTPClient: &http.Client{Transport: bearer{token}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
