@@ -98,7 +98,12 @@ type ServerConfig struct {
 	// names accepted besides loopback and the configured address).
 	AllowedHosts []string `json:"allowed_hosts" yaml:"allowed_hosts"`
 
-	OAuth OAuthConfig `json:"oauth" yaml:"oauth"`
+	OAuth   OAuthConfig   `json:"oauth" yaml:"oauth"`
+	JWE     JWEConfig     `json:"jwe" yaml:"jwe"`
+	OpenAPI OpenAPIConfig `json:"openapi" yaml:"openapi"`
+	// Tools are generated from ClickHouse views and tables (file only).
+	Tools         []ToolRule `json:"tools" yaml:"tools"`
+	ToolsCacheTTL Duration   `json:"tools_cache_ttl" yaml:"tools_cache_ttl"`
 
 	ReadHeaderTimeout Duration `json:"read_header_timeout" yaml:"read_header_timeout"`
 	ReadTimeout       Duration `json:"read_timeout" yaml:"read_timeout"`
@@ -149,6 +154,48 @@ type UpstreamConfig struct {
 	Scopes           []string `json:"scopes" yaml:"scopes"`
 }
 
+// JWEConfig enables JWE connection tokens: an encrypted token names the
+// ClickHouse connection (host, user, ...) a request runs on.
+type JWEConfig struct {
+	Enabled       bool   `json:"enabled" yaml:"enabled"`
+	SecretKey     Secret `json:"secret_key" yaml:"secret_key"`
+	SecretKeyFile string `json:"secret_key_file" yaml:"secret_key_file"`
+	// JWTSecretKey, when set, requires a signed (HS256) JWT inside the JWE.
+	JWTSecretKey Secret `json:"jwt_secret_key" yaml:"jwt_secret_key"`
+	// AllowedHosts are the ClickHouse hosts a token may name besides
+	// clickhouse.host (exact names). Empty: only clickhouse.host.
+	AllowedHosts []string `json:"allowed_hosts" yaml:"allowed_hosts"`
+	// MaxTTL caps the lifetime of tokens chmcp mints.
+	MaxTTL Duration `json:"max_ttl" yaml:"max_ttl"`
+	// MintEnabled serves POST /jwe/token, protected by OAuth or AdminKey.
+	MintEnabled  bool   `json:"mint_enabled" yaml:"mint_enabled"`
+	MintAdminKey Secret `json:"mint_admin_key" yaml:"mint_admin_key"`
+}
+
+// OpenAPIConfig enables the REST facade for GPT actions.
+type OpenAPIConfig struct {
+	Enabled bool `json:"enabled" yaml:"enabled"`
+	// PublicURL is the server URL put in the document; empty = from the
+	// request (https when server.tls.enabled or X-Forwarded-Proto says so).
+	PublicURL string `json:"public_url" yaml:"public_url"`
+}
+
+// Tool rule types and write modes.
+const (
+	ToolRead   = "read"
+	ToolWrite  = "write"
+	ModeInsert = "insert"
+)
+
+// ToolRule turns matching views (read) or tables (write) into tools.
+type ToolRule struct {
+	Type        string `json:"type" yaml:"type"`                                     // read | write
+	ViewRegexp  string `json:"view_regexp,omitempty" yaml:"view_regexp,omitempty"`   // read: matches "db.view"
+	TableRegexp string `json:"table_regexp,omitempty" yaml:"table_regexp,omitempty"` // write: matches "db.table"
+	Mode        string `json:"mode,omitempty" yaml:"mode,omitempty"`                 // write: insert
+	Prefix      string `json:"prefix,omitempty" yaml:"prefix,omitempty"`             // tool name prefix
+}
+
 // LoggingConfig configures log/slog.
 type LoggingConfig struct {
 	Level  string `json:"level" yaml:"level"`   // debug | info | warn | error
@@ -195,6 +242,9 @@ func Defaults() Config {
 				StoreTable:           "default.chmcp_oauth_state",
 				Upstream:             UpstreamConfig{Scopes: []string{"openid", "email", "profile"}},
 			},
+			JWE:           JWEConfig{AllowedHosts: []string{}, MaxTTL: Duration(30 * 24 * time.Hour)},
+			Tools:         []ToolRule{},
+			ToolsCacheTTL: Duration(time.Minute),
 		},
 		Logging: LoggingConfig{Level: "info", Format: "text"},
 	}

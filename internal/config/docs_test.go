@@ -42,8 +42,12 @@ func referenceTable() string {
 		if _, secret := o.field(&Config{}).(*Secret); secret {
 			kind = "secret string"
 		}
-		fmt.Fprintf(&b, "| `%s` | `--%s` | `%s` | %s | %s | %s | %s |\n",
-			o.key, o.flag, o.env, kind, def, mdEscape(allowed), mdEscape(o.usage))
+		flag, env := "`--"+o.flag+"`", "`"+o.env+"`"
+		if o.fileOnly() {
+			flag, env = "(file only)", "(file only)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s |\n",
+			o.key, flag, env, kind, def, mdEscape(allowed), mdEscape(o.usage))
 	}
 	return b.String()
 }

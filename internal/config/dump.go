@@ -65,6 +65,9 @@ func (c Config) dumpTree() *dumpNode {
 		if v, ok := n.value.([]string); ok && v == nil {
 			n.value = []string{} // print [] rather than null
 		}
+		if v, ok := n.value.([]ToolRule); ok && v == nil {
+			n.value = []ToolRule{}
+		}
 	}
 	return root
 }

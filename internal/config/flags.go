@@ -33,6 +33,9 @@ func Flags() []cli.Flag {
 		TakesFile: true,
 	})
 	for i := range options {
+		if options[i].fileOnly() {
+			continue
+		}
 		flags = append(flags, options[i].cliFlag())
 	}
 	return flags
@@ -59,6 +62,9 @@ func (e envSource) GoString() string { return fmt.Sprintf("config.envSource{key:
 
 // categories titles the help sections by top-level key.
 var categories = map[string]string{"clickhouse": "ClickHouse", "server": "MCP server", "logging": "Logging"}
+
+// fileOnly: structured keys (lists of objects) have no flag or variable.
+func (o *option) fileOnly() bool { return o.flag == "" }
 
 // cliFlag builds o's flag; the flag type follows the field type. Durations
 // are string flags parsed by ParseDuration, so "30" and "30s" both work.
@@ -147,7 +153,7 @@ func FromCommand(cmd *cli.Command) (Config, error) {
 	var errs []error
 	for i := range options {
 		o := &options[i]
-		if cmd.IsSet(o.flag) {
+		if !o.fileOnly() && cmd.IsSet(o.flag) {
 			if err := o.apply(&cfg, cmd); err != nil {
 				errs = append(errs, err)
 			}

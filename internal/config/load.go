@@ -144,6 +144,9 @@ func walkYAML(fe *fileErrors, n *yaml.Node, section string, cfg *Config) {
 // name the key) with a message about the expected type.
 func decodeYAMLValue(n *yaml.Node, ptr any) error {
 	want := kindOfPtr(ptr)
+	if rules, ok := ptr.(*[]ToolRule); ok {
+		return decodeYAMLRules(n, rules)
+	}
 	_, wantList := ptr.(*[]string)
 	if (n.Kind == yaml.SequenceNode) != wantList || n.Kind == yaml.MappingNode {
 		return fmt.Errorf("expected %s, got %s", want, yamlKind(n))
@@ -273,6 +276,30 @@ func jsonKind(raw json.RawMessage) string {
 	}
 }
 
+// decodeYAMLRules decodes a list of objects strictly: an unknown field in
+// one rule is an error, like an unknown key anywhere else.
+func decodeYAMLRules(n *yaml.Node, rules *[]ToolRule) error {
+	if n.Kind != yaml.SequenceNode {
+		return fmt.Errorf("expected a list of tool rules, got %s", yamlKind(n))
+	}
+	out := make([]ToolRule, 0, len(n.Content))
+	for i, item := range n.Content {
+		b, err := yaml.Marshal(item)
+		if err != nil {
+			return err
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		var r ToolRule
+		if err := dec.Decode(&r); err != nil {
+			return fmt.Errorf("rule %d: %s", i+1, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		out = append(out, r)
+	}
+	*rules = out
+	return nil
+}
+
 // kindOfPtr names what a field pointer expects.
 func kindOfPtr(ptr any) string {
 	switch ptr.(type) {
@@ -284,6 +311,8 @@ func kindOfPtr(ptr any) string {
 		return "a duration"
 	case *[]string:
 		return "a list of strings"
+	case *[]ToolRule:
+		return "a list of tool rules"
 	default:
 		return "a string"
 	}

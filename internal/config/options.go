@@ -162,6 +162,36 @@ var options = []option{
 	{"server.oauth.store_table", "oauth-store-table", "MCP_OAUTH_STORE_TABLE", "database.table", "Table for store: clickhouse (created if missing)",
 		func(c *Config) any { return &c.Server.OAuth.StoreTable }},
 
+	// JWE connection tokens (docs/jwe.md).
+	{"server.jwe.enabled", "jwe-enabled", "MCP_JWE_ENABLED", "true, false", "Accept JWE connection tokens (path /{token}/..., header x-altinity-mcp-key or Authorization: Bearer)",
+		func(c *Config) any { return &c.Server.JWE.Enabled }},
+	{"server.jwe.secret_key", "jwe-secret-key", "MCP_JWE_SECRET_KEY", ">= 32 bytes; exclusive with secret_key_file", "Key the tokens are encrypted with (A256KW over SHA-256 of it) (secret: redacted)",
+		func(c *Config) any { return &c.Server.JWE.SecretKey }},
+	{"server.jwe.secret_key_file", "jwe-secret-key-file", "MCP_JWE_SECRET_KEY_FILE", "readable file, >= 32 bytes", "Read the JWE key from this file",
+		func(c *Config) any { return &c.Server.JWE.SecretKeyFile }},
+	{"server.jwe.jwt_secret_key", "jwt-secret-key", "MCP_JWT_SECRET_KEY", ">= 32 bytes", "When set, tokens must carry a JWT signed (HS256) with this key inside the JWE (secret: redacted)",
+		func(c *Config) any { return &c.Server.JWE.JWTSecretKey }},
+	{"server.jwe.allowed_hosts", "jwe-allowed-hosts", "MCP_JWE_ALLOWED_HOSTS", "host names", "ClickHouse hosts a token may name besides clickhouse.host (empty = only clickhouse.host)",
+		func(c *Config) any { return &c.Server.JWE.AllowedHosts }},
+	{"server.jwe.max_ttl", "jwe-max-ttl", "MCP_JWE_MAX_TTL", "1m..8760h", "Longest lifetime of a token chmcp mints",
+		func(c *Config) any { return &c.Server.JWE.MaxTTL }},
+	{"server.jwe.mint_enabled", "jwe-mint-enabled", "MCP_JWE_MINT_ENABLED", "true, false", "Serve POST /jwe/token to mint tokens; needs OAuth or mint_admin_key",
+		func(c *Config) any { return &c.Server.JWE.MintEnabled }},
+	{"server.jwe.mint_admin_key", "jwe-mint-admin-key", "MCP_JWE_MINT_ADMIN_KEY", ">= 32 bytes", "Bearer key that authorizes POST /jwe/token when OAuth is off (secret: redacted)",
+		func(c *Config) any { return &c.Server.JWE.MintAdminKey }},
+
+	// OpenAPI facade (docs/openapi.md).
+	{"server.openapi.enabled", "openapi", "MCP_OPENAPI", "true, false", "Serve the REST/OpenAPI facade at /openapi (GPT actions)",
+		func(c *Config) any { return &c.Server.OpenAPI.Enabled }},
+	{"server.openapi.public_url", "openapi-public-url", "MCP_OPENAPI_PUBLIC_URL", "absolute URL", "Server URL in the OpenAPI document (empty = from the request)",
+		func(c *Config) any { return &c.Server.OpenAPI.PublicURL }},
+
+	// Tools generated from views and tables (docs/dynamic-tools.md).
+	{"server.tools", "", "", "list of {type, view_regexp | table_regexp, mode, prefix}", "Rules that turn ClickHouse views and tables into tools (config file only)",
+		func(c *Config) any { return &c.Server.Tools }},
+	{"server.tools_cache_ttl", "tools-cache-ttl", "MCP_TOOLS_CACHE_TTL", "1s..24h", "How long a user's discovered tools are cached",
+		func(c *Config) any { return &c.Server.ToolsCacheTTL }},
+
 	// Logging.
 	{"logging.level", "log-level", "LOG_LEVEL", strings.Join(allowedLogLevels, ", "), "Log level",
 		func(c *Config) any { return &c.Logging.Level }},
@@ -207,6 +237,8 @@ func (o *option) defaultText() string {
 	switch v := o.value(&d).(type) {
 	case []string:
 		return strings.Join(v, ",")
+	case []ToolRule:
+		return "[]"
 	case Secret:
 		return v.String()
 	default:

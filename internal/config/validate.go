@@ -237,6 +237,74 @@ func (s ServerConfig) validate(p *problems) {
 	if s.OAuth.Enabled {
 		s.OAuth.validate(p, s.Transport)
 	}
+	if s.JWE.Enabled {
+		s.JWE.validate(p, s.Transport, s.OAuth.Enabled)
+	}
+	if u := s.OpenAPI.PublicURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || pu.Host == "" || (pu.Scheme != "https" && pu.Scheme != "http") {
+			p.add("server.openapi.public_url", "invalid value %q (want an absolute http(s) URL)", u)
+		}
+	}
+	for i, r := range s.Tools {
+		r.validate(p, fmt.Sprintf("server.tools[%d]", i))
+	}
+	p.durationRange("server.tools_cache_ttl", s.ToolsCacheTTL, Duration(time.Second), Duration(24*time.Hour))
+}
+
+func (j JWEConfig) validate(p *problems, transport string, oauth bool) {
+	if transport == TransportStdio {
+		p.add("server.jwe.enabled", "requires server.transport http or sse (tokens arrive with HTTP requests)")
+	}
+	switch {
+	case j.SecretKey != "" && j.SecretKeyFile != "":
+		p.add("server.jwe.secret_key", "set together with server.jwe.secret_key_file; use one of them")
+	case j.SecretKey == "" && j.SecretKeyFile == "":
+		p.add("server.jwe.secret_key", "required when server.jwe.enabled (or set server.jwe.secret_key_file)")
+	case j.SecretKey != "" && len(j.SecretKey) < minSigningKey:
+		p.add("server.jwe.secret_key", "too short: %d bytes, need at least %d", len(j.SecretKey), minSigningKey)
+	case j.SecretKeyFile != "":
+		p.readable("server.jwe.secret_key_file", j.SecretKeyFile)
+	}
+	if j.JWTSecretKey != "" && len(j.JWTSecretKey) < minSigningKey {
+		p.add("server.jwe.jwt_secret_key", "too short: %d bytes, need at least %d", len(j.JWTSecretKey), minSigningKey)
+	}
+	for _, h := range j.AllowedHosts {
+		p.host("server.jwe.allowed_hosts", h)
+	}
+	p.durationRange("server.jwe.max_ttl", j.MaxTTL, Duration(time.Minute), Duration(365*24*time.Hour))
+	if j.MintEnabled && !oauth && len(j.MintAdminKey) < minSigningKey {
+		p.add("server.jwe.mint_enabled", "needs server.oauth.enabled or a server.jwe.mint_admin_key of at least %d bytes: minting is never open", minSigningKey)
+	}
+}
+
+var toolPrefix = regexp.MustCompile(`^[A-Za-z0-9_.-]{0,64}$`)
+
+func (r ToolRule) validate(p *problems, key string) {
+	p.oneOf(key+".type", r.Type, []string{ToolRead, ToolWrite})
+	re, other := r.ViewRegexp, r.TableRegexp
+	reKey, otherKey := key+".view_regexp", key+".table_regexp"
+	if r.Type == ToolWrite {
+		re, other, reKey, otherKey = r.TableRegexp, r.ViewRegexp, otherKey, reKey
+		p.oneOf(key+".mode", r.Mode, []string{ModeInsert})
+	} else if r.Mode != "" {
+		p.add(key+".mode", "only for type: write")
+	}
+	if re == "" {
+		p.add(reKey, "required for type: %s", r.Type)
+	} else if _, err := regexp.Compile(re); err != nil {
+		p.add(reKey, "invalid regular expression %q: %v", re, err)
+	}
+	if other != "" {
+		p.add(otherKey, "not used for type: %s", r.Type)
+	}
+	if !toolPrefix.MatchString(r.Prefix) {
+		p.add(key+".prefix", "invalid value %q (letters, digits, _ . - only; at most 64)", r.Prefix)
+	}
+}
+
+// ReadSecretKey returns the JWE key, from the file when set.
+func (j JWEConfig) ReadSecretKey() (Secret, error) {
+	return readSecret("server.jwe.secret_key_file", j.SecretKey, j.SecretKeyFile, minSigningKey)
 }
 
 func (o OAuthConfig) validate(p *problems, transport string) {

@@ -37,6 +37,28 @@ func TestValidate(t *testing.T) {
 		{"host with scheme", func(c *Config) { c.ClickHouse.Host = "http://ch:8123" }, `clickhouse.host: invalid value "http://ch:8123" (want a host name or IP address, without scheme, port or path)`},
 		{"host with port", func(c *Config) { c.ClickHouse.Host = "ch:9000" }, `clickhouse.host: invalid value "ch:9000"`},
 		{"host ipv6", func(c *Config) { c.ClickHouse.Host = "::1" }, ""},
+		// JWE, OpenAPI, tool rules
+		{"jwe without key", func(c *Config) { c.Server.Transport, c.Server.JWE.Enabled = TransportHTTP, true }, "server.jwe.secret_key: required when server.jwe.enabled"},
+		{"jwe short key", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportHTTP, true, "short"
+		}, "server.jwe.secret_key: too short: 5 bytes, need at least 32"},
+		{"jwe over stdio", func(c *Config) { c.Server.JWE.Enabled, c.Server.JWE.SecretKey = true, Secret(strings.Repeat("k", 32)) }, "server.jwe.enabled: requires server.transport http or sse"},
+		{"jwe mint open", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.MintEnabled = TransportHTTP, true, Secret(strings.Repeat("k", 32)), true
+		}, "server.jwe.mint_enabled: needs server.oauth.enabled or a server.jwe.mint_admin_key of at least 32 bytes"},
+		{"jwe ok", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportHTTP, true, Secret(strings.Repeat("k", 32))
+		}, ""},
+		{"openapi bad url", func(c *Config) { c.Server.OpenAPI.PublicURL = "ftp://x" }, `server.openapi.public_url: invalid value "ftp://x"`},
+		{"tool rule bad type", func(c *Config) { c.Server.Tools = []ToolRule{{Type: "delete", ViewRegexp: "x"}} }, `server.tools[0].type: invalid value "delete" (allowed: read, write)`},
+		{"tool rule read without regexp", func(c *Config) { c.Server.Tools = []ToolRule{{Type: "read"}} }, "server.tools[0].view_regexp: required for type: read"},
+		{"tool rule write needs insert", func(c *Config) { c.Server.Tools = []ToolRule{{Type: "write", TableRegexp: "x"}} }, `server.tools[0].mode: invalid value "" (allowed: insert)`},
+		{"tool rule bad regexp", func(c *Config) { c.Server.Tools = []ToolRule{{Type: "read", ViewRegexp: "("}} }, `server.tools[0].view_regexp: invalid regular expression "("`},
+		{"tool rule mixed", func(c *Config) { c.Server.Tools = []ToolRule{{Type: "read", ViewRegexp: "a", TableRegexp: "b"}} }, "server.tools[0].table_regexp: not used for type: read"},
+		{"tool rule bad prefix", func(c *Config) { c.Server.Tools = []ToolRule{{Type: "read", ViewRegexp: "a", Prefix: "a b"}} }, `server.tools[0].prefix: invalid value "a b"`},
+		{"tool rules ok", func(c *Config) {
+			c.Server.Tools = []ToolRule{{Type: "read", ViewRegexp: "^a\\..*", Prefix: "a_"}, {Type: "write", TableRegexp: "^b\\.t$", Mode: "insert"}}
+		}, ""},
 		// interserver secret
 		{"secret over http", func(c *Config) {
 			c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret, c.ClickHouse.Protocol = "c", "s", ProtocolHTTP

@@ -37,7 +37,7 @@ func (s *Service) addResources(srv *sdk.Server) {
 }
 
 func (s *Service) readSchema(ctx context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
-	overview, err := s.ch.SchemaOverview(ctx, identity.From(ctx))
+	overview, err := s.client(ctx).SchemaOverview(ctx, identity.From(ctx))
 	if err != nil {
 		return nil, s.resourceError(ctx, req.Params.URI, err)
 	}
@@ -55,7 +55,7 @@ func (s *Service) readTable(ctx context.Context, req *sdk.ReadResourceRequest) (
 	if errDB != nil || errT != nil {
 		return nil, sdk.ResourceNotFoundError(uri)
 	}
-	info, err := s.ch.DescribeTable(ctx, identity.From(ctx), db, table)
+	info, err := s.client(ctx).DescribeTable(ctx, identity.From(ctx), db, table)
 	if err != nil {
 		return nil, s.resourceError(ctx, uri, err)
 	}

@@ -56,6 +56,12 @@ func (s *Service) NewServer() *sdk.Server {
 	return srv
 }
 
+// client is the ClickHouse client of this request: the one a JWE token
+// named, else the server's.
+func (s *Service) client(ctx context.Context) *clickhouse.Client {
+	return clickhouse.ClientFrom(ctx, s.ch)
+}
+
 // requestIDKey carries the request id the HTTP layer assigned.
 type requestIDKey struct{}
 
@@ -105,7 +111,7 @@ func (s *Service) toResult(ctx context.Context, tool string, out Output, err err
 	return &sdk.CallToolResult{
 		Content:           []sdk.Content{&sdk.TextContent{Text: string(body)}},
 		StructuredContent: raw,
-		Meta:              sdk.Meta{"chmcp/user": s.ch.EffectiveUser(identity.From(ctx)), "chmcp/identity_source": string(identity.From(ctx).Source)},
+		Meta:              sdk.Meta{"chmcp/user": s.client(ctx).EffectiveUser(identity.From(ctx)), "chmcp/identity_source": string(identity.From(ctx).Source)},
 	}
 }
 
@@ -133,7 +139,7 @@ func (s *Service) logCall(ctx context.Context, tool string, start time.Time, out
 	}
 	id := identity.From(ctx)
 	attrs := []any{
-		"request_id", requestID(ctx), "tool", tool, "user", s.ch.EffectiveUser(id), "identity_source", string(id.Source),
+		"request_id", requestID(ctx), "tool", tool, "user", s.client(ctx).EffectiveUser(id), "identity_source", string(id.Source),
 		"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "rows", out.Rows, "truncated", out.Truncated,
 	}
 	if err == nil {

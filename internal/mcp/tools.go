@@ -123,7 +123,7 @@ func (s *Service) executeQuery(ctx context.Context, in executeQueryIn) (*clickho
 	if err := clickhouse.CheckReadOnly(in.Query); err != nil {
 		return nil, Output{}, err
 	}
-	res, err := s.ch.Query(ctx, identity.From(ctx), in.Query, clickhouse.QueryOptions{ReadOnly: true, Settings: in.Settings})
+	res, err := s.client(ctx).Query(ctx, identity.From(ctx), in.Query, clickhouse.QueryOptions{ReadOnly: true, Settings: in.Settings})
 	if err != nil {
 		return nil, Output{}, err
 	}
@@ -131,7 +131,7 @@ func (s *Service) executeQuery(ctx context.Context, in executeQueryIn) (*clickho
 }
 
 func (s *Service) writeQuery(ctx context.Context, in writeQueryIn) (writeQueryOut, Output, error) {
-	id, err := s.ch.Exec(ctx, identity.From(ctx), in.Query, clickhouse.QueryOptions{})
+	id, err := s.client(ctx).Exec(ctx, identity.From(ctx), in.Query, clickhouse.QueryOptions{})
 	if err != nil {
 		return writeQueryOut{}, Output{}, err
 	}
@@ -139,12 +139,12 @@ func (s *Service) writeQuery(ctx context.Context, in writeQueryIn) (writeQueryOu
 }
 
 func (s *Service) listDatabases(ctx context.Context, _ listDatabasesIn) (listDatabasesOut, Output, error) {
-	dbs, err := s.ch.ListDatabases(ctx, identity.From(ctx))
+	dbs, err := s.client(ctx).ListDatabases(ctx, identity.From(ctx))
 	return listDatabasesOut{Databases: dbs}, Output{Rows: len(dbs)}, err
 }
 
 func (s *Service) listTables(ctx context.Context, in listTablesIn) (*clickhouse.TablePage, Output, error) {
-	page, err := s.ch.ListTables(ctx, identity.From(ctx), in.Database, in.Like, in.Cursor, in.PageSize)
+	page, err := s.client(ctx).ListTables(ctx, identity.From(ctx), in.Database, in.Like, in.Cursor, in.PageSize)
 	if err != nil {
 		return nil, Output{}, err
 	}
@@ -152,7 +152,7 @@ func (s *Service) listTables(ctx context.Context, in listTablesIn) (*clickhouse.
 }
 
 func (s *Service) describeTable(ctx context.Context, in describeTableIn) (*clickhouse.TableInfo, Output, error) {
-	info, err := s.ch.DescribeTable(ctx, identity.From(ctx), in.Database, in.Table)
+	info, err := s.client(ctx).DescribeTable(ctx, identity.From(ctx), in.Database, in.Table)
 	if err != nil {
 		return nil, Output{}, err
 	}
