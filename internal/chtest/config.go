@@ -23,7 +23,7 @@ const (
 const loopback = `<networks><ip>127.0.0.1</ip><ip>::1</ip></networks>`
 
 // writeConfig writes server-config.xml and users.xml for s into s.Dir.
-func writeConfig(s *Server, extra string) error {
+func writeConfig(s *Server, extra, extraUsers string) error {
 	var c bytes.Buffer
 	fmt.Fprintf(&c, `<clickhouse>
   <listen_host>127.0.0.1</listen_host>
@@ -69,9 +69,10 @@ func writeConfig(s *Server, extra string) error {
     <%[2]s><password>%[3]s</password>%[1]s<profile>default</profile><quota>default</quota></%[2]s>
     <alice><no_password/>%[1]s<profile>default</profile><quota>default</quota></alice>
     <bob><no_password/>%[1]s<profile>default</profile><quota>default</quota></bob>
+    %[4]s
   </users>
 </clickhouse>
-`, loopback, s.AdminUser, esc(s.AdminPassword))
+`, loopback, s.AdminUser, esc(s.AdminPassword), extraUsers)
 
 	if err := os.WriteFile(filepath.Join(s.Dir, configFile), c.Bytes(), 0o600); err != nil {
 		return err

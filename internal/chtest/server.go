@@ -22,9 +22,12 @@ import (
 
 // Options configures Start.
 type Options struct {
-	Dir         string               // data/config dir; "" = a new temp dir removed on Stop
-	ExtraConfig string               // raw XML inserted inside <clickhouse> (optional)
-	Logf        func(string, ...any) // progress/log sink; nil = discard
+	Dir         string // data/config dir; "" = a new temp dir removed on Stop
+	ExtraConfig string // raw XML inserted inside <clickhouse> (optional)
+	// ExtraUsers is raw XML inserted inside users.xml's <users>, e.g. a
+	// user with restricted <grants> for per-user visibility tests.
+	ExtraUsers string
+	Logf       func(string, ...any) // progress/log sink; nil = discard
 }
 
 // Server is a running ClickHouse. All fields are read-only after Start.
@@ -85,7 +88,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			lastErr = err
 			break
 		}
-		if err := writeConfig(s, opts.ExtraConfig); err != nil {
+		if err := writeConfig(s, opts.ExtraConfig, opts.ExtraUsers); err != nil {
 			lastErr = fmt.Errorf("chtest: writing config: %w", err)
 			break
 		}
@@ -228,12 +231,22 @@ func (s *Server) Pid() int {
 
 // Exec runs one SQL statement as the default user over HTTP and returns the body.
 func (s *Server) Exec(ctx context.Context, sql string) (string, error) {
+	return s.execAs(ctx, "default", sql)
+}
+
+// ExecAs is Exec as a passwordless user (alice, bob, or one of
+// Options.ExtraUsers).
+func (s *Server) ExecAs(ctx context.Context, user, sql string) (string, error) {
+	return s.execAs(ctx, user, sql)
+}
+
+func (s *Server) execAs(ctx context.Context, user, sql string) (string, error) {
 	// wait_end_of_query makes errors arrive as an HTTP status, never mid-body.
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.HTTPURL()+"/?wait_end_of_query=1", strings.NewReader(sql))
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("X-ClickHouse-User", "default")
+	req.Header.Set("X-ClickHouse-User", user)
 	resp, err := s.http.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("chtest: exec %s: %w", abbrev(sql), err)
