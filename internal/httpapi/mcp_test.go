@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/chmcp/chmcp/internal/config"
@@ -67,6 +68,31 @@ func exerciseTools(t *testing.T, cs *sdk.ClientSession) {
 	tools, err := cs.ListTools(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	outputSchemas := map[string]*jsonschema.Resolved{}
+	for _, tool := range tools.Tools {
+		b, _ := json.Marshal(tool.OutputSchema)
+		var s jsonschema.Schema
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Resolve(nil)
+		if err != nil {
+			t.Fatalf("%s: output schema does not resolve: %v", tool.Name, err)
+		}
+		outputSchemas[tool.Name] = r
+	}
+	// Every successful call's structuredContent must validate against the
+	// tool's outputSchema: strict clients (the Inspector) reject it otherwise.
+	call := func(t *testing.T, cs *sdk.ClientSession, tool string, args map[string]any) *sdk.CallToolResult {
+		t.Helper()
+		res := call(t, cs, tool, args)
+		if !res.IsError {
+			if err := outputSchemas[tool].Validate(res.StructuredContent); err != nil {
+				t.Fatalf("%s: structuredContent does not match outputSchema: %v", tool, err)
+			}
+		}
+		return res
 	}
 	names := []string{}
 	for _, tool := range tools.Tools {

@@ -100,8 +100,15 @@ func jsonKind(t reflect.Type) string {
 	return t.String()
 }
 
+// schemaTypes overrides inference where the Go type says less than the
+// JSON: a result row is a json.RawMessage (bytes to Go) holding an array
+// of column values.
+var schemaTypes = map[reflect.Type]*jsonschema.Schema{
+	reflect.TypeFor[json.RawMessage](): {Type: "array", Description: "One row: the column values in column order."},
+}
+
 func mustSchema[T any]() *jsonschema.Schema {
-	s, err := jsonschema.For[T](nil)
+	s, err := jsonschema.For[T](&jsonschema.ForOptions{TypeSchemas: schemaTypes})
 	if err != nil {
 		panic(fmt.Sprintf("schema for %T: %v", *new(T), err)) // programming error, caught by tests
 	}
