@@ -16,10 +16,13 @@ import (
 // environment is everything a run starts; close stops all of it.
 type environment struct {
 	dir    string
+	bin    string // the chmcp binary
 	ch     *chtest.Server
-	chmcp  *process
+	chmcp  *process // as default, no password: the chmcp side against direct
 	mcp    *mcpClient
 	direct *directClient
+	// The secret-versus-password pair (secret.go); nil with -secret=false.
+	pwd, sec *server
 }
 
 // setUp starts ClickHouse and chmcp and checks both clients get the right
@@ -29,12 +32,11 @@ func setUp(ctx context.Context, o options) (*environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &environment{dir: dir}
-	bin := o.chmcpPath
-	if bin == "" {
-		bin = filepath.Join(dir, "chmcp")
-		logf("building chmcp into %s", bin)
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/chmcp/chmcp/cmd/chmcp")
+	env := &environment{dir: dir, bin: o.chmcpPath}
+	if env.bin == "" {
+		env.bin = filepath.Join(dir, "chmcp")
+		logf("building chmcp into %s", env.bin)
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", env.bin, "github.com/chmcp/chmcp/cmd/chmcp")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return env, fmt.Errorf("building chmcp (run from inside the chmcp module, or pass -chmcp): %w", err)
@@ -43,20 +45,9 @@ func setUp(ctx context.Context, o options) (*environment, error) {
 	if env.ch, err = chtest.Start(ctx, chtest.Options{Logf: logf}); err != nil {
 		return env, err
 	}
-	port, err := freePort()
-	if err != nil {
+	if env.chmcp, err = env.startChmcp(ctx, o, "chmcp"); err != nil {
 		return env, err
 	}
-	env.chmcp, err = startChmcp(ctx, bin, port,
-		"--transport", "http", "--address", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--clickhouse-host", env.ch.Host, "--clickhouse-port", strconv.Itoa(env.ch.TCPPort),
-		"--clickhouse-max-open-conns", strconv.Itoa(o.maxOpen),
-		"--clickhouse-max-idle-conns", strconv.Itoa(o.maxIdle),
-		"--log-level", "warn")
-	if err != nil {
-		return env, err
-	}
-	logf("chmcp %s running (pid %d) at %s", bin, env.chmcp.pid(), env.chmcp.url)
 
 	env.mcp = newMCPClient(env.chmcp.url, slices.Max(o.concurrency))
 	if err := env.mcp.verify(ctx); err != nil {
@@ -68,7 +59,31 @@ func setUp(ctx context.Context, o options) (*environment, error) {
 	if err := env.direct.verify(ctx); err != nil {
 		return env, fmt.Errorf("direct: first query failed: %w", err)
 	}
+	if o.secret {
+		return env, env.startSecretPair(ctx, o)
+	}
 	return env, nil
+}
+
+// startChmcp runs a chmcp on a free loopback port against the local
+// ClickHouse with the benchmark's pool settings, plus extra flags.
+func (e *environment) startChmcp(ctx context.Context, o options, name string, extra ...string) (*process, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{
+		"--transport", "http", "--address", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--clickhouse-host", e.ch.Host, "--clickhouse-port", strconv.Itoa(e.ch.TCPPort),
+		"--clickhouse-max-open-conns", strconv.Itoa(o.maxOpen),
+		"--clickhouse-max-idle-conns", strconv.Itoa(o.maxIdle),
+		"--log-level", "warn"}, extra...)
+	p, err := startChmcp(ctx, e.bin, port, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	logf("%s: %s running (pid %d) at %s", name, e.bin, p.pid(), p.url)
+	return p, nil
 }
 
 // close stops chmcp, then ClickHouse, and removes the temp dir.
@@ -78,6 +93,11 @@ func (e *environment) close() {
 	}
 	if e.direct != nil {
 		e.direct.close()
+	}
+	for _, s := range []*server{e.pwd, e.sec} {
+		if s != nil {
+			s.close()
+		}
 	}
 	if e.chmcp != nil {
 		if err := e.chmcp.stop(); err != nil {
@@ -100,14 +120,16 @@ func (e *environment) clock(ctx context.Context) (string, error) {
 
 // newConnections counts the native connections ClickHouse saw open since
 // the given time: client ports whose first query came after it. Growth
-// shows pool churn (connections closed and dialled again).
+// shows pool churn (connections closed and dialled again). Interface 1 is
+// native TCP; 7 (TCP_INTERSERVER) is native TCP authenticated with the
+// cluster secret.
 func (e *environment) newConnections(ctx context.Context, since string) (int64, error) {
 	if _, err := e.ch.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
 		return 0, err
 	}
 	out, err := e.ch.Exec(ctx, "SELECT countIf(first >= toDateTime64('"+since+"', 6)) FROM ("+
 		"SELECT port, min(event_time_microseconds) AS first FROM system.query_log "+
-		"WHERE interface = 1 AND type = 'QueryStart' GROUP BY port)")
+		"WHERE interface IN (1, 7) AND type = 'QueryStart' GROUP BY port)")
 	if err != nil {
 		return 0, err
 	}

@@ -11,7 +11,14 @@
 // seconds per call of the chmcp, ClickHouse and benchmark processes, and
 // chmcp's peak RSS, with PASS/FAIL marks against the performance targets.
 //
+// A second comparison (secret.go; -secret=false skips it) runs the same
+// call through two more chmcp processes, both querying as the password-
+// protected user admin: one logging in with admin's password, one as a
+// cluster peer with the interserver secret (and no password), alternating
+// rounds at -secret-concurrency.
+//
 //	chmcp-bench [-chmcp bin/chmcp] [-rounds 5] [-duration 3s] [-concurrency 1,16] [-json FILE] [-strict]
+//	            [-secret=true] [-secret-concurrency 16] [-secret-rounds N]
 //
 // Linux only: CPU and memory are read from /proc.
 package main
@@ -40,6 +47,9 @@ type options struct {
 	strict      bool
 	maxOpen     int
 	maxIdle     int
+	secret      bool // also compare interserver-secret mode with password mode
+	secretConc  int
+	secretRnds  int
 }
 
 func main() {
@@ -68,7 +78,10 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 when a target is missed")
 	fs.IntVar(&o.maxOpen, "max-open-conns", 16, "ClickHouse pool size, for chmcp and the direct client alike")
-	fs.IntVar(&o.maxIdle, "max-idle-conns", 8, "idle ClickHouse connections kept, for chmcp and the direct client alike")
+	fs.IntVar(&o.maxIdle, "max-idle-conns", 16, "idle ClickHouse connections kept, for chmcp and the direct client alike")
+	fs.BoolVar(&o.secret, "secret", true, "also compare chmcp in interserver-secret mode with password mode")
+	fs.IntVar(&o.secretConc, "secret-concurrency", 16, "concurrency of the secret-versus-password comparison")
+	fs.IntVar(&o.secretRnds, "secret-rounds", 0, "measured rounds per side of the secret-versus-password comparison (default: -rounds)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -82,7 +95,12 @@ func parseFlags(args []string) (options, error) {
 		}
 		o.concurrency = append(o.concurrency, n)
 	}
+	if o.secretRnds == 0 {
+		o.secretRnds = o.rounds
+	}
 	switch {
+	case o.secretConc < 1 || o.secretRnds < 1:
+		return o, errors.New("-secret-concurrency and -secret-rounds must be >= 1")
 	case o.rounds < 1:
 		return o, errors.New("-rounds must be >= 1")
 	case o.duration <= 0:
@@ -117,9 +135,12 @@ func run(ctx context.Context, o options) int {
 }
 
 // side is one way of running the query: it hands out per-worker call funcs.
+// proc is the chmcp whose CPU and memory a round of it reports (for direct,
+// the idle chmcp of the first comparison).
 type side struct {
 	name      string
 	newWorker func() callFunc
+	proc      *process
 }
 
 func bench(ctx context.Context, o options) (*report, error) {
@@ -130,41 +151,65 @@ func bench(ctx context.Context, o options) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	sides := []side{{"chmcp", env.mcp.worker}, {"direct", env.direct.worker}}
-	maxConc := slices.Max(o.concurrency)
-	for _, s := range sides {
-		logf("warming up %s for %s at concurrency %d", s.name, o.warmup, maxConc)
-		if lr := runLoad(ctx, maxConc, o.warmup, s.newWorker); lr.errors > 0 {
-			return nil, fmt.Errorf("warm-up of %s: %d errors, first: %v", s.name, lr.errors, lr.firstErr)
-		}
+	sides := []side{{"chmcp", env.mcp.worker, env.chmcp}, {"direct", env.direct.worker, env.chmcp}}
+	if err := warmUp(ctx, sides, slices.Max(o.concurrency), o.warmup); err != nil {
+		return nil, err
 	}
-	m := &meter{pids: [3]int{env.chmcp.pid(), env.ch.Pid(), os.Getpid()}}
 	var rounds []roundResult
 	for _, c := range o.concurrency {
-		for r := 1; r <= o.rounds; r++ {
-			for _, s := range sides {
-				res, err := measure(ctx, env, m, s, c, o.duration)
-				if err != nil {
-					return nil, err
-				}
-				res.Round = r
-				rounds = append(rounds, res)
-				logf("c=%-3d round %d/%d %-6s %6.0f calls/s  p50 %6.3f ms  p99 %7.3f ms  CPU µs/call: chmcp %4.0f CH %4.0f bench %4.0f  other load %.2f cores  new CH conns %d  errors %d",
-					c, r, o.rounds, s.name, res.Throughput, res.P50Ms, res.P99Ms, res.ChmcpCPUPerCallUs,
-					res.ClickHouseCPUPerCallUs, res.BenchCPUPerCallUs, res.OtherCores, res.NewCHConns, res.Errors)
-			}
+		rs, err := alternate(ctx, env, sides, c, o.rounds, o.duration)
+		if err != nil {
+			return nil, err
 		}
+		rounds = append(rounds, rs...)
 	}
 	mem, err := readMem(env.chmcp.pid())
 	if err != nil {
 		return nil, err
 	}
-	return buildReport(o, rounds, mem), nil
+	var sec *secretSummary
+	if o.secret {
+		if sec, err = benchSecret(ctx, env, o); err != nil {
+			return nil, err
+		}
+	}
+	return buildReport(o, rounds, mem, sec), nil
+}
+
+func warmUp(ctx context.Context, sides []side, c int, d time.Duration) error {
+	for _, s := range sides {
+		logf("warming up %s for %s at concurrency %d", s.name, d, c)
+		if lr := runLoad(ctx, c, d, s.newWorker); lr.errors > 0 {
+			return fmt.Errorf("warm-up of %s: %d errors, first: %v", s.name, lr.errors, lr.firstErr)
+		}
+	}
+	return nil
+}
+
+// alternate measures n rounds of each side at concurrency c, the sides
+// taking turns within each round.
+func alternate(ctx context.Context, env *environment, sides []side, c, n int, d time.Duration) ([]roundResult, error) {
+	var rounds []roundResult
+	for r := 1; r <= n; r++ {
+		for _, s := range sides {
+			res, err := measure(ctx, env, s, c, d)
+			if err != nil {
+				return nil, err
+			}
+			res.Round = r
+			rounds = append(rounds, res)
+			logf("c=%-3d round %d/%d %-6s %6.0f calls/s  p50 %6.3f ms  p99 %7.3f ms  CPU µs/call: chmcp %4.0f CH %4.0f bench %4.0f  other load %.2f cores  new CH conns %d  errors %d",
+				c, r, n, s.name, res.Throughput, res.P50Ms, res.P99Ms, res.ChmcpCPUPerCallUs,
+				res.ClickHouseCPUPerCallUs, res.BenchCPUPerCallUs, res.OtherCores, res.NewCHConns, res.Errors)
+		}
+	}
+	return rounds, nil
 }
 
 // measure runs one round of s at concurrency c and samples CPU around it.
 // The ClickHouse bookkeeping queries run outside the sampled window.
-func measure(ctx context.Context, env *environment, m *meter, s side, c int, d time.Duration) (roundResult, error) {
+func measure(ctx context.Context, env *environment, s side, c int, d time.Duration) (roundResult, error) {
+	m := &meter{pids: [3]int{s.proc.pid(), env.ch.Pid(), os.Getpid()}}
 	since, err := env.clock(ctx)
 	if err != nil {
 		return roundResult{}, err
@@ -185,7 +230,7 @@ func measure(ctx context.Context, env *environment, m *meter, s side, c int, d t
 	if err != nil {
 		return roundResult{}, err
 	}
-	mem, err := readMem(env.chmcp.pid())
+	mem, err := readMem(s.proc.pid())
 	if err != nil {
 		return roundResult{}, err
 	}

@@ -64,9 +64,15 @@ func newMCPClient(url string, concurrency int) *mcpClient {
 
 func (c *mcpClient) close() { c.http.CloseIdleConnections() }
 
+// bodyFor is callBody with another query.
+func bodyFor(sql string) []byte {
+	q, _ := json.Marshal(sql)
+	return bytes.Replace([]byte(callBody), []byte(`"query":"SELECT 1"`), append([]byte(`"query":`), q...), 1)
+}
+
 // do sends one call and reads the whole response into buf.
-func (c *mcpClient) do(ctx context.Context, buf *bytes.Buffer) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(c.body))
+func (c *mcpClient) do(ctx context.Context, body []byte, buf *bytes.Buffer) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +96,7 @@ func (c *mcpClient) do(ctx context.Context, buf *bytes.Buffer) (*http.Response, 
 func (c *mcpClient) worker() callFunc {
 	var buf bytes.Buffer
 	return func(ctx context.Context) error {
-		if _, err := c.do(ctx, &buf); err != nil {
+		if _, err := c.do(ctx, c.body, &buf); err != nil {
 			return err
 		}
 		if b := buf.Bytes(); bytes.Contains(b, isErrorOn) || !bytes.Contains(b, wantRows) {
@@ -104,14 +110,43 @@ func (c *mcpClient) worker() callFunc {
 // result is not an error and whose rows are [[1]], in either response form
 // the transport allows (a single JSON body or SSE "data:" events).
 func (c *mcpClient) verify(ctx context.Context) error {
-	var buf bytes.Buffer
-	resp, err := c.do(ctx, &buf)
-	if err != nil {
+	rows, resp, raw, err := c.call(ctx, c.body)
+	switch {
+	case err != nil:
 		return err
+	case len(rows) != 1 || string(rows[0]) != "[1]":
+		return fmt.Errorf("rows are not [[1]]: %s", abbrev(raw))
+	case !bytes.Contains(raw, wantRows):
+		return fmt.Errorf("the per-call check would not match %s in %s", wantRows, abbrev(raw))
+	}
+	logf("chmcp answered tools/call (%s, %d bytes): isError=false, rows=[[1]]", resp.Header.Get("Content-Type"), len(raw))
+	return nil
+}
+
+// currentUser asks ClickHouse, through chmcp, whom the query runs as.
+func (c *mcpClient) currentUser(ctx context.Context) (string, error) {
+	rows, _, raw, err := c.call(ctx, bodyFor("SELECT currentUser()"))
+	if err != nil {
+		return "", err
+	}
+	var row []string
+	if len(rows) != 1 || json.Unmarshal(rows[0], &row) != nil || len(row) != 1 {
+		return "", fmt.Errorf("SELECT currentUser(): want one row of one string: %s", abbrev(raw))
+	}
+	return row[0], nil
+}
+
+// call sends one tools/call and returns the structuredContent rows of a
+// successful, non-error tool result, the response and its raw body.
+func (c *mcpClient) call(ctx context.Context, body []byte) ([]json.RawMessage, *http.Response, []byte, error) {
+	var buf bytes.Buffer
+	resp, err := c.do(ctx, body, &buf)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	msg, err := responseMessage(resp.Header.Get("Content-Type"), buf.Bytes())
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	var rpc struct {
 		ID     json.RawMessage `json:"id"`
@@ -124,24 +159,22 @@ func (c *mcpClient) verify(ctx context.Context) error {
 		}
 	}
 	if err := json.Unmarshal(msg, &rpc); err != nil {
-		return fmt.Errorf("response is not JSON-RPC: %w: %s", err, abbrev(msg))
+		return nil, nil, nil, fmt.Errorf("response is not JSON-RPC: %w: %s", err, abbrev(msg))
 	}
 	switch {
 	case string(rpc.ID) != "1":
-		return fmt.Errorf("response id %s, want 1: %s", rpc.ID, abbrev(msg))
+		err = fmt.Errorf("response id %s, want 1: %s", rpc.ID, abbrev(msg))
 	case rpc.Error != nil:
-		return fmt.Errorf("JSON-RPC error: %s", rpc.Error.Message)
+		err = fmt.Errorf("JSON-RPC error: %s", rpc.Error.Message)
 	case rpc.Result == nil:
-		return fmt.Errorf("no result: %s", abbrev(msg))
+		err = fmt.Errorf("no result: %s", abbrev(msg))
 	case rpc.Result.IsError:
-		return fmt.Errorf("tool error: %s", abbrev(msg))
-	case len(rpc.Result.StructuredContent.Rows) != 1 || string(rpc.Result.StructuredContent.Rows[0]) != "[1]":
-		return fmt.Errorf("rows are not [[1]]: %s", abbrev(msg))
-	case !bytes.Contains(buf.Bytes(), wantRows):
-		return fmt.Errorf("the per-call check would not match %s in %s", wantRows, abbrev(buf.Bytes()))
+		err = fmt.Errorf("tool error: %s", abbrev(msg))
 	}
-	logf("chmcp answered tools/call (%s, %d bytes): isError=false, rows=[[1]]", resp.Header.Get("Content-Type"), buf.Len())
-	return nil
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return rpc.Result.StructuredContent.Rows, resp, buf.Bytes(), nil
 }
 
 // responseMessage extracts the JSON-RPC message from a response body.

@@ -86,24 +86,26 @@ type target struct {
 }
 
 type report struct {
-	Rounds    int           `json:"rounds"`
-	Duration  string        `json:"round_duration"`
-	Query     string        `json:"query"`
-	Summaries []summary     `json:"summaries"`
-	ChmcpMem  memInfo       `json:"chmcp_memory"`
-	Targets   []target      `json:"targets"`
-	Pass      bool          `json:"pass"`
-	Raw       []roundResult `json:"raw_rounds"`
+	Rounds    int       `json:"rounds"`
+	Duration  string    `json:"round_duration"`
+	Query     string    `json:"query"`
+	Summaries []summary `json:"summaries"`
+	ChmcpMem  memInfo   `json:"chmcp_memory"`
+	// Secret compares interserver-secret with password mode; nil with -secret=false.
+	Secret  *secretSummary `json:"secret_vs_password,omitempty"`
+	Targets []target       `json:"targets"`
+	Pass    bool           `json:"pass"`
+	Raw     []roundResult  `json:"raw_rounds"`
 }
 
-func buildReport(o options, rounds []roundResult, mem memInfo) *report {
-	rep := &report{Rounds: o.rounds, Duration: o.duration.String(), Query: "SELECT 1", ChmcpMem: mem, Raw: rounds}
+func buildReport(o options, rounds []roundResult, mem memInfo, sec *secretSummary) *report {
+	rep := &report{Rounds: o.rounds, Duration: o.duration.String(), Query: "SELECT 1", ChmcpMem: mem, Secret: sec, Raw: rounds}
 	for _, c := range o.concurrency {
 		var a, b []roundResult
 		for _, r := range rounds {
 			if r.Concurrency == c && r.Side == "chmcp" {
 				a = append(a, r)
-			} else if r.Concurrency == c {
+			} else if r.Concurrency == c && r.Side == "direct" {
 				b = append(b, r)
 			}
 		}
@@ -113,7 +115,10 @@ func buildReport(o options, rounds []roundResult, mem memInfo) *report {
 		s.CPURatio = medianOf(len(a), func(i int) float64 { return a[i].ChmcpCPUPerCallUs / a[i].ClickHouseCPUPerCallUs })
 		rep.Summaries = append(rep.Summaries, s)
 	}
-	rep.Targets = targets(rep.Summaries, mem)
+	rep.Targets = targets(rep.Summaries, mem, sec)
+	if sec != nil {
+		rep.Raw = append(rep.Raw, sec.rounds...)
+	}
 	rep.Pass = !slices.ContainsFunc(rep.Targets, func(t target) bool { return !t.Pass })
 	return rep
 }
@@ -152,8 +157,8 @@ func medianOf(n int, f func(int) float64) float64 {
 
 // targets checks the goals: throughput ratio at the highest concurrency,
 // p50 overhead at the lowest, CPU per call at every level, peak RSS, and
-// no errors anywhere.
-func targets(sums []summary, mem memInfo) []target {
+// no errors anywhere; with sec, also secret-mode throughput.
+func targets(sums []summary, mem memInfo, sec *secretSummary) []target {
 	lo, hi := sums[0], sums[0]
 	for _, s := range sums {
 		if s.Concurrency < lo.Concurrency {
@@ -178,7 +183,10 @@ func targets(sums []summary, mem memInfo) []target {
 	for _, s := range sums {
 		errs += s.Chmcp.Errors + s.Direct.Errors
 	}
-	return append(ts,
+	if sec != nil {
+		errs += sec.Password.Errors + sec.Secret.Errors
+	}
+	ts = append(ts,
 		target{
 			Name:  fmt.Sprintf("p50 overhead at c=%d <= 0.50 ms", lo.Concurrency),
 			Value: fmt.Sprintf("%+.3f ms", lo.P50OverheadMs), Pass: lo.P50OverheadMs <= 0.5,
@@ -189,12 +197,16 @@ func targets(sums []summary, mem memInfo) []target {
 		},
 		target{Name: "no failed calls", Value: fmt.Sprint(errs), Pass: errs == 0},
 	)
+	if sec != nil {
+		ts = append(ts, sec.target())
+	}
+	return ts
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
 
 func (r *report) print(w io.Writer) {
-	fmt.Fprintf(w, "\n%s: medians of %d rounds x %s per side (chmcp = MCP tools/call execute_query over HTTP; direct = clickhouse-go native)\n\n",
+	fmt.Fprintf(w, "\n%s: medians of %d rounds x %s per side (chmcp = MCP tools/call execute_query over HTTP, as default; direct = clickhouse-go native)\n\n",
 		r.Query, r.Rounds, r.Duration)
 	fmt.Fprintf(w, "%5s  %-7s %8s %8s %8s %11s %9s %11s %9s %6s %6s\n", "conc", "side", "calls/s", "p50 ms", "p99 ms",
 		"chmcp µs/c", "CH µs/c", "bench µs/c", "new conns", "other", "errors")
@@ -210,18 +222,25 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "%5d  chmcp/direct: throughput %.2f, p50 overhead %+.3f ms, chmcp CPU %.2fx ClickHouse CPU\n\n",
 			s.Concurrency, s.ThroughputRatio, s.P50OverheadMs, s.CPURatio)
 	}
+	if r.Secret != nil {
+		r.Secret.print(w)
+	}
 	fmt.Fprintln(w, "µs/c: CPU µs per call of each process; new conns: native connections ClickHouse saw opened in a round;")
 	fmt.Fprintln(w, "other: CPU cores used meanwhile by processes outside the benchmark (noise).")
 	if noisy := r.maxOther(); noisy > 0.2 {
 		fmt.Fprintf(w, "WARNING: other processes used up to %.2f cores during rounds; results are noisy.\n", noisy)
 	}
 	fmt.Fprintf(w, "\nchmcp memory: peak RSS %.1f MB, RSS at end %.1f MB\n\nTargets:\n", mb(r.ChmcpMem.Peak), mb(r.ChmcpMem.Current))
+	width := 0
+	for _, t := range r.Targets {
+		width = max(width, len(t.Name))
+	}
 	for _, t := range r.Targets {
 		mark := "PASS"
 		if !t.Pass {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(w, "  %s  %-52s %s\n", mark, t.Name, t.Value)
+		fmt.Fprintf(w, "  %s  %-*s  %s\n", mark, width, t.Name, t.Value)
 	}
 	if !r.Pass {
 		fmt.Fprintln(w, "\nSome targets were missed.")
@@ -236,6 +255,9 @@ func (r *report) maxOther() float64 {
 	m := 0.0
 	for _, s := range r.Summaries {
 		m = max(m, s.Chmcp.OtherCores, s.Direct.OtherCores)
+	}
+	if r.Secret != nil {
+		m = max(m, r.Secret.Password.OtherCores, r.Secret.Secret.OtherCores)
 	}
 	return m
 }

@@ -27,6 +27,9 @@ func newMCPRouter(getServer func(*http.Request) *sdk.Server, opts sdk.Streamable
 	statelessOpts := opts
 	statelessOpts.Stateless = true
 	statelessOpts.PropagateRequestCancellation = true
+	// Plain JSON, not an SSE stream, for stateless calls: chmcp sends no
+	// in-request notifications, and the SSE framing cost ~12% CPU per call.
+	statelessOpts.JSONResponse = true
 	statefulOpts := opts
 	statefulOpts.SessionTimeout = sessionIdleTimeout
 	return &mcpRouter{
