@@ -28,7 +28,7 @@ type tokenResponse struct {
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
-	Scope        string `json:"scope"`
+	Scope        string `json:"scope,omitempty"` // RFC 6749 §3.3: at least one token, so omit when none
 }
 
 // pkceVerifier is RFC 7636's code_verifier syntax.
