@@ -217,11 +217,13 @@ else
 	log "inspector tools/list FAILED: $why"
 	tail -n 5 "$OUT/inspector-tools-list.err" >&2
 fi
-log "inspector --method tools/call --tool-name execute_query --tool-arg query='SELECT 1'"
-if inspector tools-call --method tools/call --tool-name execute_query --tool-arg "query=SELECT 1" &&
+# Strings and floats in the result: the Inspector validates structuredContent
+# against the tool's outputSchema, so a wrong schema fails here.
+log "inspector --method tools/call --tool-name execute_query --tool-arg query='SELECT 1, 'a', 2.5'"
+if inspector tools-call --method tools/call --tool-name execute_query --tool-arg "query=SELECT 1, 'a', 2.5" &&
 	why=$(jsoncheck "$OUT/inspector-tools-call.json" \
-		'r.isError ? "isError: " + JSON.stringify(r.content) : JSON.stringify(r.structuredContent?.rows) === "[[1]]" ? "" : "unexpected result: " + JSON.stringify(r).slice(0, 300)'); then
-	log "inspector tools/call ok: rows [[1]]"
+		'r.isError ? "isError: " + JSON.stringify(r.content) : JSON.stringify(r.structuredContent?.rows) === "[[1,\"a\",2.5]]" ? "" : "unexpected result: " + JSON.stringify(r).slice(0, 300)'); then
+	log "inspector tools/call ok: rows [[1,\"a\",2.5]]"
 else
 	inspector_ok=0
 	log "inspector tools/call FAILED: $why"
