@@ -127,6 +127,10 @@ func TestQueryErrors(t *testing.T) {
 			c := newTestClient(t, testConfig(p))
 			_, err := c.Query(context.Background(), anyone, "SELECT * FROM default.no_such_table", QueryOptions{ReadOnly: true})
 			assertCode(t, err, 60) // UNKNOWN_TABLE
+			var qe *QueryError
+			if errors.As(err, &qe) && qe.Name != "UNKNOWN_TABLE" {
+				t.Fatalf("error name = %q, want UNKNOWN_TABLE (message %q)", qe.Name, qe.Message)
+			}
 			if !strings.Contains(err.Error(), "no_such_table") {
 				t.Fatalf("message lacks the table name: %v", err)
 			}

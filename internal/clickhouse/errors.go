@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ClickHouse/ch-go/proto"
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/chmcp/chmcp/internal/identity"
@@ -73,7 +74,12 @@ func (c *Client) classify(err error, queryID string) error {
 func (c *Client) classifyFor(err error, queryID, user string) error {
 	var ex *ch.Exception
 	if errors.As(err, &ex) {
-		return &QueryError{Code: ex.Code, Name: ex.CodeName, Message: bound(firstLine(ex.Message)), QueryID: queryID}
+		msg := firstLine(ex.Message)
+		name := ex.CodeName
+		if name == "" { // the native protocol sends only the code
+			name = codeName(ex.Code)
+		}
+		return &QueryError{Code: ex.Code, Name: name, Message: bound(msg), QueryID: queryID}
 	}
 	var ge *GuardError
 	if errors.As(err, &ge) {
@@ -97,6 +103,15 @@ func (c *Client) classifyFor(err error, queryID, user string) error {
 		return &ConnectionError{Message: fmt.Sprintf("timed out talking to ClickHouse at %s", addr), Cause: err}
 	}
 	return &ConnectionError{Message: bound("ClickHouse request failed: " + err.Error()), Cause: err}
+}
+
+// codeName names a ClickHouse error code (60 -> UNKNOWN_TABLE) from ch-go's
+// generated table; "" for a code it does not know.
+func codeName(code int32) string {
+	if name := proto.Error(code).String(); !strings.HasPrefix(name, "Error(") {
+		return name
+	}
+	return ""
 }
 
 // firstLine drops the server stack trace some builds append.
