@@ -64,6 +64,7 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 				Usage:  "connect to ClickHouse with the effective configuration and report version, user and latency",
 				Action: func(ctx context.Context, cmd *cli.Command) error { return testConnection(ctx, cmd, stdout, stderr) },
 			},
+			tokenCommand(stdout, stderr),
 			{
 				Name:  "config",
 				Usage: "print the effective configuration (secrets redacted)",
@@ -107,7 +108,7 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		return err
 	}
 	defer ch.Close()
-	svc := mcp.NewService(ch, log.With("component", "mcp"), version)
+	svc := mcp.NewService(ch, log.With("component", "mcp"), version, mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()))
 	log.Info("starting chmcp", "version", version, "transport", cfg.Server.Transport,
 		"clickhouse", fmt.Sprintf("%s://%s:%d", cfg.ClickHouse.Protocol, cfg.ClickHouse.Host, cfg.ClickHouse.EffectivePort()),
 		"user", cfg.ClickHouse.Username, "read_only", cfg.ClickHouse.ReadOnly)
@@ -118,9 +119,17 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		}
 		return err
 	}
-	auth, err := authorizer(ctx, cfg.Server.OAuth, ch, log.With("component", "oauth"))
+	auth, err := authorizer(ctx, cfg.Server.OAuth, ch, log) // oauth adds its own component
 	if err != nil {
 		return err
+	}
+	if cfg.Server.JWE.Enabled { // JWE connection tokens first, then OAuth (docs/jwe.md)
+		j, err := httpapi.NewJWE(cfg.Server.JWE, ch, auth, log.With("component", "jwe"))
+		if err != nil {
+			return err
+		}
+		defer j.Close()
+		auth = j
 	}
 	return httpapi.New(cfg.Server, ch, svc, auth, log.With("component", "http")).ListenAndServe(ctx)
 }

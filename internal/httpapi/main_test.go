@@ -75,7 +75,7 @@ func startServerWith(t *testing.T, mutate func(*config.Config), auth func(cfg co
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	ts := &testServer{URL: "http://" + ln.Addr().String(), Logs: logs, stop: stop, done: make(chan error, 1)}
-	srv := New(cfg.Server, ch, mcp.NewService(ch, log, "test"), a, log)
+	srv := New(cfg.Server, ch, mcp.NewService(ch, log, "test", mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D())), a, log)
 	go func() { ts.done <- srv.Serve(ctx, ln); ch.Close() }()
 	t.Cleanup(func() { stop(); <-ts.done })
 	return ts

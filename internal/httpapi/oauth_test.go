@@ -239,3 +239,40 @@ func connectWith(t *testing.T, base, token string) *sdk.ClientSession {
 	t.Cleanup(func() { cs.Close() })
 	return cs
 }
+
+// TestSessionBoundToItsOpener: a pre-2026 session opened by alice cannot be
+// used with bob's token (the session's calls run as its opener).
+func TestSessionBoundToItsOpener(t *testing.T) {
+	e := newOAuthEnv(t)
+	reg, _ := json.Marshal(map[string]any{"redirect_uris": []string{clientRedirect}, "token_endpoint_auth_method": "none"})
+	_, rbody := post(t, e.ts.URL+"/oauth/register", string(reg), nil)
+	var client struct {
+		ClientID string `json:"client_id"`
+	}
+	_ = json.Unmarshal([]byte(rbody), &client)
+	tokenFor := func(email string) string {
+		verifier, challenge := pkcePair()
+		code := e.login(t, client.ClientID, challenge, &mockoidc.MockUser{Subject: "s-" + email, Email: email, EmailVerified: true})
+		_, tok := e.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {clientRedirect},
+			"client_id": {client.ClientID}, "code_verifier": {verifier}})
+		return tok["access_token"].(string)
+	}
+	alice, bob := tokenFor("alice@example.com"), tokenFor("bob@example.com")
+
+	initBody := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+	resp, body := post(t, e.ts.URL+"/", initBody, map[string]string{"Authorization": "Bearer " + alice})
+	sid := resp.Header.Get("Mcp-Session-Id")
+	if resp.StatusCode != 200 || sid == "" {
+		t.Fatalf("initialize: %d %s", resp.StatusCode, body)
+	}
+	list := `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`
+	hdr := func(token string) map[string]string {
+		return map[string]string{"Authorization": "Bearer " + token, "Mcp-Session-Id": sid, "Mcp-Protocol-Version": "2025-06-18"}
+	}
+	if resp, body := post(t, e.ts.URL+"/", list, hdr(bob)); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("bob on alice's session: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := post(t, e.ts.URL+"/", list, hdr(alice)); resp.StatusCode != 200 || !strings.Contains(body, "execute_query") {
+		t.Fatalf("alice on her session: %d %s", resp.StatusCode, body)
+	}
+}

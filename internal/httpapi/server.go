@@ -27,7 +27,6 @@ type Server struct {
 	log      *slog.Logger
 	ch       *clickhouse.Client
 	svc      *mcp.Service
-	mcpSrv   *sdk.Server
 	auth     Authorizer // nil: the MCP endpoint is open (stdio-like trust)
 	inflight sync.WaitGroup
 	handler  http.Handler
@@ -41,10 +40,9 @@ type Authorizer interface {
 	Middleware(next http.Handler) http.Handler
 }
 
-// New wires the routes. The MCP server is built once and shared. auth may
-// be nil.
+// New wires the routes. auth may be nil.
 func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, auth Authorizer, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, log: log, ch: ch, svc: svc, mcpSrv: svc.NewServer(), auth: auth}
+	s := &Server{cfg: cfg, log: log, ch: ch, svc: svc, auth: auth}
 	s.handler = s.routes()
 	return s
 }
@@ -53,7 +51,10 @@ func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, auth 
 func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) routes() http.Handler {
-	getServer := func(*http.Request) *sdk.Server { return s.mcpSrv }
+	// One shared MCP server, or one per identity when tools are generated
+	// from views and tables (the auth middleware has put the identity in
+	// the request context by now).
+	getServer := func(r *http.Request) *sdk.Server { return s.svc.ServerFor(r.Context()) }
 	streamable := newMCPRouter(getServer, sdk.StreamableHTTPOptions{
 		Logger:              s.log.With("component", "go-sdk"),
 		MaxRequestBodyBytes: s.cfg.MaxBodyBytes,
@@ -65,14 +66,14 @@ func (s *Server) routes() http.Handler {
 	protect := func(h http.Handler) http.Handler {
 		h = s.track(h)
 		if s.auth != nil {
-			h = s.auth.Middleware(h)
+			h = s.auth.Middleware(bindSessions(h))
 		}
 		return s.cors(s.checkOrigin(h))
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", s.livez)
 	mux.HandleFunc("GET /health", s.health)
-	mux.Handle("/sse", protect(sse))
+	mux.Handle("/sse", protect(keepTokenPath(sse))) // JWE in the path: the session endpoint keeps it
 	// Everything else, "/" included, is the MCP endpoint: the go-sdk answers
 	// non-MCP traffic with a clean 4xx.
 	mux.Handle("/", protect(streamable))
@@ -83,12 +84,14 @@ func (s *Server) routes() http.Handler {
 		s.auth.Register(oauthMux)
 		mux.Handle("/.well-known/", oauthMux)
 		mux.Handle("/oauth/", oauthMux)
+		mux.Handle("/jwe/", oauthMux) // token minting, when JWE minting is on
 	}
 
 	var h http.Handler = mux
 	h = s.limitBody(h)
 	h = s.logRequests(h)
 	h = requestID(h)
+	h = stripTokenPath(s.auth, h) // JWE: /{token}/... -> /..., before routing and logging
 	return h
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -19,40 +20,74 @@ type Service struct {
 	log     *slog.Logger
 	version string
 	tools   []Tool
+	static  map[string]bool
+	dyn     *dynamicTools // nil without server.tools rules
+	shared  func() *sdk.Server
 }
 
 // NewService builds the service; version is reported as serverInfo.version.
-func NewService(ch *clickhouse.Client, log *slog.Logger, version string) *Service {
+func NewService(ch *clickhouse.Client, log *slog.Logger, version string, opts ...Option) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{ch: ch, log: log, version: version}
+	s := &Service{ch: ch, log: log, version: version, static: map[string]bool{}}
 	s.tools = s.Tools()
+	for _, t := range s.tools {
+		s.static[t.Def.Name] = true
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.shared = sync.OnceValue(func() *sdk.Server { return s.newServer(nil) })
 	return s
 }
 
 const instructions = "chmcp gives read access to ClickHouse. Start with list_databases, list_tables and describe_table, " +
 	"then query with execute_query. Prefer aggregates and LIMIT: results are capped and marked truncated when cut."
 
-// NewServer returns a go-sdk server with every tool and resource
-// registered. Building it once and sharing it across requests is safe.
-func (s *Service) NewServer() *sdk.Server {
-	srv := sdk.NewServer(&sdk.Implementation{Name: "chmcp", Title: "ClickHouse MCP server", Version: s.version}, &sdk.ServerOptions{
+// NewServer returns the go-sdk server of the configuration identity
+// (stdio): ServerFor without a caller.
+func (s *Service) NewServer() *sdk.Server { return s.ServerFor(context.Background()) }
+
+// ServerFor returns the go-sdk server for the identity (and ClickHouse
+// target) in ctx. Without server.tools rules every caller shares one
+// server; with them each identity has its own, offering the built-in tools
+// plus those generated from what that identity may see, refreshed every
+// tools_cache_ttl (docs/dynamic-tools.md). Safe for concurrent use; cheap
+// after an identity's first call.
+func (s *Service) ServerFor(ctx context.Context) *sdk.Server {
+	if s.dyn == nil {
+		return s.shared()
+	}
+	return s.dyn.entry(ctx).srv
+}
+
+// newServer builds a server with every built-in tool and resource; e,
+// when not nil, is the identity whose generated tools it will also offer.
+func (s *Service) newServer(e *identityServer) *sdk.Server {
+	opts := &sdk.ServerOptions{
 		Instructions: instructions,
 		Logger:       s.log.With("component", "go-sdk"),
 		// Explicit, because the go-sdk answers prompts/list whatever is
-		// declared; the lists never change at run time, so no listChanged.
+		// declared. Only generated tools change at run time.
 		Capabilities: &sdk.ServerCapabilities{
 			Logging:   &sdk.LoggingCapabilities{},
-			Tools:     &sdk.ToolCapabilities{},
+			Tools:     &sdk.ToolCapabilities{ListChanged: s.dyn != nil},
 			Resources: &sdk.ResourceCapabilities{},
 			Prompts:   &sdk.PromptCapabilities{},
 		},
-	})
+	}
+	if s.dyn != nil {
+		opts.SetCacheable = privateToolList
+	}
+	srv := sdk.NewServer(&sdk.Implementation{Name: "chmcp", Title: "ClickHouse MCP server", Version: s.version}, opts)
 	for _, t := range s.tools {
 		srv.AddTool(t.Def, s.handler(t))
 	}
 	s.addResources(srv)
+	if e != nil {
+		srv.AddReceivingMiddleware(e.middleware)
+	}
 	return srv
 }
 
@@ -88,16 +123,39 @@ func (s *Service) handler(t Tool) sdk.ToolHandler {
 }
 
 // Call runs a tool by name outside MCP (OpenAPI, tests) with the same
-// guards, logging and error mapping.
+// guards, logging and error mapping: a built-in tool, or one generated for
+// the identity in ctx.
 func (s *Service) Call(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool) {
+	t, ok := s.lookup(ctx, name)
+	if !ok {
+		return nil, false
+	}
+	res, _ := s.handler(t)(ctx, &sdk.CallToolRequest{Params: &sdk.CallToolParamsRaw{Name: name, Arguments: args}})
+	return res, true
+}
+
+func (s *Service) lookup(ctx context.Context, name string) (Tool, bool) {
 	for _, t := range s.tools {
 		if t.Def.Name == name {
-			res, _ := s.handler(t)(ctx, &sdk.CallToolRequest{Params: &sdk.CallToolParamsRaw{Name: name, Arguments: args}})
-			return res, true
+			return t, true
 		}
 	}
-	return nil, false
+	if s.dyn == nil {
+		return Tool{}, false
+	}
+	return s.dyn.entry(ctx).lookup(ctx, name)
 }
+
+// ToolsFor returns the built-in tools followed by those generated for the
+// identity in ctx (by name); Tools is the built-in ones alone.
+func (s *Service) ToolsFor(ctx context.Context) []Tool {
+	if s.dyn == nil {
+		return append([]Tool{}, s.tools...)
+	}
+	return append(append([]Tool{}, s.tools...), s.dyn.entry(ctx).list(ctx)...)
+}
+
+func (s *Service) isStatic(name string) bool { return s.static[name] }
 
 func (s *Service) toResult(ctx context.Context, tool string, out Output, err error) *sdk.CallToolResult {
 	if err != nil {

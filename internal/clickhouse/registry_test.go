@@ -1,0 +1,200 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/identity"
+)
+
+func loginConfig(user, password string) config.ClickHouseConfig {
+	cfg := testConfig(config.ProtocolTCP)
+	cfg.Username, cfg.Password = user, config.Secret(password)
+	cfg.MaxOpenConns, cfg.MaxIdleConns = 2, 2
+	return cfg
+}
+
+func acquire(t *testing.T, r *Registry, cfg config.ClickHouseConfig) (*Client, func()) {
+	t.Helper()
+	c, release, err := r.Acquire(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, release
+}
+
+func TestRegistryClientPerLogin(t *testing.T) {
+	shared := newTestClient(t, loginConfig("default", ""))
+	r := NewRegistry(shared, RegistryOptions{})
+	defer r.Close()
+
+	if c, _ := acquire(t, r, loginConfig("default", "")); c != shared || r.Len() != 0 {
+		t.Fatal("the server's own configuration did not get the shared client")
+	}
+	admin, release := acquire(t, r, loginConfig(srv.AdminUser, srv.AdminPassword))
+	defer release()
+	if got := currentUser(t, admin, identity.Identity{Source: identity.SourceConfig}); got != srv.AdminUser {
+		t.Fatalf("currentUser() = %q", got)
+	}
+	alice, releaseAlice := acquire(t, r, loginConfig("alice", ""))
+	defer releaseAlice()
+	if got := currentUser(t, alice, identity.Identity{Source: identity.SourceConfig}); got != "alice" {
+		t.Fatalf("currentUser() = %q", got)
+	}
+	again, releaseAgain := acquire(t, r, loginConfig(srv.AdminUser, srv.AdminPassword))
+	releaseAgain()
+	if again != admin || r.Len() != 2 {
+		t.Fatalf("same login, new client (len %d)", r.Len())
+	}
+	// The password is part of the identity of a connection.
+	wrong, releaseWrong := acquire(t, r, loginConfig(srv.AdminUser, "wrong"))
+	defer releaseWrong()
+	if wrong == admin {
+		t.Fatal("a different password shares a pool")
+	}
+	if _, err := wrong.Query(context.Background(), identity.Identity{Source: identity.SourceConfig}, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
+		t.Fatal("a wrong password logged in")
+	}
+}
+
+func TestRegistryBounded(t *testing.T) {
+	r := NewRegistry(nil, RegistryOptions{MaxClients: 2})
+	defer r.Close()
+	clock := time.Unix(1_000_000, 0)
+	r.now = func() time.Time { return clock }
+	use := func(user string) *Client {
+		clock = clock.Add(time.Second)
+		c, release := acquire(t, r, loginConfig(user, ""))
+		release()
+		return c
+	}
+	a, b := use("alice"), use("bob")
+	use("alice") // bob is now the least recently used
+	use("u3")
+	if r.Len() != 2 {
+		t.Fatalf("len %d, want 2", r.Len())
+	}
+	if _, err := b.Query(context.Background(), identity.Identity{Source: identity.SourceConfig}, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
+		t.Fatal("the evicted client still works: it was not closed")
+	}
+	if use("alice") != a {
+		t.Fatal("the recently used client was evicted")
+	}
+
+	// Clients serving a request are never evicted: a full registry refuses.
+	r2 := NewRegistry(nil, RegistryOptions{MaxClients: 1})
+	defer r2.Close()
+	_, hold := acquire(t, r2, loginConfig("alice", ""))
+	if _, _, err := r2.Acquire(loginConfig("bob", "")); !errors.Is(err, ErrRegistryFull) {
+		t.Fatalf("want ErrRegistryFull, got %v", err)
+	}
+	hold()
+	hold() // idempotent
+	if _, release, err := r2.Acquire(loginConfig("bob", "")); err != nil {
+		t.Fatal(err)
+	} else {
+		release()
+	}
+}
+
+func TestRegistryIdleTimeout(t *testing.T) {
+	r := NewRegistry(nil, RegistryOptions{IdleTimeout: time.Minute})
+	defer r.Close()
+	clock := time.Unix(1_000_000, 0)
+	r.now = func() time.Time { return clock }
+	_, releaseA := acquire(t, r, loginConfig("alice", ""))
+	releaseA()
+	_, holdB := acquire(t, r, loginConfig("bob", ""))
+	clock = clock.Add(2 * time.Minute)
+	_, releaseC := acquire(t, r, loginConfig("u3", "")) // sweeps alice, not bob (in use)
+	releaseC()
+	if r.Len() != 2 {
+		t.Fatalf("len %d, want 2 (bob and u3)", r.Len())
+	}
+	holdB()
+}
+
+func TestRegistryClose(t *testing.T) {
+	shared := newTestClient(t, loginConfig("default", ""))
+	r := NewRegistry(shared, RegistryOptions{})
+	c, release := acquire(t, r, loginConfig("alice", ""))
+	release()
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Query(context.Background(), identity.Identity{Source: identity.SourceConfig}, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
+		t.Fatal("Close left a client open")
+	}
+	if _, err := shared.Check(context.Background()); err != nil {
+		t.Fatalf("Close closed the shared client: %v", err)
+	}
+	if _, _, err := r.Acquire(loginConfig("alice", "")); err == nil {
+		t.Fatal("Acquire after Close succeeded")
+	}
+}
+
+// TestRegistryConcurrent: many requests on a few logins, under -race, with
+// eviction pressure; every acquired client works until released.
+func TestRegistryConcurrent(t *testing.T) {
+	logs := &strings.Builder{}
+	var logMu sync.Mutex
+	r := NewRegistry(nil, RegistryOptions{MaxClients: 3, Log: slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		return logs.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	defer r.Close()
+	users := []string{"alice", "bob", srv.AdminUser, "default"}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 32 {
+		wg.Go(func() {
+			user := users[i%len(users)]
+			pw := ""
+			if user == srv.AdminUser {
+				pw = srv.AdminPassword
+			}
+			c, release, err := r.Acquire(loginConfig(user, pw))
+			if errors.Is(err, ErrRegistryFull) {
+				return // all three in use by others: an allowed outcome
+			}
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer release()
+			res, err := c.Query(context.Background(), identity.Identity{Source: identity.SourceConfig}, "SELECT currentUser()", QueryOptions{ReadOnly: true})
+			if err != nil {
+				errs <- fmt.Errorf("%s: %w", user, err)
+				return
+			}
+			if got := strings.Trim(string(res.Rows[0]), `[]"`); got != user {
+				errs <- fmt.Errorf("ran as %q, want %q", got, user)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if r.Len() > 3 {
+		t.Fatalf("len %d exceeds the bound", r.Len())
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if strings.Contains(logs.String(), srv.AdminPassword) {
+		t.Fatal("a password reached the log")
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

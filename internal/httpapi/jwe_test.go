@@ -1,0 +1,460 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/jwe"
+	"github.com/chmcp/chmcp/internal/oauth"
+)
+
+const (
+	testJWEKey   = "0123456789abcdef0123456789abcdef-jwe-test-key"
+	testAdminKey = "admin-key-admin-key-admin-key-admin-key!"
+)
+
+// withJWE turns JWE tokens on (after the other mutations).
+func withJWE(mutate ...func(*config.Config)) func(*config.Config) {
+	return func(c *config.Config) {
+		c.Server.JWE.Enabled, c.Server.JWE.SecretKey = true, testJWEKey
+		for _, m := range mutate {
+			m(c)
+		}
+	}
+}
+
+// startJWE runs the server with the JWE authenticator (over OAuth when
+// withOAuth builds one).
+func startJWE(t *testing.T, mutate func(*config.Config), withOAuth func(cfg config.Config, ch *clickhouse.Client) Authorizer) *testServer {
+	t.Helper()
+	return startServerWith(t, mutate, func(cfg config.Config, ch *clickhouse.Client) Authorizer {
+		var inner Authorizer
+		if withOAuth != nil {
+			inner = withOAuth(cfg, ch)
+		}
+		j, err := NewJWE(cfg.Server.JWE, ch, inner, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { j.Close() }) // after the server stops (cleanups run last-in first-out)
+		return j
+	})
+}
+
+func mintTest(t *testing.T, c jwe.Connection, ttl time.Duration) string {
+	t.Helper()
+	tok, err := jwe.Encode([]byte(testJWEKey), nil, jwe.Claims{Connection: c, Expiry: time.Now().Add(ttl), IssuedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func adminToken(t *testing.T) string {
+	return mintTest(t, jwe.Connection{Username: chs.AdminUser, Password: chs.AdminPassword}, time.Hour)
+}
+
+// withHeader adds one header to every request of an MCP client.
+type withHeader struct{ name, value string }
+
+func (h withHeader) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(h.name, h.value)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func currentUserOf(t *testing.T, cs *sdk.ClientSession) (string, *sdk.CallToolResult) {
+	t.Helper()
+	res := call(t, cs, "execute_query", map[string]any{"query": "SELECT currentUser()"})
+	if res.IsError {
+		t.Fatalf("query failed: %s", text(res))
+	}
+	var out struct {
+		Rows [][]string `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(text(res)), &out); err != nil || len(out.Rows) != 1 {
+		t.Fatalf("result: %s", text(res))
+	}
+	return out.Rows[0][0], res
+}
+
+// TestJWETokenPlaces: a token in the path, the x-altinity-mcp-key header or
+// a bearer reaches ClickHouse as the token's login, over streamable HTTP
+// (stateless and session) and legacy SSE.
+func TestJWETokenPlaces(t *testing.T) {
+	ts := startJWE(t, withJWE(), nil)
+	tok := adminToken(t)
+	header := &http.Client{Transport: withHeader{HeaderJWE, tok}}
+	bearerClient := &http.Client{Transport: withHeader{"Authorization", "Bearer " + tok}}
+	cases := []struct {
+		name      string
+		transport sdk.Transport
+		versions  []string
+	}{
+		{"path", &sdk.StreamableClientTransport{Endpoint: ts.URL + "/" + tok}, versions},
+		{"path with slash", &sdk.StreamableClientTransport{Endpoint: ts.URL + "/" + tok + "/"}, []string{"2026-07-28"}},
+		{"header", &sdk.StreamableClientTransport{Endpoint: ts.URL + "/", HTTPClient: header}, versions},
+		{"bearer", &sdk.StreamableClientTransport{Endpoint: ts.URL + "/", HTTPClient: bearerClient}, versions},
+		{"sse path", &sdk.SSEClientTransport{Endpoint: ts.URL + "/" + tok + "/sse"}, []string{"2025-06-18"}},
+		{"sse header", &sdk.SSEClientTransport{Endpoint: ts.URL + "/sse", HTTPClient: header}, []string{"2025-06-18"}},
+	}
+	for _, tc := range cases {
+		for _, v := range tc.versions {
+			t.Run(tc.name+"/"+v, func(t *testing.T) {
+				cs := connect(t, tc.transport, v)
+				user, res := currentUserOf(t, cs)
+				if user != chs.AdminUser || res.Meta["chmcp/user"] != chs.AdminUser || res.Meta["chmcp/identity_source"] != "jwe" {
+					t.Fatalf("ran as %q (meta %v), want %q via jwe", user, res.Meta, chs.AdminUser)
+				}
+				exerciseTools(t, cs) // the whole tool surface works on the token's connection
+			})
+		}
+	}
+	logs := ts.Logs.String()
+	if strings.Contains(logs, tok) || strings.Contains(logs, chs.AdminPassword) {
+		t.Fatal("the token or its password reached the logs")
+	}
+	if !strings.Contains(logs, `"path":"/sse"`) {
+		t.Fatal("request logs should show the path without the token")
+	}
+}
+
+// TestJWERequiredWithoutOAuth: with JWE on and OAuth off, the MCP routes
+// need a token; health does not.
+func TestJWERequiredWithoutOAuth(t *testing.T) {
+	ts := startJWE(t, withJWE(), nil)
+	for _, path := range []string{"/", "/sse"} {
+		resp, body := post(t, ts.URL+path, pingBody, nil)
+		var e map[string]string
+		_ = json.Unmarshal([]byte(body), &e)
+		if resp.StatusCode != 401 || e["error"] != "unauthorized" || !strings.Contains(e["error_description"], "token is required") ||
+			!strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+			t.Fatalf("%s without a token: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	// A bearer that is not a JWE is not a token here.
+	if resp, _ := post(t, ts.URL+"/", pingBody, map[string]string{"Authorization": "Bearer a.b.c"}); resp.StatusCode != 401 {
+		t.Fatalf("non-JWE bearer: %d", resp.StatusCode)
+	}
+	if code, _ := get(t, ts.URL+"/health"); code != 200 {
+		t.Fatalf("health: %d", code)
+	}
+	if code, _ := get(t, ts.URL+"/.well-known/oauth-protected-resource"); code != 404 {
+		t.Fatalf("no OAuth metadata without OAuth: %d", code)
+	}
+}
+
+// rawJWE encrypts an arbitrary claim set with the test key.
+func rawJWE(t *testing.T, claims string) string {
+	t.Helper()
+	kek := sha256.Sum256([]byte(testJWEKey))
+	e, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.A256KW, Key: kek[:]}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, _ := e.Encrypt([]byte(claims))
+	s, _ := obj.CompactSerialize()
+	return s
+}
+
+// TestJWEBadTokens: each bad token gets a clear 401 (or 403 for a genuine
+// token naming what the server does not allow), wherever it travels.
+func TestJWEBadTokens(t *testing.T) {
+	ts := startJWE(t, withJWE(func(c *config.Config) { c.Server.JWE.AllowedHosts = []string{"localhost"} }), nil)
+	good := adminToken(t)
+	parts := strings.Split(good, ".")
+	parts[3] = strings.Map(func(r rune) rune { // flip the ciphertext
+		if r == 'A' {
+			return 'B'
+		}
+		return 'A'
+	}, parts[3][:1]) + parts[3][1:]
+	foreign, _ := jwe.Encode([]byte("some-other-key-some-other-key-some-other"), nil, jwe.Claims{Expiry: time.Now().Add(time.Hour)})
+	exp := time.Now().Add(time.Hour).Unix()
+	cases := []struct {
+		name, token string
+		status      int
+		code, desc  string
+	}{
+		{"expired", mintTest(t, jwe.Connection{Username: "alice"}, -time.Hour), 401, "invalid_token", "token expired"},
+		{"tampered", strings.Join(parts, "."), 401, "invalid_token", "cannot decrypt"},
+		{"foreign key", foreign, 401, "invalid_token", "cannot decrypt"},
+		{"not a JWE", "hello", 401, "invalid_token", "not a compact JWE"},
+		{"unknown claim", rawJWE(t, `{"exp":`+jsonInt(exp)+`,"username":"alice","read_only":false}`), 401, "invalid_token", `unknown claim \"read_only\"`},
+		{"no expiry", rawJWE(t, `{"username":"alice"}`), 401, "invalid_token", "exp claim is required"},
+		{"host not allowed", mintTest(t, jwe.Connection{Host: "evil.example", Username: "alice"}, time.Hour), 403, "access_denied", "host not allowed"},
+		{"server password elsewhere", mintTest(t, jwe.Connection{Host: "localhost"}, time.Hour), 403, "access_denied", "username: required"},
+	}
+	for _, tc := range cases {
+		for _, where := range []string{"header", "path"} {
+			t.Run(tc.name+"/"+where, func(t *testing.T) {
+				url, hdr := ts.URL+"/", map[string]string{HeaderJWE: tc.token}
+				if where == "path" {
+					if !jwe.LooksLikeJWE(tc.token) {
+						t.Skip("not a path token")
+					}
+					url, hdr = ts.URL+"/"+tc.token+"/", nil
+				}
+				resp, body := post(t, url, pingBody, hdr)
+				var e map[string]string
+				_ = json.Unmarshal([]byte(body), &e)
+				if resp.StatusCode != tc.status || e["error"] != tc.code || !strings.Contains(body, tc.desc) {
+					t.Fatalf("got %d %s, want %d %s containing %q", resp.StatusCode, body, tc.status, tc.code, tc.desc)
+				}
+				if tc.status == 401 && !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+					t.Fatalf("WWW-Authenticate: %q", resp.Header.Get("WWW-Authenticate"))
+				}
+			})
+		}
+	}
+	// An allowed host works (the harness answers on localhost too).
+	tok := mintTest(t, jwe.Connection{Host: "localhost", Username: "alice"}, time.Hour)
+	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/" + tok}, "2026-07-28")
+	if user, _ := currentUserOf(t, cs); user != "alice" {
+		t.Fatalf("allowed host: ran as %q", user)
+	}
+}
+
+func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestJWEClusterSecret: with a cluster secret the token's username is the
+// user chmcp acts as, within the impersonation policy; it can never carry a
+// password or send the secret elsewhere.
+func TestJWEClusterSecret(t *testing.T) {
+	ts := startJWE(t, withJWE(withSecret(chs.AdminUser), func(c *config.Config) {
+		c.ClickHouse.Impersonation.DeniedUsers = []string{"bob"}
+		c.Server.JWE.AllowedHosts = []string{"localhost"}
+	}), nil)
+	tok := mintTest(t, jwe.Connection{Username: "alice"}, time.Hour)
+	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/", HTTPClient: &http.Client{Transport: withHeader{HeaderJWE, tok}}}, "2026-07-28")
+	if user, res := currentUserOf(t, cs); user != "alice" || res.Meta["chmcp/user"] != "alice" {
+		t.Fatalf("ran as %q, want alice", user)
+	}
+	// Another database: a pool of its own, still signed with the secret, on
+	// the server's host, as alice.
+	tok = mintTest(t, jwe.Connection{Username: "alice", Database: "system"}, time.Hour)
+	cs = connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/" + tok}, "2026-07-28")
+	if res := call(t, cs, "execute_query", map[string]any{"query": "SELECT currentUser(), currentDatabase()"}); !strings.Contains(text(res), `[["alice","system"]]`) {
+		t.Fatalf("database claim with a cluster secret: %s", text(res))
+	}
+	for _, tc := range []struct {
+		name string
+		conn jwe.Connection
+		want string
+	}{
+		{"default", jwe.Connection{Username: "default"}, "privileged account"},
+		{"the fallback user", jwe.Connection{Username: chs.AdminUser}, "privileged account"},
+		{"a denied user", jwe.Connection{Username: "bob"}, "denied_users"},
+		{"a password", jwe.Connection{Username: "alice", Password: "x"}, "password: not accepted"},
+		{"a host", jwe.Connection{Username: "alice", Host: "localhost"}, "host: a token cannot choose"},
+		{"a port", jwe.Connection{Username: "alice", Port: chs.HTTPPort}, "port: a token cannot choose"},
+		{"no user", jwe.Connection{}, "username: required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := post(t, ts.URL+"/", pingBody, map[string]string{HeaderJWE: mintTest(t, tc.conn, time.Hour)})
+			if resp.StatusCode != 403 || !strings.Contains(body, "access_denied") || !strings.Contains(body, tc.want) {
+				t.Fatalf("got %d %s, want 403 containing %q", resp.StatusCode, body, tc.want)
+			}
+		})
+	}
+}
+
+// newOAuthJWEEnv is newOAuthEnv's provider and browser in front of a server
+// with the JWE authenticator over OAuth (cluster secret, emails mapped to
+// user names) and minting on. (newOAuthEnv's own server goes unused.)
+func newOAuthJWEEnv(t *testing.T) *oauthEnv {
+	t.Helper()
+	e := newOAuthEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	preListened = ln
+	e.ts = startJWE(t, withJWE(withSecret("default"), func(c *config.Config) {
+		c.ClickHouse.Username = "admin_fallback"
+		c.ClickHouse.Impersonation.StripDomain = true
+		c.Server.JWE.MintEnabled = true
+		o := &c.Server.OAuth
+		o.Enabled, o.Issuer, o.SigningKey = true, "http://"+ln.Addr().String(), "0123456789abcdef0123456789abcdef-test-key"
+		o.Upstream.Issuer, o.Upstream.ClientID, o.Upstream.ClientSecret = e.idp.Issuer(), e.idp.ClientID, config.Secret(e.idp.ClientSecret)
+	}), func(cfg config.Config, ch *clickhouse.Client) Authorizer {
+		a, err := oauth.New(cfg.Server.OAuth, oauth.Deps{Policy: ch.Policy(), Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	})
+	return e
+}
+
+// accessToken runs the OAuth flow for email and returns the access token.
+func (e *oauthEnv) accessToken(t *testing.T, email string) string {
+	t.Helper()
+	reg, _ := json.Marshal(map[string]any{"redirect_uris": []string{clientRedirect}, "token_endpoint_auth_method": "none"})
+	_, rbody := post(t, e.ts.URL+"/oauth/register", string(reg), nil)
+	var client struct {
+		ClientID string `json:"client_id"`
+	}
+	_ = json.Unmarshal([]byte(rbody), &client)
+	verifier, challenge := pkcePair()
+	code := e.login(t, client.ClientID, challenge, &mockoidc.MockUser{Subject: "s-" + email, Email: email, EmailVerified: true})
+	status, tok := e.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {clientRedirect},
+		"client_id": {client.ClientID}, "code_verifier": {verifier}, "resource": {e.ts.URL + "/"}})
+	if status != 200 || tok["access_token"] == nil {
+		t.Fatalf("code exchange: %d %v", status, tok)
+	}
+	return tok["access_token"].(string)
+}
+
+// TestJWEWithOAuth: both on. An OAuth access token (a JWT: three parts) is
+// left to OAuth, a JWE is authenticated by itself, and a request with
+// neither gets OAuth's challenge. OAuth callers mint only for themselves.
+func TestJWEWithOAuth(t *testing.T) {
+	e := newOAuthJWEEnv(t)
+	resp, _ := post(t, e.ts.URL+"/", pingBody, nil)
+	if resp.StatusCode != 401 || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "resource_metadata=") {
+		t.Fatalf("no credentials: %d %q (want OAuth's challenge)", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	access := e.accessToken(t, "alice@example.com")
+	if jwe.LooksLikeJWE(access) {
+		t.Fatal("an OAuth access token looks like a JWE")
+	}
+	cs := connectWith(t, e.ts.URL, access)
+	if user, res := currentUserOf(t, cs); user != "alice" || res.Meta["chmcp/identity_source"] != "email" {
+		t.Fatalf("OAuth bearer ran as %q (%v)", user, res.Meta["chmcp/identity_source"])
+	}
+	// A JWE bearer is the JWE's business, not OAuth's.
+	jweTok := mintTest(t, jwe.Connection{Username: "bob"}, time.Hour)
+	cs = connectWith(t, e.ts.URL, jweTok)
+	if user, res := currentUserOf(t, cs); user != "bob" || res.Meta["chmcp/identity_source"] != "jwe" {
+		t.Fatalf("JWE bearer ran as %q (%v)", user, res.Meta["chmcp/identity_source"])
+	}
+	expired := mintTest(t, jwe.Connection{Username: "bob"}, -time.Hour)
+	resp, body := post(t, e.ts.URL+"/", pingBody, map[string]string{"Authorization": "Bearer " + expired})
+	if resp.StatusCode != 401 || !strings.Contains(body, "token expired") {
+		t.Fatalf("expired JWE bearer: %d %s", resp.StatusCode, body)
+	}
+
+	// Minting with an OAuth token: for oneself only, and never with a JWE.
+	mint := func(auth, body string) (int, map[string]any) {
+		resp, b := post(t, e.ts.URL+PathMint, body, map[string]string{"Authorization": "Bearer " + auth})
+		var out map[string]any
+		_ = json.Unmarshal([]byte(b), &out)
+		return resp.StatusCode, out
+	}
+	if code, out := mint(access, `{"ttl":"1h"}`); code != 200 {
+		t.Fatalf("OAuth mint: %d %v", code, out)
+	} else if c, err := jwe.Decode([]byte(testJWEKey), nil, out["token"].(string), time.Now()); err != nil || c.Username != "alice" {
+		t.Fatalf("minted for %q, %v; want alice", c.Username, err)
+	}
+	if code, out := mint(access, `{"username":"bob"}`); code != 403 || !strings.Contains(out["error_description"].(string), "your own ClickHouse user") {
+		t.Fatalf("OAuth caller minting for another user: %d %v", code, out)
+	}
+	if code, _ := mint(jweTok, `{}`); code != 401 {
+		t.Fatalf("a JWE minted a token: %d", code)
+	}
+	if resp, body := post(t, e.ts.URL+PathMint, `{}`, nil); resp.StatusCode != 401 || strings.Contains(body, "token\":") {
+		t.Fatalf("unauthenticated mint with OAuth on: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestJWEMint: POST /jwe/token exists only when enabled and never answers
+// an unauthenticated caller.
+func TestJWEMint(t *testing.T) {
+	// Off by default: the route does not exist, whatever the credentials.
+	off := startJWE(t, withJWE(), nil)
+	for _, auth := range []string{"", "Bearer " + testAdminKey, "Bearer " + adminToken(t)} {
+		resp, body := post(t, off.URL+PathMint, `{}`, map[string]string{"Authorization": auth})
+		if resp.StatusCode != 404 {
+			t.Fatalf("mint endpoint with minting off (auth %.10q): %d %s", auth, resp.StatusCode, body)
+		}
+	}
+
+	ts := startJWE(t, withJWE(func(c *config.Config) {
+		c.Server.JWE.MintEnabled, c.Server.JWE.MintAdminKey = true, testAdminKey
+		c.Server.JWE.MaxTTL = config.Duration(2 * time.Hour)
+	}), nil)
+	mint := func(header map[string]string, body string) (int, map[string]any) {
+		resp, b := post(t, ts.URL+PathMint, body, header)
+		var out map[string]any
+		_ = json.Unmarshal([]byte(b), &out)
+		return resp.StatusCode, out
+	}
+	admin := map[string]string{"Authorization": "Bearer " + testAdminKey}
+	claims := `{"username":"alice","ttl":"1h"}`
+	for name, header := range map[string]map[string]string{
+		"no credentials":      nil,
+		"wrong key":           {"Authorization": "Bearer " + strings.ToUpper(testAdminKey)},
+		"key prefix":          {"Authorization": "Bearer " + testAdminKey[:20]},
+		"key in another form": {"Authorization": "Basic " + testAdminKey},
+		"key in the header":   {HeaderJWE: testAdminKey},
+		"a JWE":               {"Authorization": "Bearer " + adminToken(t)},
+	} {
+		if code, out := mint(header, claims); code != 401 || out["token"] != nil {
+			t.Errorf("%s: %d %v", name, code, out)
+		}
+	}
+	if resp, _ := post(t, ts.URL+"/"+adminToken(t)+PathMint, claims, nil); resp.StatusCode != 401 {
+		t.Errorf("a path JWE minted a token: %d", resp.StatusCode)
+	}
+	if code, _ := get(t, ts.URL+PathMint); code != 405 {
+		t.Errorf("GET %s: %d", PathMint, code)
+	}
+
+	for _, tc := range []struct {
+		body string
+		code int
+		want string
+	}{
+		{`{"username":"alice","ttl":"3h"}`, 400, "max_ttl"},
+		{`{"username":"alice","ttl":-5}`, 400, "ttl must be"},
+		{`{"username":"alice","read_only":false}`, 400, "unknown field"},
+		{`{"username":"alice","exp":1}`, 400, "unknown field"},
+		{`{"username":"alice","protocol":"grpc"}`, 400, "must be tcp or http"},
+		{`{"username":"alice","host":"evil.example"}`, 403, "host not allowed"},
+		{`not json`, 400, "JSON object"},
+	} {
+		if code, out := mint(admin, tc.body); code != tc.code || !strings.Contains(out["error_description"].(string), tc.want) {
+			t.Errorf("%s: %d %v, want %d with %q", tc.body, code, out, tc.code, tc.want)
+		}
+	}
+
+	code, out := mint(admin, `{"username":"`+chs.AdminUser+`","password":"`+chs.AdminPassword+`","ttl":3600}`)
+	if code != 200 || out["expires_in"] != float64(3600) || out["token"] == nil {
+		t.Fatalf("mint with the admin key: %d %v", code, out)
+	}
+	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/" + out["token"].(string)}, "2026-07-28")
+	if user, _ := currentUserOf(t, cs); user != chs.AdminUser {
+		t.Fatalf("minted token ran as %q", user)
+	}
+	if logs := ts.Logs.String(); strings.Contains(logs, testAdminKey) || strings.Contains(logs, chs.AdminPassword) {
+		t.Fatal("a secret reached the logs")
+	}
+}
+
+// TestNewJWERefusesOpenMinting: minting without OAuth and without an admin
+// key is a configuration error, even if validation was skipped.
+func TestNewJWERefusesOpenMinting(t *testing.T) {
+	ch, err := clickhouse.New(config.Defaults().ClickHouse, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Close()
+	_, err = NewJWE(config.JWEConfig{Enabled: true, SecretKey: testJWEKey, MintEnabled: true, MaxTTL: config.Duration(time.Hour)}, ch, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "never open") {
+		t.Fatalf("want a refusal, got %v", err)
+	}
+}

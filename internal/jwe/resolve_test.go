@@ -1,0 +1,127 @@
+package jwe
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/identity"
+)
+
+func baseConfig() config.ClickHouseConfig {
+	c := config.Defaults().ClickHouse
+	c.Host, c.Port, c.Username, c.Password = "ch.internal", 9000, "mcp", "server-password"
+	return c
+}
+
+type resolveCase struct {
+	name   string
+	mutate func(*config.ClickHouseConfig)
+	conn   Connection
+	check  func(t *testing.T, got Target)
+	refuse string
+}
+
+func TestResolve(t *testing.T) {
+	jweCfg := config.JWEConfig{AllowedHosts: []string{"ch2.internal"}}
+	cases := []resolveCase{
+		{name: "nothing: the server's own connection", check: func(t *testing.T, got Target) {
+			if got.Config.Host != "ch.internal" || got.Config.Username != "mcp" || got.Config.Password != "server-password" || got.User != "" {
+				t.Fatalf("%+v", got)
+			}
+		}},
+		{name: "own login", conn: Connection{Username: "ann", Password: "pw", Database: "sales"}, check: func(t *testing.T, got Target) {
+			c := got.Config
+			if c.Username != "ann" || c.Password != "pw" || c.Database != "sales" || c.Host != "ch.internal" || c.Port != 9000 {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		{name: "username without password sends none", conn: Connection{Username: "ann"}, check: func(t *testing.T, got Target) {
+			if got.Config.Password != "" {
+				t.Fatal("the server's password went with another user")
+			}
+		}},
+		{name: "allowed host", conn: Connection{Host: "CH2.internal", Username: "ann"}, check: func(t *testing.T, got Target) {
+			if got.Config.Host != "CH2.internal" || got.Config.Port != 9000 {
+				t.Fatalf("%+v", got.Config)
+			}
+		}},
+		{name: "host not allowed", conn: Connection{Host: "evil.example", Username: "ann"}, refuse: "host not allowed"},
+		{name: "server login never leaves its host", conn: Connection{Host: "ch2.internal"}, refuse: "username: required"},
+		{name: "password without username", conn: Connection{Password: "x"}, refuse: "without a username"},
+		{name: "protocol change resets the port", conn: Connection{Protocol: "http", Username: "a"}, check: func(t *testing.T, got Target) {
+			if got.Config.Protocol != "http" || got.Config.EffectivePort() != 8123 {
+				t.Fatalf("%+v", got.Config)
+			}
+		}},
+		{name: "tls on", conn: Connection{TLS: ptr(true), Port: 9440, Username: "a"}, check: func(t *testing.T, got Target) {
+			if !got.Config.TLS.Enabled || got.Config.Port != 9440 {
+				t.Fatalf("%+v", got.Config)
+			}
+		}},
+		{name: "tls off refused", mutate: func(c *config.ClickHouseConfig) { c.TLS.Enabled = true }, conn: Connection{TLS: ptr(false)}, refuse: "cannot turn it off"},
+		{name: "insecure refused", mutate: func(c *config.ClickHouseConfig) { c.TLS.Enabled = true }, conn: Connection{TLSInsecureSkipVerify: ptr(true)}, refuse: "cannot turn that off"},
+		{name: "insecure where the server is", mutate: func(c *config.ClickHouseConfig) { c.TLS.Enabled, c.TLS.InsecureSkipVerify = true, true },
+			conn: Connection{TLSInsecureSkipVerify: ptr(false)}, check: func(t *testing.T, got Target) {
+				if got.Config.TLS.InsecureSkipVerify {
+					t.Fatal("a token could not tighten certificate checks")
+				}
+			}},
+		{name: "guard rails stay", mutate: func(c *config.ClickHouseConfig) { c.ReadOnly, c.MaxResultRows = true, 7 }, conn: Connection{Username: "a"}, check: func(t *testing.T, got Target) {
+			if !got.Config.ReadOnly || got.Config.MaxResultRows != 7 {
+				t.Fatalf("%+v", got.Config)
+			}
+		}},
+	}
+	secret := func(c *config.ClickHouseConfig) { c.ClusterName, c.ClusterSecret = "cl", "interserver" }
+	for _, tc := range []struct {
+		name   string
+		conn   Connection
+		refuse string
+	}{
+		{"secret: password", Connection{Username: "alice", Password: "x"}, "password: not accepted"},
+		{"secret: host", Connection{Username: "alice", Host: "ch2.internal"}, "host: a token cannot choose"},
+		{"secret: port", Connection{Username: "alice", Port: 9001}, "port: a token cannot choose"},
+		{"secret: protocol", Connection{Username: "alice", Protocol: "http"}, "protocol: a token cannot choose"},
+		{"secret: tls", Connection{Username: "alice", TLS: ptr(true)}, "tls: a token cannot choose"},
+		{"secret: no username", Connection{}, "username: required"},
+		{"secret: default", Connection{Username: "default"}, "privileged account"},
+		{"secret: the fallback user", Connection{Username: "mcp"}, "privileged account"},
+		{"secret: denied", Connection{Username: "root_ops"}, "denied_users"},
+	} {
+		cases = append(cases, resolveCase{name: tc.name, mutate: secret, conn: tc.conn, refuse: tc.refuse})
+	}
+	cases = append(cases, resolveCase{name: "secret: alice, same host spelled out", mutate: secret,
+		conn: Connection{Username: "alice", Host: "ch.internal", Port: 9000, Protocol: "tcp", Database: "sales"},
+		check: func(t *testing.T, got Target) {
+			if got.User != "alice" || got.Config.Username != "mcp" || got.Config.Database != "sales" || got.Config.Host != "ch.internal" {
+				t.Fatalf("%+v", got)
+			}
+		}})
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			base := baseConfig()
+			base.Impersonation.DeniedUsers = []string{"root_.*"}
+			if tc.mutate != nil {
+				tc.mutate(&base)
+			}
+			policy, err := identity.NewPolicy(base.Impersonation, base.Username)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Resolve(base, jweCfg, policy, tc.conn)
+			if tc.refuse != "" {
+				if !errors.Is(err, ErrNotAllowed) || !strings.Contains(err.Error(), tc.refuse) {
+					t.Fatalf("want a refusal containing %q, got %+v, %v", tc.refuse, got, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, got)
+		})
+	}
+}

@@ -1,0 +1,440 @@
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/identity"
+)
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithToolRules turns on tools generated from ClickHouse views (read
+// rules) and tables (write rules, only when not read-only), discovered per
+// identity and cached for ttl (server.tools, server.tools_cache_ttl).
+func WithToolRules(rules []config.ToolRule, ttl time.Duration) Option {
+	return func(s *Service) {
+		var keep []config.ToolRule
+		for _, r := range rules {
+			if r.Type == config.ToolWrite && s.ch.Config().ReadOnly {
+				continue // never offered on a read-only server
+			}
+			keep = append(keep, r)
+		}
+		if len(keep) > 0 {
+			s.dyn = newDynamicTools(s, keep, ttl)
+		}
+	}
+}
+
+// toolRule is a compiled server.tools entry.
+type toolRule struct {
+	write  bool
+	re     *regexp.Regexp
+	prefix string
+}
+
+func compileRules(rules []config.ToolRule, log *slog.Logger) []toolRule {
+	out := make([]toolRule, 0, len(rules))
+	for i, r := range rules {
+		pattern := r.ViewRegexp
+		if r.Type == config.ToolWrite {
+			pattern = r.TableRegexp
+		}
+		re, err := regexp.Compile(pattern)
+		if err != nil { // config validation refuses this; keep serving the rest
+			log.Error("server.tools rule skipped", "index", i, "err", err)
+			continue
+		}
+		out = append(out, toolRule{write: r.Type == config.ToolWrite, re: re, prefix: r.Prefix})
+	}
+	return out
+}
+
+// match returns the first rule of the kind that matches "database.name".
+func match(rules []toolRule, write bool, database, name string) (toolRule, bool) {
+	full := database + "." + name
+	for _, r := range rules {
+		if r.write == write && r.re.MatchString(full) {
+			return r, true
+		}
+	}
+	return toolRule{}, false
+}
+
+// toolComment is a view or table COMMENT: plain text is the description;
+// a JSON object may also give a title, per-parameter docs and the
+// openWorldHint (the shape altinity-mcp reads).
+type toolComment struct {
+	Title       string            `json:"title"`
+	Description string            `json:"description"`
+	Params      map[string]string `json:"params"`
+	Annotations *struct {
+		OpenWorldHint *bool `json:"openWorldHint"`
+	} `json:"annotations"`
+}
+
+func parseComment(c string) toolComment {
+	c = strings.TrimSpace(c)
+	var tc toolComment
+	if strings.HasPrefix(c, "{") && json.Unmarshal([]byte(c), &tc) == nil {
+		tc.Title, tc.Description = strings.TrimSpace(tc.Title), strings.TrimSpace(tc.Description)
+		return tc
+	}
+	return toolComment{Description: c}
+}
+
+// present is the tool's title and description: the comment's, else the
+// defaults, followed by what the tool returns.
+func (tc toolComment) present(defTitle, defDesc, returns string) (title, desc string) {
+	title, desc = tc.Title, tc.Description
+	if title == "" {
+		title = defTitle
+	}
+	if desc == "" {
+		desc = defDesc
+	}
+	return title, desc + " " + returns
+}
+
+// toolName is prefix+name limited to what MCP allows in a tool name.
+func toolName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == '_' || r == '-' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	out := b.String()
+	if len(out) > 128 {
+		out = out[:128]
+	}
+	return out
+}
+
+// propertyName: JSON property names some clients accept (Anthropic's API
+// refuses others).
+var propertyName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// dynParam is one argument of a generated tool: a view parameter or a
+// table column.
+type dynParam struct {
+	name     string // JSON property, view parameter or column name
+	typ      *chType
+	required bool
+	nullable bool
+	doc      string
+}
+
+// dynSpec is what a generated tool runs.
+type dynSpec struct {
+	write    bool
+	database string
+	object   string
+	params   []dynParam
+	index    map[string]int
+	sql      string // read tools: fixed; write tools build theirs per call
+}
+
+// dynTool is a generated tool and what identifies its definition, to
+// notice when a refresh changed it.
+type dynTool struct {
+	Tool
+	sig string
+}
+
+// buildTools turns a discovery result into tools, in a stable order, and
+// says what it skipped and why.
+func (s *Service) buildTools(rules []toolRule, cat *clickhouse.Catalog) ([]dynTool, []string) {
+	var tools []dynTool
+	var skipped []string
+	taken := map[string]string{}
+	for _, t := range s.tools {
+		taken[t.Def.Name] = "a built-in tool"
+	}
+	add := func(what, prefix, name string, build func(string) (dynTool, error)) {
+		n := toolName(prefix + name)
+		if by, ok := taken[n]; ok {
+			skipped = append(skipped, fmt.Sprintf("%s: tool name %q is taken by %s", what, n, by))
+			return
+		}
+		t, err := build(n)
+		if err != nil {
+			skipped = append(skipped, fmt.Sprintf("%s: %v", what, err))
+			return
+		}
+		taken[n] = what
+		tools = append(tools, t)
+	}
+	for _, v := range cat.Views {
+		if r, ok := match(rules, false, v.Database, v.Name); ok {
+			add("view "+v.Database+"."+v.Name, r.prefix, v.Name, func(n string) (dynTool, error) { return s.viewTool(n, v, cat.Timezone) })
+		}
+	}
+	for _, t := range cat.Tables {
+		if r, ok := match(rules, true, t.Database, t.Name); ok {
+			add("table "+t.Database+"."+t.Name, r.prefix, t.Name, func(n string) (dynTool, error) { return s.insertTool(n, t, cat.Timezone) })
+		}
+	}
+	return tools, skipped
+}
+
+func (s *Service) viewTool(name string, v clickhouse.View, tz string) (dynTool, error) {
+	tc := parseComment(v.Comment)
+	spec := &dynSpec{database: v.Database, object: v.Name}
+	var args []string
+	for i, p := range v.Params {
+		if !propertyName.MatchString(p.Name) {
+			return dynTool{}, fmt.Errorf("parameter name %q cannot be a tool argument", p.Name)
+		}
+		typ := parseType(p.Type, tz)
+		if !safeTypeText(typ.raw) {
+			return dynTool{}, fmt.Errorf("parameter %q has a type chmcp cannot pass safely: %s", p.Name, typ.raw)
+		}
+		nullable := isNullable(p.Type)
+		spec.params = append(spec.params, dynParam{name: p.Name, typ: typ, required: !nullable, nullable: nullable, doc: tc.Params[p.Name]})
+		args = append(args, fmt.Sprintf("%s = {p%d:%s}", clickhouse.QuoteIdent(p.Name), i, typ.raw))
+	}
+	spec.sql = "SELECT * FROM " + qualified(v.Database, v.Name)
+	if len(args) > 0 {
+		spec.sql += "(" + strings.Join(args, ", ") + ")"
+	}
+	title, desc := tc.present("View "+v.Database+"."+v.Name, "Reads the ClickHouse view "+v.Database+"."+v.Name+".",
+		"Returns columns and rows as JSON arrays; results are capped and truncated=true says a cap cut them.")
+	openWorld := false
+	if tc.Annotations != nil && tc.Annotations.OpenWorldHint != nil {
+		openWorld = *tc.Annotations.OpenWorldHint
+	}
+	def := &sdk.Tool{
+		Name: name, Title: title, Description: desc, OutputSchema: resultSchema,
+		Annotations: &sdk.ToolAnnotations{Title: title, ReadOnlyHint: true, DestructiveHint: boolPtr(false), IdempotentHint: true, OpenWorldHint: boolPtr(openWorld)},
+	}
+	return s.finishTool(def, spec, "Omit for NULL.")
+}
+
+func (s *Service) insertTool(name string, t clickhouse.InsertTable, tz string) (dynTool, error) {
+	tc := parseComment(t.Comment)
+	spec := &dynSpec{write: true, database: t.Database, object: t.Name}
+	for _, c := range t.Columns {
+		nullable := isNullable(c.Type)
+		required := c.DefaultKind == "" && !nullable
+		if !propertyName.MatchString(c.Name) {
+			if required {
+				return dynTool{}, fmt.Errorf("required column %q cannot be a tool argument", c.Name)
+			}
+			continue // optional: left to its default
+		}
+		typ := parseType(c.Type, tz)
+		if !safeTypeText(typ.raw) {
+			if required {
+				return dynTool{}, fmt.Errorf("required column %q has a type chmcp cannot pass safely: %s", c.Name, typ.raw)
+			}
+			continue
+		}
+		doc := tc.Params[c.Name]
+		if doc == "" {
+			doc = strings.TrimSpace(c.Comment)
+		}
+		spec.params = append(spec.params, dynParam{name: c.Name, typ: typ, required: required, nullable: nullable, doc: doc})
+	}
+	if len(spec.params) == 0 {
+		return dynTool{}, fmt.Errorf("no column can be set by a tool argument")
+	}
+	title, desc := tc.present("Insert into "+t.Database+"."+t.Name, "Inserts a row into the ClickHouse table "+t.Database+"."+t.Name+".",
+		"Each call inserts exactly one row; omitted columns take their default.")
+	def := &sdk.Tool{
+		Name: name, Title: title, Description: desc, OutputSchema: insertSchema,
+		// An INSERT only adds (not destructive) and adds again when
+		// repeated (not idempotent).
+		Annotations: &sdk.ToolAnnotations{Title: title, ReadOnlyHint: false, DestructiveHint: boolPtr(false), IdempotentHint: false, OpenWorldHint: boolPtr(false)},
+	}
+	return s.finishTool(def, spec, "Omit for the column default.")
+}
+
+var (
+	resultSchema = mustJSON(objectSchema(mustSchema[clickhouse.Result]()))
+	insertSchema = mustJSON(objectSchema(mustSchema[insertOut]()))
+)
+
+type insertOut struct {
+	Table   string `json:"table"`
+	Rows    int    `json:"rows"`
+	QueryID string `json:"query_id"`
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // programming error, caught by tests
+	}
+	return b
+}
+
+// finishTool adds the input schema and the handler, and signs the result.
+func (s *Service) finishTool(def *sdk.Tool, spec *dynSpec, optional string) (dynTool, error) {
+	props := map[string]any{}
+	required := []string{}
+	spec.index = map[string]int{}
+	for i, p := range spec.params {
+		schema := p.typ.schema()
+		desc := p.typ.hint() + "."
+		if p.doc != "" {
+			desc = p.doc + " (" + p.typ.hint() + ")."
+		}
+		if p.required {
+			required = append(required, p.name)
+		} else {
+			desc += " " + optional
+		}
+		schema["description"] = desc
+		props[p.name] = schema
+		spec.index[p.name] = i
+	}
+	def.InputSchema = mustJSON(map[string]any{"type": "object", "properties": props, "required": required, "additionalProperties": false})
+	sig, err := json.Marshal(def)
+	if err != nil {
+		return dynTool{}, err
+	}
+	call := s.callView
+	if spec.write {
+		call = s.callInsert
+	}
+	return dynTool{
+		Tool: Tool{Def: def, Call: func(ctx context.Context, raw json.RawMessage) (Output, error) { return call(ctx, spec, raw) }},
+		sig:  string(sig) + "\x00" + spec.sql,
+	}, nil
+}
+
+func qualified(database, name string) string {
+	return clickhouse.QuoteIdent(database) + "." + clickhouse.QuoteIdent(name)
+}
+
+// isNullable: Nullable(T), also under LowCardinality.
+func isNullable(typ string) bool {
+	typ = strings.TrimSpace(typ)
+	if strings.HasPrefix(typ, "LowCardinality(") {
+		typ = strings.TrimPrefix(typ, "LowCardinality(")
+	}
+	return strings.HasPrefix(typ, "Nullable(")
+}
+
+// bind checks arguments against the tool's parameters and encodes them as
+// ClickHouse query parameters p0, p1, ... (by parameter position). set
+// lists the positions given.
+func (sp *dynSpec) bind(raw json.RawMessage) (params map[string]string, set []int, err error) {
+	args := map[string]json.RawMessage{}
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) {
+		if err := json.Unmarshal(trimmed, &args); err != nil {
+			return nil, nil, &ArgumentError{Reason: "arguments must be a JSON object"}
+		}
+	}
+	var unknown []string
+	for k := range args {
+		if _, ok := sp.index[k]; !ok {
+			unknown = append(unknown, fmt.Sprintf("%q", k))
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, nil, &ArgumentError{Reason: "unknown parameter(s) " + strings.Join(unknown, ", ")}
+	}
+	params = map[string]string{}
+	for i, p := range sp.params {
+		key := fmt.Sprintf("p%d", i)
+		value, given := args[p.name]
+		var v any
+		if given {
+			dec := json.NewDecoder(bytes.NewReader(value))
+			dec.UseNumber()
+			if err := dec.Decode(&v); err != nil {
+				return nil, nil, &ArgumentError{Reason: fmt.Sprintf("%q: %v", p.name, err)}
+			}
+		}
+		switch {
+		case !given && p.required:
+			return nil, nil, &ArgumentError{Reason: fmt.Sprintf("%q is required", p.name)}
+		case !given && sp.write:
+			continue // the column takes its default
+		case v == nil && p.nullable:
+			params[key] = `\N`
+		default:
+			s, err := p.typ.encode(v, false)
+			if err != nil {
+				return nil, nil, &ArgumentError{Reason: fmt.Sprintf("%q %v", p.name, err)}
+			}
+			params[key] = s
+		}
+		set = append(set, i)
+	}
+	return params, set, nil
+}
+
+func (s *Service) callView(ctx context.Context, sp *dynSpec, raw json.RawMessage) (Output, error) {
+	params, _, err := sp.bind(raw)
+	if err != nil {
+		return Output{}, err
+	}
+	opts := clickhouse.QueryOptions{ReadOnly: true, Params: params}
+	if len(sp.params) > 0 {
+		opts.Settings = viewSettings
+	}
+	res, err := s.client(ctx).Query(ctx, identity.From(ctx), sp.sql, opts)
+	if err != nil {
+		return Output{}, err
+	}
+	return Output{Value: res, Rows: res.RowCount, Truncated: res.Truncated}, nil
+}
+
+// viewSettings: ClickHouse's old query analyzer passes a parameterized
+// view's arguments on as text, losing their type (a Decimal arrives as
+// '5.25', a Date as a day number, a string is unescaped twice). Secondary
+// queries, which the interserver secret makes every query, default to it.
+var viewSettings = map[string]any{"enable_analyzer": 1}
+
+func (s *Service) callInsert(ctx context.Context, sp *dynSpec, raw json.RawMessage) (Output, error) {
+	client := s.client(ctx)
+	if s.readOnly(client) {
+		return Output{}, &clickhouse.GuardError{Reason: "writes are disabled (clickhouse.read_only)"}
+	}
+	params, set, err := sp.bind(raw)
+	if err != nil {
+		return Output{}, err
+	}
+	if len(set) == 0 {
+		return Output{}, &ArgumentError{Reason: "give at least one column"}
+	}
+	cols, values := make([]string, len(set)), make([]string, len(set))
+	for j, i := range set {
+		p := sp.params[i]
+		cols[j] = clickhouse.QuoteIdent(p.name)
+		values[j] = fmt.Sprintf("{p%d:%s}", i, p.typ.raw)
+	}
+	// INSERT ... SELECT: the row is built from typed parameters, never
+	// from VALUES text (whose parsing a user profile may change).
+	sql := "INSERT INTO " + qualified(sp.database, sp.object) + " (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(values, ", ")
+	id, err := client.Exec(ctx, identity.From(ctx), sql, clickhouse.QueryOptions{Params: params})
+	if err != nil {
+		return Output{}, err
+	}
+	return Output{Value: insertOut{Table: sp.database + "." + sp.object, Rows: 1, QueryID: id}, Rows: 1}, nil
+}
+
+// readOnly: writes are off when the server's or this request's target
+// says so.
+func (s *Service) readOnly(client *clickhouse.Client) bool {
+	return s.ch.Config().ReadOnly || client.Config().ReadOnly
+}
