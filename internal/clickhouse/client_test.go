@@ -208,3 +208,20 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestValueEncoding: types whose Go values marshal through pointer methods
+// (big integers, decimals) and nullables come back as JSON values.
+func TestValueEncoding(t *testing.T) {
+	c := newTestClient(t, testConfig(config.ProtocolTCP))
+	res, err := c.Query(context.Background(), anyone, "SELECT toInt128(-5), toUInt256(7), toDecimal64(1.5, 2), CAST(NULL AS Nullable(Int128)), "+
+		"toUUID('00000000-0000-0000-0000-000000000001'), [1, 2], map('k', 1), toDate('2026-01-02'), nan, "+
+		"[[toUInt8(3)], []], [nan, 1.5], map(2, [toInt128(9)]), CAST([NULL, 'x'] AS Array(Nullable(String)))", QueryOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[[-5,7,"1.5",null,"00000000-0000-0000-0000-000000000001",[1,2],{"k":1},"2026-01-02T00:00:00Z","nan",` +
+		`[[3],[]],["nan",1.5],{"2":[9]},[null,"x"]]]`
+	if got := rows(res); got != want {
+		t.Fatalf("rows = %s\nwant   %s", got, want)
+	}
+}

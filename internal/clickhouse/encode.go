@@ -1,10 +1,12 @@
 package clickhouse
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -68,13 +70,81 @@ func appendValue(buf []byte, p any) []byte {
 		if fast := appendValueFast(buf, rv.Interface()); fast != nil {
 			return fast
 		}
-		rv = rv.Elem()
+		switch _, marshals := rv.Interface().(json.Marshaler); {
+		case marshals || implementsText(rv):
+			// UUID ([16]byte), IPs, decimals: their own text form.
+		case rv.Elem().Kind() == reflect.Slice, rv.Elem().Kind() == reflect.Array:
+			// Element by element: Array(UInt8) is a []byte to Go, which
+			// encoding/json would turn into base64; NaN and big integers
+			// inside arrays need the same care as top-level values.
+			return appendList(buf, rv.Elem())
+		case rv.Elem().Kind() == reflect.Map:
+			return appendMap(buf, rv.Elem())
+		}
 	}
+	// Marshal through the pointer: big.Int (Int128/256) and decimals have
+	// pointer-receiver marshalers; their values would print as {}.
 	v := rv.Interface()
 	if b, err := json.Marshal(v); err == nil {
 		return append(buf, b...)
 	}
+	if _, ok := v.(fmt.Stringer); !ok && rv.Kind() == reflect.Pointer {
+		v = rv.Elem().Interface()
+	}
 	return appendString(buf, fmt.Sprint(v))
+}
+
+func implementsText(rv reflect.Value) bool {
+	_, ok := rv.Interface().(encoding.TextMarshaler)
+	return ok
+}
+
+func appendList(buf []byte, list reflect.Value) []byte {
+	if list.Kind() == reflect.Slice && list.IsNil() {
+		return append(buf, "[]"...)
+	}
+	buf = append(buf, '[')
+	for i := range list.Len() {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendValue(buf, addressOf(list.Index(i)))
+	}
+	return append(buf, ']')
+}
+
+// appendMap writes a Map column as an object; keys in sorted order, as
+// encoding/json does, non-string keys in their text form.
+func appendMap(buf []byte, m reflect.Value) []byte {
+	type entry struct {
+		key string
+		val reflect.Value
+	}
+	entries := make([]entry, 0, m.Len())
+	for it := m.MapRange(); it.Next(); {
+		entries = append(entries, entry{fmt.Sprint(it.Key().Interface()), it.Value()})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].key < entries[j].key })
+	buf = append(buf, '{')
+	for i, e := range entries {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendString(buf, e.key)
+		buf = append(buf, ':')
+		buf = appendValue(buf, addressOf(e.val))
+	}
+	return append(buf, '}')
+}
+
+// addressOf returns a pointer to v, copying it when v is not addressable.
+func addressOf(v reflect.Value) any {
+	if v.CanAddr() {
+		return v.Addr().Interface()
+	}
+	p := reflect.New(v.Type())
+	p.Elem().Set(v)
+	return p.Interface()
 }
 
 // appendValueFast handles a non-nil pointer to a scalar, or returns nil.

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"encoding/json"
 	"math"
+	"math/big"
 	"testing"
 	"time"
 )
@@ -18,9 +19,11 @@ func TestAppendRow(t *testing.T) {
 	arr := []int32{1, 2}
 	m := map[string]uint8{"k": 1}
 	ok := true
-	dest := []any{&s, &nilStr, ptr(&str), &ts, &nan, &inf, &u64, &arr, &m, &ok}
+	big128, _ := new(big.Int).SetString("-170141183460469231731687303715884105728", 10) // Int128 min
+	bigNull := (*big.Int)(nil)
+	dest := []any{&s, &nilStr, ptr(&str), &ts, &nan, &inf, &u64, &arr, &m, &ok, &big128, &bigNull}
 	got := string(appendRow(nil, dest))
-	want := `["a\"b\n",null,"x","2026-01-02T03:04:05Z","nan","-inf",18446744073709551615,[1,2],{"k":1},true]`
+	want := `["a\"b\n",null,"x","2026-01-02T03:04:05Z","nan","-inf",18446744073709551615,[1,2],{"k":1},true,-170141183460469231731687303715884105728,null]`
 	if got != want {
 		t.Fatalf("appendRow =\n %s\nwant\n %s", got, want)
 	}

@@ -125,11 +125,11 @@ func (c *Client) ListTables(ctx context.Context, id identity.Identity, database,
 		}
 		after = cur.After
 	}
-	params := map[string]string{"db": database, "after": after, "limit": fmt.Sprint(pageSize + 1)}
+	params := map[string]string{"db": StringParam(database), "after": StringParam(after), "limit": fmt.Sprint(pageSize + 1)}
 	sql := "SELECT name, engine, total_rows, total_bytes, comment FROM system.tables WHERE database = {db:String} AND name > {after:String}"
 	if like != "" {
 		sql += " AND name LIKE {like:String}"
-		params["like"] = like
+		params["like"] = StringParam(like)
 	}
 	sql += " ORDER BY name LIMIT {limit:UInt32}"
 	page := &TablePage{Database: database, Tables: []Table{}}
@@ -160,7 +160,7 @@ func (c *Client) ListTables(ctx context.Context, id identity.Identity, database,
 
 func (c *Client) databaseExists(ctx context.Context, id identity.Identity, database string) (bool, error) {
 	found := false
-	err := c.each(ctx, id, "SELECT 1 FROM system.databases WHERE name = {db:String}", map[string]string{"db": database}, func(driver.Rows) error {
+	err := c.each(ctx, id, "SELECT 1 FROM system.databases WHERE name = {db:String}", map[string]string{"db": StringParam(database)}, func(driver.Rows) error {
 		found = true
 		return nil
 	})
@@ -184,7 +184,7 @@ func decodeCursor(s string) (tableCursor, error) {
 
 // DescribeTable returns columns, keys, engine and size of one table.
 func (c *Client) DescribeTable(ctx context.Context, id identity.Identity, database, table string) (*TableInfo, error) {
-	params := map[string]string{"db": database, "t": table}
+	params := map[string]string{"db": StringParam(database), "t": StringParam(table)}
 	info := &TableInfo{Database: database, Name: table, Columns: []ColumnInfo{}}
 	found := false
 	err := c.each(ctx, id, "SELECT engine, sorting_key, primary_key, partition_key, total_rows, total_bytes, comment "+

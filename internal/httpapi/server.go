@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +19,9 @@ import (
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/jwe"
 	"github.com/chmcp/chmcp/internal/mcp"
+	"github.com/chmcp/chmcp/internal/openapi"
 )
 
 // Server is the HTTP face of chmcp.
@@ -77,6 +80,14 @@ func (s *Server) routes() http.Handler {
 	// Everything else, "/" included, is the MCP endpoint: the go-sdk answers
 	// non-MCP traffic with a clean 4xx.
 	mux.Handle("/", protect(streamable))
+	if s.cfg.OpenAPI.Enabled {
+		api := protect(openAPIBasePath(openapi.New(s.svc, s.cfg.OpenAPI, s.cfg.TLS.Enabled, s.log, openapi.Options{
+			Version: s.svc.Version(), Security: s.openAPISecurity(), MaxBodyBytes: s.cfg.MaxBodyBytes,
+		})))
+		mux.Handle("/openapi", api)
+		mux.Handle("/openapi/", api)
+		mux.Handle("/openapi.json", api)
+	}
 	if s.auth != nil {
 		// The authorization server's own routes; it sets CORS where
 		// browser-based clients need it (metadata, registration, token).
@@ -95,10 +106,34 @@ func (s *Server) routes() http.Handler {
 	return h
 }
 
-// track counts in-flight MCP requests so shutdown can wait for them.
+// openAPISecurity is the authentication the OpenAPI document declares:
+// what this server actually requires.
+func (s *Server) openAPISecurity() openapi.Security {
+	switch {
+	case s.cfg.OAuth.Enabled:
+		return openapi.OAuth2(s.cfg.OAuth.Issuer, s.cfg.OAuth.Scopes)
+	case s.cfg.JWE.Enabled:
+		return openapi.Security{Scheme: openapi.SecurityBearer}
+	}
+	return openapi.Security{}
+}
+
+// openAPIBasePath keeps a JWE path token in the document's server URL, so
+// a GPT action imported from /{token}/openapi calls /{token}/openapi/...
+func openAPIBasePath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tok, ok := jwe.PathToken(r.Context()); ok {
+			r = r.WithContext(openapi.WithBasePath(r.Context(), "/"+tok))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// track counts in-flight calls (MCP POSTs, OpenAPI calls) so shutdown can
+// wait for them.
 func (s *Server) track(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
+		if r.Method == http.MethodPost || strings.HasPrefix(r.URL.Path, "/openapi/") {
 			s.inflight.Add(1)
 			defer s.inflight.Done()
 		}

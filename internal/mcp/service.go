@@ -91,6 +91,9 @@ func (s *Service) newServer(e *identityServer) *sdk.Server {
 	return srv
 }
 
+// Version is the server version reported to clients.
+func (s *Service) Version() string { return s.version }
+
 // client is the ClickHouse client of this request: the one a JWE token
 // named, else the server's.
 func (s *Service) client(ctx context.Context) *clickhouse.Client {
@@ -159,7 +162,11 @@ func (s *Service) isStatic(name string) bool { return s.static[name] }
 
 func (s *Service) toResult(ctx context.Context, tool string, out Output, err error) *sdk.CallToolResult {
 	if err != nil {
-		return &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: s.errorText(ctx, tool, err)}}}
+		return &sdk.CallToolResult{
+			IsError: true,
+			Content: []sdk.Content{&sdk.TextContent{Text: s.errorText(ctx, tool, err)}},
+			Meta:    sdk.Meta{MetaError: errorMeta(err)},
+		}
 	}
 	body, merr := json.Marshal(out.Value)
 	if merr != nil {
@@ -210,6 +217,26 @@ func (s *Service) logCall(ctx context.Context, tool string, start time.Time, out
 	}
 	attrs = append(attrs, "error", errKind(err))
 	s.log.WarnContext(ctx, "tool call failed", attrs...)
+}
+
+// MetaError is the result _meta key of a failed call's machine-readable
+// class: {"kind": errKind, "code", "name", "query_id" for ClickHouse
+// errors}. The OpenAPI facade maps it to an HTTP status.
+const MetaError = "chmcp/error"
+
+func errorMeta(err error) map[string]any {
+	m := map[string]any{"kind": errKind(err)}
+	var qe *clickhouse.QueryError
+	if errors.As(err, &qe) {
+		m["code"] = qe.Code
+		if qe.Name != "" {
+			m["name"] = qe.Name
+		}
+		if qe.QueryID != "" {
+			m["query_id"] = qe.QueryID
+		}
+	}
+	return m
 }
 
 // errKind names the class of an error for logs without echoing its text

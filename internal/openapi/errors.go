@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/chmcp/chmcp/internal/mcp"
 )
 
 // Error kinds. The first group are the tool layer's (the "kind" of
@@ -31,7 +33,7 @@ const (
 // MetaError is the key of the structured error the tool layer attaches
 // to an error result's _meta: {"kind": ..., "code": ..., "name": ...,
 // "query_id": ...}. Without it the kind is read from the error text.
-const MetaError = "chmcp/error"
+const MetaError = mcp.MetaError
 
 // ClickHouse error codes that get a status of their own; every other
 // ClickHouse error is 502.
