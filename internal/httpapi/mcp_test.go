@@ -196,3 +196,17 @@ func TestWriteQueryOnlyWhenWritable(t *testing.T) {
 		}
 	}
 }
+
+// TestResourceReadsArePrivate: what the schema shows depends on the caller's
+// grants, so shared caches must not serve it to others.
+func TestResourceReadsArePrivate(t *testing.T) {
+	ts := startServer(t, nil)
+	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/"}, "2026-07-28")
+	rr, err := cs.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "clickhouse://schema"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rr.CacheScope != "private" {
+		t.Fatalf("cacheScope = %q, want private", rr.CacheScope)
+	}
+}

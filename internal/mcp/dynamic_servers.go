@@ -353,8 +353,17 @@ func (e *identityServer) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 
 // privateToolList marks tools/list results as per-user for caches
 // (2026-07-28 cacheScope): each identity has its own generated tools.
-func privateToolList(_ context.Context, req sdk.Request, c *sdk.Cacheable) {
+func privateToolList(ctx context.Context, req sdk.Request, c *sdk.Cacheable) {
 	if _, ok := req.(*sdk.ListToolsRequest); ok {
+		c.CacheScope = "private"
+	}
+	privateResources(ctx, req, c)
+}
+
+// privateResources marks resource reads as per-user: the schema and table
+// descriptions show what the caller's grants let them see.
+func privateResources(_ context.Context, req sdk.Request, c *sdk.Cacheable) {
+	if _, ok := req.(*sdk.ReadResourceRequest); ok {
 		c.CacheScope = "private"
 	}
 }

@@ -77,6 +77,7 @@ func (s *Service) newServer(e *identityServer) *sdk.Server {
 			Prompts:   &sdk.PromptCapabilities{},
 		},
 	}
+	opts.SetCacheable = privateResources
 	if s.dyn != nil {
 		opts.SetCacheable = privateToolList
 	}
