@@ -6,14 +6,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
@@ -298,25 +296,6 @@ func newOAuthJWEEnv(t *testing.T) *oauthEnv {
 		return a
 	})
 	return e
-}
-
-// accessToken runs the OAuth flow for email and returns the access token.
-func (e *oauthEnv) accessToken(t *testing.T, email string) string {
-	t.Helper()
-	reg, _ := json.Marshal(map[string]any{"redirect_uris": []string{clientRedirect}, "token_endpoint_auth_method": "none"})
-	_, rbody := post(t, e.ts.URL+"/oauth/register", string(reg), nil)
-	var client struct {
-		ClientID string `json:"client_id"`
-	}
-	_ = json.Unmarshal([]byte(rbody), &client)
-	verifier, challenge := pkcePair()
-	code := e.login(t, client.ClientID, challenge, &mockoidc.MockUser{Subject: "s-" + email, Email: email, EmailVerified: true})
-	status, tok := e.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {clientRedirect},
-		"client_id": {client.ClientID}, "code_verifier": {verifier}, "resource": {e.ts.URL + "/"}})
-	if status != 200 || tok["access_token"] == nil {
-		t.Fatalf("code exchange: %d %v", status, tok)
-	}
-	return tok["access_token"].(string)
 }
 
 // TestJWEWithOAuth: both on. An OAuth access token (a JWT: three parts) is

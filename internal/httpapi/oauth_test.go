@@ -211,6 +211,16 @@ func TestOAuthEndToEnd(t *testing.T) {
 // privileged "default" account) never reaches ClickHouse.
 func TestOAuthPolicyRefusal(t *testing.T) {
 	e := newOAuthEnv(t)
+	tok := e.accessToken(t, "default@example.com")
+	resp, body := post(t, e.ts.URL+"/", pingBody, map[string]string{"Authorization": "Bearer " + tok})
+	if resp.StatusCode != 403 || !strings.Contains(body, "privileged account") {
+		t.Fatalf("policy refusal: %d %s", resp.StatusCode, body)
+	}
+}
+
+// accessToken runs the OAuth flow for email and returns the access token.
+func (e *oauthEnv) accessToken(t *testing.T, email string) string {
+	t.Helper()
 	reg, _ := json.Marshal(map[string]any{"redirect_uris": []string{clientRedirect}, "token_endpoint_auth_method": "none"})
 	_, rbody := post(t, e.ts.URL+"/oauth/register", string(reg), nil)
 	var client struct {
@@ -218,13 +228,13 @@ func TestOAuthPolicyRefusal(t *testing.T) {
 	}
 	_ = json.Unmarshal([]byte(rbody), &client)
 	verifier, challenge := pkcePair()
-	code := e.login(t, client.ClientID, challenge, &mockoidc.MockUser{Subject: "s-x", Email: "default@example.com", EmailVerified: true})
-	_, tok := e.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {clientRedirect},
-		"client_id": {client.ClientID}, "code_verifier": {verifier}})
-	resp, body := post(t, e.ts.URL+"/", pingBody, map[string]string{"Authorization": "Bearer " + tok["access_token"].(string)})
-	if resp.StatusCode != 403 || !strings.Contains(body, "privileged account") {
-		t.Fatalf("policy refusal: %d %s", resp.StatusCode, body)
+	code := e.login(t, client.ClientID, challenge, &mockoidc.MockUser{Subject: "s-" + email, Email: email, EmailVerified: true})
+	status, tok := e.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {clientRedirect},
+		"client_id": {client.ClientID}, "code_verifier": {verifier}, "resource": {e.ts.URL + "/"}})
+	if status != 200 || tok["access_token"] == nil {
+		t.Fatalf("code exchange: %d %v", status, tok)
 	}
+	return tok["access_token"].(string)
 }
 
 func connectWith(t *testing.T, base, token string) *sdk.ClientSession {
@@ -244,20 +254,7 @@ func connectWith(t *testing.T, base, token string) *sdk.ClientSession {
 // used with bob's token (the session's calls run as its opener).
 func TestSessionBoundToItsOpener(t *testing.T) {
 	e := newOAuthEnv(t)
-	reg, _ := json.Marshal(map[string]any{"redirect_uris": []string{clientRedirect}, "token_endpoint_auth_method": "none"})
-	_, rbody := post(t, e.ts.URL+"/oauth/register", string(reg), nil)
-	var client struct {
-		ClientID string `json:"client_id"`
-	}
-	_ = json.Unmarshal([]byte(rbody), &client)
-	tokenFor := func(email string) string {
-		verifier, challenge := pkcePair()
-		code := e.login(t, client.ClientID, challenge, &mockoidc.MockUser{Subject: "s-" + email, Email: email, EmailVerified: true})
-		_, tok := e.token(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {clientRedirect},
-			"client_id": {client.ClientID}, "code_verifier": {verifier}})
-		return tok["access_token"].(string)
-	}
-	alice, bob := tokenFor("alice@example.com"), tokenFor("bob@example.com")
+	alice, bob := e.accessToken(t, "alice@example.com"), e.accessToken(t, "bob@example.com")
 
 	initBody := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
 	resp, body := post(t, e.ts.URL+"/", initBody, map[string]string{"Authorization": "Bearer " + alice})
