@@ -116,6 +116,19 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("test-connection to a closed port: %d %q", code, errOut)
 	}
 
+	// A wrong cluster secret: a ping would pass, test-connection must not.
+	secretEnv := append(chEnv(), "CLICKHOUSE_CLUSTER_NAME="+chs.ClusterName, "CLICKHOUSE_CLUSTER_SECRET=wrong-secret", "CLICKHOUSE_USERNAME=alice")
+	_, errOut, code = run(t, secretEnv, "test-connection")
+	if code != 1 || !strings.Contains(errOut, `ClickHouse rejected interserver authentication for user "alice" on cluster "chmcp_cluster"`) ||
+		strings.Contains(errOut, "wrong-secret") {
+		t.Fatalf("test-connection with a wrong secret: %d %q", code, errOut)
+	}
+	secretEnv[len(secretEnv)-2] = "CLICKHOUSE_CLUSTER_SECRET=" + chs.ClusterSecret
+	out, errOut, code = run(t, secretEnv, "test-connection")
+	if code != 0 || !strings.Contains(out, "user alice") {
+		t.Fatalf("test-connection with the secret: %d %q %q", code, out, errOut)
+	}
+
 	_, errOut, code = run(t, os.Environ(), "--transport", "carrier-pigeon", "--clickhouse-protocol", "udp")
 	if code != 1 || !strings.Contains(errOut, `server.transport: invalid value "carrier-pigeon" (allowed: stdio, http, sse)`) ||
 		!strings.Contains(errOut, "clickhouse.protocol") {
