@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -271,5 +272,36 @@ func TestSessionBoundToItsOpener(t *testing.T) {
 	}
 	if resp, body := post(t, e.ts.URL+"/", list, hdr(alice)); resp.StatusCode != 200 || !strings.Contains(body, "execute_query") {
 		t.Fatalf("alice on her session: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestSSESessionBoundToItsOpener: the same for legacy SSE sessions.
+func TestSSESessionBoundToItsOpener(t *testing.T) {
+	e := newOAuthEnv(t)
+	alice, bob := e.accessToken(t, "alice@example.com"), e.accessToken(t, "bob@example.com")
+	req, _ := http.NewRequest(http.MethodGet, e.ts.URL+"/sse", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+alice)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	endpoint := ""
+	sc := bufio.NewScanner(resp.Body)
+	for endpoint == "" && sc.Scan() {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok && strings.Contains(data, "sessionid=") {
+			endpoint = data
+		}
+	}
+	if endpoint == "" {
+		t.Fatalf("no endpoint event (status %d)", resp.StatusCode)
+	}
+	initBody := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+	if r, body := post(t, e.ts.URL+endpoint, initBody, map[string]string{"Authorization": "Bearer " + bob}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("bob on alice's SSE session: %d %s", r.StatusCode, body)
+	}
+	if r, body := post(t, e.ts.URL+endpoint, initBody, map[string]string{"Authorization": "Bearer " + alice}); r.StatusCode != http.StatusAccepted {
+		t.Fatalf("alice on her SSE session: %d %s", r.StatusCode, body)
 	}
 }

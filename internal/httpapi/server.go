@@ -76,7 +76,11 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", s.livez)
 	mux.HandleFunc("GET /health", s.health)
-	mux.Handle("/sse", protect(keepTokenPath(sse))) // JWE in the path: the session endpoint keeps it
+	var sseHandler http.Handler = sse
+	if s.auth != nil {
+		sseHandler = (&sseOwners{owners: map[string]string{}}).wrap(sse)
+	}
+	mux.Handle("/sse", protect(keepTokenPath(sseHandler))) // JWE in the path: the session endpoint keeps it
 	// Everything else, "/" included, is the MCP endpoint: the go-sdk answers
 	// non-MCP traffic with a clean 4xx.
 	mux.Handle("/", protect(streamable))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -40,3 +42,73 @@ func sessionOwner(ctx context.Context) string {
 	id := identity.From(ctx)
 	return fmt.Sprintf("%s|%s|%s|%p", id.Source, id.User, id.Subject, clickhouse.ClientFrom(ctx, nil))
 }
+
+// sseOwners binds legacy SSE sessions to their opener, as bindSessions
+// does for streamable HTTP (the go-sdk's SSE handler has no such check): the
+// session id comes back in the stream's first "endpoint" event, and every
+// POST to that session must come from the same caller.
+type sseOwners struct {
+	mu     sync.Mutex
+	owners map[string]string // session id -> owner
+}
+
+func (o *sseOwners) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		owner := sessionOwner(r.Context())
+		if sid := r.URL.Query().Get("sessionid"); sid != "" {
+			o.mu.Lock()
+			opener, known := o.owners[sid]
+			o.mu.Unlock()
+			if known && opener != owner {
+				http.Error(w, "session user mismatch", http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		sw := &sessionSniffer{ResponseWriter: w}
+		defer func() {
+			if sw.sid != "" {
+				o.mu.Lock()
+				delete(o.owners, sw.sid)
+				o.mu.Unlock()
+			}
+		}()
+		sw.found = func(sid string) {
+			o.mu.Lock()
+			o.owners[sid] = owner
+			o.mu.Unlock()
+		}
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// sessionSniffer finds "sessionid=..." in the first bytes of an SSE stream.
+type sessionSniffer struct {
+	http.ResponseWriter
+	sid   string
+	seen  []byte
+	found func(string)
+}
+
+var sessionIDParam = regexp.MustCompile(`sessionid=([A-Za-z0-9_-]+)\s`)
+
+func (s *sessionSniffer) Write(b []byte) (int, error) {
+	if s.sid == "" && len(s.seen) < 4096 {
+		s.seen = append(s.seen, b...)
+		if m := sessionIDParam.FindSubmatch(s.seen); m != nil {
+			s.sid = string(m[1])
+			s.found(s.sid)
+			s.seen = nil
+		}
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *sessionSniffer) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *sessionSniffer) Unwrap() http.ResponseWriter { return s.ResponseWriter }
