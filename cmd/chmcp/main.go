@@ -21,6 +21,7 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/httpapi"
 	"github.com/chmcp/chmcp/internal/mcp"
+	"github.com/chmcp/chmcp/internal/metrics"
 )
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
@@ -108,10 +109,21 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		return err
 	}
 	defer ch.Close()
-	svc := mcp.NewService(ch, log.With("component", "mcp"), version, mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()))
+	var m *metrics.Metrics // nil unless server.metrics.enabled: records nothing
+	if cfg.Server.Metrics.Enabled {
+		m = metrics.New(version)
+	}
+	svc := mcp.NewService(ch, log.With("component", "mcp"), version, mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()), mcp.WithMetrics(m))
 	log.Info("starting chmcp", "version", version, "transport", cfg.Server.Transport,
 		"clickhouse", fmt.Sprintf("%s://%s:%d", cfg.ClickHouse.Protocol, cfg.ClickHouse.Host, cfg.ClickHouse.EffectivePort()),
 		"user", cfg.ClickHouse.Username, "read_only", cfg.ClickHouse.ReadOnly)
+	if addr := cfg.Server.Metrics.Address; m != nil && addr != "" { // else /metrics is on the main HTTP server
+		stop, err := m.Start(addr, log.With("component", "metrics"))
+		if err != nil {
+			return err
+		}
+		defer stop() // after the main server has drained
+	}
 	if cfg.Server.Transport == config.TransportStdio {
 		err := svc.NewServer().Run(ctx, &sdk.StdioTransport{})
 		if err != nil && ctx.Err() != nil {
@@ -131,7 +143,7 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		defer j.Close()
 		auth = j
 	}
-	return httpapi.New(cfg.Server, ch, svc, auth, log.With("component", "http")).ListenAndServe(ctx)
+	return httpapi.New(cfg.Server, ch, svc, auth, log.With("component", "http"), httpapi.WithMetrics(m)).ListenAndServe(ctx)
 }
 
 func testConnection(ctx context.Context, cmd *cli.Command, stdout, stderr io.Writer) error {

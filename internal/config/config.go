@@ -101,6 +101,7 @@ type ServerConfig struct {
 	OAuth   OAuthConfig   `json:"oauth" yaml:"oauth"`
 	JWE     JWEConfig     `json:"jwe" yaml:"jwe"`
 	OpenAPI OpenAPIConfig `json:"openapi" yaml:"openapi"`
+	Metrics MetricsConfig `json:"metrics" yaml:"metrics"`
 	// Tools are generated from ClickHouse views and tables (file only).
 	Tools         []ToolRule `json:"tools" yaml:"tools"`
 	ToolsCacheTTL Duration   `json:"tools_cache_ttl" yaml:"tools_cache_ttl"`
@@ -178,6 +179,14 @@ type OpenAPIConfig struct {
 	// PublicURL is the server URL put in the document; empty = from the
 	// request (https when server.tls.enabled or X-Forwarded-Proto says so).
 	PublicURL string `json:"public_url" yaml:"public_url"`
+}
+
+// MetricsConfig serves Prometheus metrics at GET /metrics (docs/metrics.md).
+type MetricsConfig struct {
+	Enabled bool `json:"enabled" yaml:"enabled"`
+	// Address is a separate host:port listener for /metrics; empty = the
+	// main HTTP server (where /metrics is unauthenticated like /health).
+	Address string `json:"address" yaml:"address"`
 }
 
 // Tool rule types and write modes.

@@ -186,6 +186,12 @@ var options = []option{
 	{"server.openapi.public_url", "openapi-public-url", "MCP_OPENAPI_PUBLIC_URL", "absolute URL", "Server URL in the OpenAPI document (empty = from the request)",
 		func(c *Config) any { return &c.Server.OpenAPI.PublicURL }},
 
+	// Prometheus metrics (docs/metrics.md).
+	{"server.metrics.enabled", "metrics", "MCP_METRICS", "true, false", "Serve Prometheus metrics at GET /metrics, unauthenticated (prefer server.metrics.address)",
+		func(c *Config) any { return &c.Server.Metrics.Enabled }},
+	{"server.metrics.address", "metrics-address", "MCP_METRICS_ADDRESS", `host:port, e.g. 127.0.0.1:9464; "" = the main HTTP server`, "Separate listen address for /metrics; required with transport stdio",
+		func(c *Config) any { return &c.Server.Metrics.Address }},
+
 	// Tools generated from views and tables (docs/dynamic-tools.md).
 	{"server.tools", "", "", "list of {type, view_regexp | table_regexp, mode, prefix}", "Rules that turn ClickHouse views and tables into tools (config file only)",
 		func(c *Config) any { return &c.Server.Tools }},

@@ -245,6 +245,9 @@ func (s ServerConfig) validate(p *problems) {
 			p.add("server.openapi.public_url", "invalid value %q (want an absolute http(s) URL)", u)
 		}
 	}
+	if s.Metrics.Enabled {
+		s.Metrics.validate(p, s.Transport)
+	}
 	for i, r := range s.Tools {
 		r.validate(p, fmt.Sprintf("server.tools[%d]", i))
 	}
@@ -274,6 +277,23 @@ func (j JWEConfig) validate(p *problems, transport string, oauth bool) {
 	p.durationRange("server.jwe.max_ttl", j.MaxTTL, Duration(time.Minute), Duration(365*24*time.Hour))
 	if j.MintEnabled && !oauth && len(j.MintAdminKey) < minSigningKey {
 		p.add("server.jwe.mint_enabled", "needs server.oauth.enabled or a server.jwe.mint_admin_key of at least %d bytes: minting is never open", minSigningKey)
+	}
+}
+
+func (m MetricsConfig) validate(p *problems, transport string) {
+	if m.Address == "" {
+		p.require("server.metrics.address", transport == TransportStdio, "server.metrics.enabled and server.transport is stdio (no HTTP server to serve /metrics on)")
+		return
+	}
+	host, port, err := net.SplitHostPort(m.Address)
+	n, perr := strconv.Atoi(port)
+	switch {
+	case err != nil:
+		p.add("server.metrics.address", "invalid value %q (want host:port, e.g. 127.0.0.1:9464 or [::1]:9464)", m.Address)
+	case host != "" && !validHost(host):
+		p.add("server.metrics.address", "invalid value %q (invalid host %q)", m.Address, host)
+	case perr != nil || n < 1 || n > 65535:
+		p.add("server.metrics.address", "invalid value %q (port must be 1..65535)", m.Address)
 	}
 }
 

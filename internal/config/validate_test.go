@@ -59,6 +59,20 @@ func TestValidate(t *testing.T) {
 		{"tool rules ok", func(c *Config) {
 			c.Server.Tools = []ToolRule{{Type: "read", ViewRegexp: "^a\\..*", Prefix: "a_"}, {Type: "write", TableRegexp: "^b\\.t$", Mode: "insert"}}
 		}, ""},
+		// server.metrics
+		{"metrics on main server", func(c *Config) { c.Server.Transport, c.Server.Metrics.Enabled = TransportHTTP, true }, ""},
+		{"metrics own address", func(c *Config) { c.Server.Metrics = MetricsConfig{Enabled: true, Address: "127.0.0.1:9464"} }, ""},
+		{"metrics all interfaces", func(c *Config) { c.Server.Metrics = MetricsConfig{Enabled: true, Address: ":9464"} }, ""},
+		{"metrics ipv6", func(c *Config) { c.Server.Metrics = MetricsConfig{Enabled: true, Address: "[::1]:9464"} }, ""},
+		{"metrics host name", func(c *Config) { c.Server.Metrics = MetricsConfig{Enabled: true, Address: "metrics.internal:9464"} }, ""},
+		{"metrics over stdio needs address", func(c *Config) { c.Server.Metrics.Enabled = true }, "server.metrics.address: required when server.metrics.enabled and server.transport is stdio"},
+		{"metrics address without port", func(c *Config) { c.Server.Metrics = MetricsConfig{Enabled: true, Address: "127.0.0.1"} }, `server.metrics.address: invalid value "127.0.0.1" (want host:port`},
+		{"metrics address url", func(c *Config) { c.Server.Metrics = MetricsConfig{Enabled: true, Address: "http://127.0.0.1:9464"} }, `server.metrics.address: invalid value "http://127.0.0.1:9464"`},
+		{"metrics address bad host", func(c *Config) { c.Server.Metrics = MetricsConfig{Enabled: true, Address: "a b:9464"} }, `server.metrics.address: invalid value "a b:9464" (invalid host "a b")`},
+		{"metrics address port 0", func(c *Config) { c.Server.Metrics = MetricsConfig{Enabled: true, Address: "127.0.0.1:0"} }, `server.metrics.address: invalid value "127.0.0.1:0" (port must be 1..65535)`},
+		{"metrics address named port", func(c *Config) { c.Server.Metrics = MetricsConfig{Enabled: true, Address: "127.0.0.1:http"} }, "(port must be 1..65535)"},
+		{"metrics address ignored when disabled", func(c *Config) { c.Server.Metrics.Address = "not an address" }, ""},
+
 		// interserver secret
 		{"secret over http", func(c *Config) {
 			c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret, c.ClickHouse.Protocol = "c", "s", ProtocolHTTP

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chmcp/chmcp/internal/mcp"
+	"github.com/chmcp/chmcp/internal/metrics"
 )
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -62,12 +63,14 @@ func (w *statusWriter) Flush() {
 }
 
 // logRequests logs one debug line per HTTP request (the tool call line is
-// the info-level record); failures (>= 400) are logged at info.
+// the info-level record); failures (>= 400) are logged at info. It also
+// counts the request in chmcp_http_requests_total.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		s.metrics.HTTP(metrics.RouteOf(r.URL.Path), sw.status)
 		level := slog.LevelDebug
 		if sw.status >= 400 {
 			level = slog.LevelInfo

@@ -21,6 +21,7 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/jwe"
 	"github.com/chmcp/chmcp/internal/mcp"
+	"github.com/chmcp/chmcp/internal/metrics"
 	"github.com/chmcp/chmcp/internal/openapi"
 )
 
@@ -33,6 +34,7 @@ type Server struct {
 	auth     Authorizer // nil: the MCP endpoint is open (stdio-like trust)
 	inflight sync.WaitGroup
 	handler  http.Handler
+	metrics  *metrics.Metrics // nil: requests are not counted
 }
 
 // Authorizer is the OAuth authorization server as the HTTP edge sees it:
@@ -43,9 +45,20 @@ type Authorizer interface {
 	Middleware(next http.Handler) http.Handler
 }
 
+// Option configures a Server.
+type Option func(*Server)
+
+// WithMetrics counts requests by route and status in m and, when
+// server.metrics is enabled without an address of its own, serves m at
+// GET /metrics (unauthenticated, like /health).
+func WithMetrics(m *metrics.Metrics) Option { return func(s *Server) { s.metrics = m } }
+
 // New wires the routes. auth may be nil.
-func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, auth Authorizer, log *slog.Logger) *Server {
+func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, auth Authorizer, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{cfg: cfg, log: log, ch: ch, svc: svc, auth: auth}
+	for _, o := range opts {
+		o(s)
+	}
 	s.handler = s.routes()
 	return s
 }
@@ -76,6 +89,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", s.livez)
 	mux.HandleFunc("GET /health", s.health)
+	if s.metrics != nil && s.cfg.Metrics.Enabled && s.cfg.Metrics.Address == "" {
+		mux.Handle("GET /metrics", s.metrics.Handler())
+	}
 	var sseHandler http.Handler = sse
 	if s.auth != nil {
 		sseHandler = (&sseOwners{owners: map[string]string{}}).wrap(sse)

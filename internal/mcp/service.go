@@ -12,6 +12,7 @@ import (
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/identity"
+	"github.com/chmcp/chmcp/internal/metrics"
 )
 
 // Service owns the tools and resources over one ClickHouse client.
@@ -23,6 +24,7 @@ type Service struct {
 	static  map[string]bool
 	dyn     *dynamicTools // nil without server.tools rules
 	shared  func() *sdk.Server
+	metrics *metrics.Metrics // nil: not recorded
 }
 
 // NewService builds the service; version is reported as serverInfo.version.
@@ -195,28 +197,50 @@ func (s *Service) errorText(ctx context.Context, tool string, err error) string 
 	return err.Error()
 }
 
-func (s *Service) logCall(ctx context.Context, tool string, start time.Time, out Output, err error) {
-	level := slog.LevelInfo
-	if err != nil {
-		level = slog.LevelWarn
+// WithMetrics records every tool call in m (docs/metrics.md); the
+// built-in tools' series start at zero.
+func WithMetrics(m *metrics.Metrics) Option {
+	return func(s *Service) {
+		s.metrics = m
+		for _, t := range s.tools {
+			m.InitTool(t.Def.Name)
+		}
 	}
+}
+
+// logCall writes the call's log line and records its metrics.
+func (s *Service) logCall(ctx context.Context, tool string, start time.Time, out Output, err error) {
+	d := time.Since(start)
+	level, kind := slog.LevelInfo, metrics.OutcomeOK
+	var qe *clickhouse.QueryError
+	if err != nil {
+		level, kind = slog.LevelWarn, errKind(err)
+		errors.As(err, &qe)
+	}
+	mtool, code := tool, int32(0)
+	if !s.static[tool] {
+		mtool = "generated" // one label for every generated tool: bounded cardinality
+	}
+	if qe != nil {
+		code = qe.Code
+	}
+	s.metrics.ToolCall(mtool, kind, d, out.Rows, out.Truncated, code)
 	if !s.log.Enabled(ctx, level) {
 		return // skip building attributes nobody will see
 	}
 	id := identity.From(ctx)
 	attrs := []any{
 		"request_id", requestID(ctx), "tool", tool, "user", s.client(ctx).EffectiveUser(id), "identity_source", string(id.Source),
-		"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "rows", out.Rows, "truncated", out.Truncated,
+		"duration_ms", float64(d.Microseconds()) / 1000, "rows", out.Rows, "truncated", out.Truncated,
 	}
 	if err == nil {
 		s.log.InfoContext(ctx, "tool call", attrs...)
 		return
 	}
-	var qe *clickhouse.QueryError
-	if errors.As(err, &qe) {
+	if qe != nil {
 		attrs = append(attrs, "error_code", qe.Code, "query_id", qe.QueryID)
 	}
-	attrs = append(attrs, "error", errKind(err))
+	attrs = append(attrs, "error", kind)
 	s.log.WarnContext(ctx, "tool call failed", attrs...)
 }
 

@@ -1,0 +1,77 @@
+package mcp
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chmcp/chmcp/internal/metrics"
+	"github.com/chmcp/chmcp/internal/metrics/metricstest"
+)
+
+// TestMetrics: every call is counted by tool and outcome, generated tools
+// share the "generated" label, ClickHouse errors count by code, and no
+// user, query text or argument reaches a label.
+func TestMetrics(t *testing.T) {
+	setupDyn(t)
+	s, _ := dynService(t, dynOpts{})
+	m := metrics.New("test")
+	WithMetrics(m)(s)
+	ctx := as("carol")
+	for _, c := range []struct {
+		tool, args string
+		isError    bool
+	}{
+		{"list_databases", `{}`, false},
+		{"execute_query", `{"query": "SELECT number FROM system.numbers LIMIT 5000"}`, false}, // truncated at 1000 rows
+		{"execute_query", `{"query": "DROP TABLE dyn.orders"}`, true},                         // refused
+		{"execute_query", `{"query": "SELECT * FROM dyn.no_such_table"}`, true},               // ClickHouse 60
+		{"execute_query", `{"querry": "SELECT 1"}`, true},                                     // invalid arguments
+		{"q_open_orders", `{}`, false},
+		{"q_orders_by_status", `{"status": "open", "min_qty": 2}`, false},
+		{"q_orders_by_status", `{"status": "open"}`, true}, // invalid arguments
+	} {
+		res, ok := s.Call(ctx, c.tool, []byte(c.args))
+		if !ok || res.IsError != c.isError {
+			t.Fatalf("%s %s: ok=%v isError=%v %s", c.tool, c.args, ok, res != nil && res.IsError, resultText(res))
+		}
+	}
+	out := metricstest.Scrape(t, m.Handler())
+	check := func(name string, want ...string) { t.Helper(); metricstest.Expect(t, out, name, want...) }
+	check(metrics.NameToolCalls,
+		`chmcp_tool_calls_total{outcome="clickhouse",tool="execute_query"} 1`,
+		`chmcp_tool_calls_total{outcome="invalid_arguments",tool="execute_query"} 1`,
+		`chmcp_tool_calls_total{outcome="invalid_arguments",tool="generated"} 1`,
+		`chmcp_tool_calls_total{outcome="ok",tool="execute_query"} 1`,
+		`chmcp_tool_calls_total{outcome="ok",tool="generated"} 2`,
+		`chmcp_tool_calls_total{outcome="ok",tool="list_databases"} 1`,
+		`chmcp_tool_calls_total{outcome="refused",tool="execute_query"} 1`,
+	)
+	check(metrics.NameClickHouseErrors, `chmcp_clickhouse_errors_total{code="60"} 1`)
+	check(metrics.NameToolTruncated, `chmcp_tool_results_truncated_total{tool="execute_query"} 1`)
+	check(metrics.NameToolDuration+"_count",
+		`chmcp_tool_call_duration_seconds_count{tool="execute_query"} 4`,
+		`chmcp_tool_call_duration_seconds_count{tool="generated"} 3`,
+		`chmcp_tool_call_duration_seconds_count{tool="list_databases"} 1`,
+	)
+	check(metrics.NameToolRows+"_count", `chmcp_tool_result_rows_count 4`)
+	// Built-in tools have their series before their first call.
+	if !strings.Contains(out, `chmcp_tool_calls_total{outcome="ok",tool="describe_table"} 0`) {
+		t.Error("built-in tool series not initialised")
+	}
+	for _, leak := range []string{"carol", "no_such_table", "SELECT", "q_orders_by_status", "min_qty"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("exposition contains %q", leak)
+		}
+	}
+}
+
+// TestMetricsOff: without WithMetrics nothing is recorded and calls work.
+func TestMetricsOff(t *testing.T) {
+	s := service(t, true)
+	if s.metrics != nil {
+		t.Fatal("metrics on by default")
+	}
+	s.logCall(context.Background(), "execute_query", time.Now(), Output{}, nil) // a nil *Metrics is a no-op
+}
