@@ -72,7 +72,7 @@ func (s *Server) routes() http.Handler {
 	// the request context by now).
 	getServer := func(r *http.Request) *sdk.Server { return s.svc.ServerFor(r.Context()) }
 	streamable := newMCPRouter(getServer, sdk.StreamableHTTPOptions{
-		Logger:              s.log.With("component", "go-sdk"),
+		Logger:              mcp.SDKLogger(s.log),
 		MaxRequestBodyBytes: s.cfg.MaxBodyBytes,
 	})
 	sse := sdk.NewSSEHandler(getServer, &sdk.SSEOptions{MaxRequestBodyBytes: s.cfg.MaxBodyBytes})

@@ -69,7 +69,7 @@ func (s *Service) ServerFor(ctx context.Context) *sdk.Server {
 func (s *Service) newServer(e *identityServer) *sdk.Server {
 	opts := &sdk.ServerOptions{
 		Instructions: instructions,
-		Logger:       s.log.With("component", "go-sdk"),
+		Logger:       SDKLogger(s.log),
 		// Explicit, because the go-sdk answers prompts/list whatever is
 		// declared. Only generated tools change at run time.
 		Capabilities: &sdk.ServerCapabilities{
