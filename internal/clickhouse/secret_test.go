@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
@@ -149,7 +150,7 @@ func TestSecretPolicyRefusesBeforeClickHouse(t *testing.T) {
 	cfg := secretConfig()
 	cfg.Impersonation.DeniedUsers = []string{"bob"}
 	c := newTestClient(t, cfg)
-	marker := fmt.Sprintf("policy_marker_%d", os.Getpid())
+	marker := fmt.Sprintf("policy_marker_%d", time.Now().UnixNano())
 	for _, user := range []string{"bob", "default", srv.AdminUser} {
 		_, err := c.Query(context.Background(), as(user), "SELECT '"+marker+"'", QueryOptions{ReadOnly: true})
 		var pe *identity.PolicyError
@@ -165,7 +166,7 @@ func TestSecretPolicyRefusesBeforeClickHouse(t *testing.T) {
 
 func TestSecretQueryLogAttribution(t *testing.T) {
 	c := newTestClient(t, secretConfig())
-	marker := fmt.Sprintf("attribution_%d", os.Getpid())
+	marker := fmt.Sprintf("attribution_%d", time.Now().UnixNano())
 	if _, err := c.Query(context.Background(), as("alice"), "SELECT '"+marker+"'", QueryOptions{ReadOnly: true}); err != nil {
 		t.Fatal(err)
 	}

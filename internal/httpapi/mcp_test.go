@@ -177,7 +177,7 @@ func exerciseTools(t *testing.T, cs *sdk.ClientSession) {
 func TestWriteQueryOnlyWhenWritable(t *testing.T) {
 	ts := startServer(t, func(c *config.Config) { c.ClickHouse.ReadOnly = false })
 	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/"}, "2026-07-28")
-	res := call(t, cs, "write_query", map[string]any{"query": "CREATE TABLE IF NOT EXISTS default.wq (a UInt8) ENGINE = Memory"})
+	res := call(t, cs, "write_query", map[string]any{"query": "CREATE OR REPLACE TABLE default.wq (a UInt8) ENGINE = Memory"})
 	if res.IsError {
 		t.Fatal(text(res))
 	}

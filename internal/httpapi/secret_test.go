@@ -3,9 +3,9 @@ package httpapi
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -26,7 +26,7 @@ func withSecret(user string) func(*config.Config) {
 func TestSecretEndToEnd(t *testing.T) {
 	ts := startServer(t, withSecret("alice"))
 	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/"}, "2026-07-28")
-	marker := fmt.Sprintf("mcp_e2e_%d", os.Getpid())
+	marker := fmt.Sprintf("mcp_e2e_%d", time.Now().UnixNano())
 	res := call(t, cs, "execute_query", map[string]any{"query": "SELECT currentUser(), '" + marker + "'"})
 	if res.IsError || !strings.Contains(text(res), `"alice"`) {
 		t.Fatalf("result: %s", text(res))

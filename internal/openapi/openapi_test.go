@@ -194,7 +194,7 @@ func TestSecuritySchemes(t *testing.T) {
 // validated against the document.
 func TestCalls(t *testing.T) {
 	mustExec(t, "CREATE DATABASE IF NOT EXISTS oa")
-	mustExec(t, "CREATE TABLE IF NOT EXISTS oa.events (id UInt64 COMMENT 'the id', name String) ENGINE = MergeTree ORDER BY id COMMENT 'events'")
+	mustExec(t, "CREATE OR REPLACE TABLE oa.events (id UInt64 COMMENT 'the id', name String) ENGINE = MergeTree ORDER BY id COMMENT 'events'")
 	mustExec(t, "INSERT INTO oa.events SELECT number, toString(number) FROM numbers(10)")
 	e := start(t, setup{})
 
@@ -239,6 +239,7 @@ func TestCalls(t *testing.T) {
 
 func TestWriteQuery(t *testing.T) {
 	mustExec(t, "CREATE DATABASE IF NOT EXISTS oa")
+	mustExec(t, "DROP TABLE IF EXISTS oa.written")
 	e := start(t, setup{mutate: func(c *config.ClickHouseConfig) { c.ReadOnly = false }})
 	for _, sql := range []string{
 		"CREATE TABLE oa.written (x UInt8) ENGINE = MergeTree ORDER BY x",
@@ -486,7 +487,7 @@ func TestHTTPS(t *testing.T) {
 // requests and responses validated against their generated schemas.
 func TestGeneratedTools(t *testing.T) {
 	mustExec(t, "CREATE DATABASE IF NOT EXISTS oa")
-	mustExec(t, "CREATE TABLE IF NOT EXISTS oa.sales (id UInt64, day Date, at DateTime64(3, 'UTC'), amount Decimal(10, 2), "+
+	mustExec(t, "CREATE OR REPLACE TABLE oa.sales (id UInt64, day Date, at DateTime64(3, 'UTC'), amount Decimal(10, 2), "+
 		"region LowCardinality(String), tags Array(String), note Nullable(String), ok Bool) ENGINE = MergeTree ORDER BY id")
 	mustExec(t, "CREATE VIEW IF NOT EXISTS oa.report_sales AS SELECT id, day, amount, tags, note FROM oa.sales "+
 		"WHERE region = {region:String} AND amount >= {min_amount:Decimal(10, 2)} ORDER BY id COMMENT 'Sales of a region over an amount.'")
