@@ -208,3 +208,45 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("server still accepting after shutdown")
 	}
 }
+
+// TestRefusalsAreJSONRPC: HTTP-level refusals of the MCP endpoint carry a
+// JSON-RPC error body, with the status and headers kept.
+func TestRefusalsAreJSONRPC(t *testing.T) {
+	ts := startServer(t, nil)
+	cases := []struct {
+		name, method, ctype, body string
+		status, code              int
+	}{
+		{"GET", http.MethodGet, "", "", 405, -32600},
+		{"wrong content type", http.MethodPost, "text/plain", "x", 415, -32600},
+		{"malformed JSON", http.MethodPost, "application/json", "notjson", 400, -32700},
+		{"unknown method", http.MethodPost, "application/json", `{"jsonrpc":"2.0","id":1,"method":"nope"}`, 400, -32601},
+	}
+	for _, tc := range cases {
+		req, _ := http.NewRequest(tc.method, ts.URL+"/", strings.NewReader(tc.body))
+		if tc.ctype != "" {
+			req.Header.Set("Content-Type", tc.ctype)
+		}
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			JSONRPC string `json:"jsonrpc"`
+			Error   struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tc.status || body.JSONRPC != "2.0" || body.Error.Code != tc.code || body.Error.Message == "" ||
+			resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s: status %d, body %+v, err %v; want %d with JSON-RPC code %d", tc.name, resp.StatusCode, body, err, tc.status, tc.code)
+		}
+		if tc.status == 405 && resp.Header.Get("Allow") == "" {
+			t.Errorf("%s: Allow header lost", tc.name)
+		}
+	}
+}

@@ -80,7 +80,7 @@ func (s *Server) routes() http.Handler {
 	// MCP traffic: CORS for the configured origin, the DNS-rebinding
 	// Origin check, then authentication.
 	protect := func(h http.Handler) http.Handler {
-		h = s.track(h)
+		h = jsonRPCErrors(s.track(h))
 		if s.auth != nil {
 			h = s.auth.Middleware(bindSessions(h))
 		}

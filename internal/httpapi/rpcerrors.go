@@ -1,0 +1,97 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// JSON-RPC error codes for HTTP-level refusals of the MCP endpoint.
+const (
+	rpcParseError     = -32700
+	rpcInvalidRequest = -32600
+	rpcMethodNotFound = -32601
+)
+
+// jsonRPCErrors turns the go-sdk's plain-text HTTP refusals (405, 415,
+// malformed JSON, unknown protocol version, ...) into JSON-RPC error
+// bodies, so every client gets a machine-readable answer. Status codes and
+// other headers (Allow, WWW-Authenticate) are kept; successful responses
+// and streams pass through untouched.
+func jsonRPCErrors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw := &rpcErrorWriter{ResponseWriter: w}
+		next.ServeHTTP(rw, r)
+		rw.finish()
+	})
+}
+
+type rpcErrorWriter struct {
+	http.ResponseWriter
+	status int
+	text   bytes.Buffer
+	buffer bool // a plain-text error is being collected
+}
+
+func (w *rpcErrorWriter) WriteHeader(code int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	ct := w.Header().Get("Content-Type")
+	if code >= 400 && (ct == "" || strings.HasPrefix(ct, "text/plain")) {
+		w.buffer = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *rpcErrorWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.buffer {
+		if w.text.Len() < 4096 {
+			w.text.Write(b)
+		}
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *rpcErrorWriter) Flush() {
+	if w.buffer {
+		return
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *rpcErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *rpcErrorWriter) finish() {
+	if !w.buffer {
+		return
+	}
+	msg := strings.TrimSpace(w.text.String())
+	if msg == "" {
+		msg = http.StatusText(w.status)
+	}
+	code := rpcInvalidRequest
+	switch {
+	case strings.HasPrefix(msg, "malformed payload"):
+		code = rpcParseError
+	case strings.Contains(msg, "not handled") && strings.Contains(msg, "unsupported"):
+		code = rpcMethodNotFound
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Del("Content-Length")
+	w.ResponseWriter.WriteHeader(w.status)
+	_ = json.NewEncoder(w.ResponseWriter).Encode(map[string]any{
+		"jsonrpc": "2.0", "id": nil,
+		"error": map[string]any{"code": code, "message": msg},
+	})
+}
