@@ -96,6 +96,28 @@ func (p *problems) require(key string, missing bool, when string) {
 	}
 }
 
+// secret checks a secret given inline or read from the file of fileKey:
+// not both, at least minLen bytes inline, and a readable file.
+func (p *problems) secret(key string, inline Secret, fileKey, file string, minLen int) {
+	switch {
+	case inline != "" && file != "":
+		p.add(key, "set together with %s; use one of them", fileKey)
+	case inline != "" && len(inline) < minLen:
+		p.add(key, "too short: %d bytes, need at least %d", len(inline), minLen)
+	}
+	p.readable(fileKey, file)
+}
+
+// placeholders rejects every secret that is the [REDACTED] placeholder a
+// config dump prints in its place.
+func (p *problems) placeholders(c *Config) {
+	for i := range options {
+		if s, ok := options[i].field(c).(*Secret); ok && s.Reveal() == redacted {
+			p.add(options[i].key, "is the %s placeholder of a config dump; set the real value", redacted)
+		}
+	}
+}
+
 // unused rejects a TLSConfig field that does not apply to a section.
 func (p *problems) unused(key string, set bool, hint string) {
 	if set {
@@ -109,6 +131,7 @@ func (p *problems) unused(key string, set bool, hint string) {
 // It also checks that the TLS files it names exist and are readable.
 func (c Config) Validate() error {
 	var p problems
+	p.placeholders(&c)
 	c.ClickHouse.validate(&p)
 	c.Server.validate(&p)
 	c.Logging.validate(&p)
@@ -123,9 +146,6 @@ func (c ClickHouseConfig) validate(p *problems) {
 	}
 	p.inRange("clickhouse.port", int64(c.Port), 0, 65535, "; 0 = protocol default")
 	p.notEmpty("clickhouse.username", c.Username)
-	if c.Password.Reveal() == redacted {
-		p.add("clickhouse.password", "is the %s placeholder of a config dump; set the real password", redacted)
-	}
 	p.oneOf("clickhouse.protocol", c.Protocol, allowedProtocols)
 
 	t := c.TLS
@@ -153,15 +173,7 @@ func (c ClickHouseConfig) validate(p *problems) {
 }
 
 func (c ClickHouseConfig) validateClusterSecret(p *problems) {
-	if c.ClusterSecret.Reveal() == redacted {
-		p.add("clickhouse.cluster_secret", "is the %s placeholder of a config dump; set the real secret", redacted)
-	}
-	if c.ClusterSecret != "" && c.ClusterSecretFile != "" {
-		p.add("clickhouse.cluster_secret", "set together with clickhouse.cluster_secret_file; use one of them")
-	}
-	if c.ClusterSecretFile != "" {
-		p.readable("clickhouse.cluster_secret_file", c.ClusterSecretFile)
-	}
+	p.secret("clickhouse.cluster_secret", c.ClusterSecret, "clickhouse.cluster_secret_file", c.ClusterSecretFile, 0)
 	if !c.ClusterSecretMode() {
 		// A name without a secret would silently run queries as the fallback user.
 		p.require("clickhouse.cluster_secret", c.ClusterName != "", "clickhouse.cluster_name is set (or set clickhouse.cluster_secret_file)")
@@ -185,11 +197,17 @@ func (c ClickHouseConfig) validateClusterSecret(p *problems) {
 		res  []string
 	}{{"clickhouse.impersonation.allowed_users", im.AllowedUsers}, {"clickhouse.impersonation.denied_users", im.DeniedUsers}} {
 		for _, re := range key.res {
-			if _, err := regexp.Compile("^(?:" + re + ")$"); err != nil {
+			if _, err := CompileUserPattern(re); err != nil {
 				p.add(key.name, "invalid regular expression %q: %v", re, err)
 			}
 		}
 	}
+}
+
+// CompileUserPattern compiles an allowed_users / denied_users entry: a
+// regular expression that must match the whole user name.
+func CompileUserPattern(expr string) (*regexp.Regexp, error) {
+	return regexp.Compile("^(?:" + expr + ")$")
 }
 
 var claimName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]*$`)
@@ -258,19 +276,9 @@ func (j JWEConfig) validate(p *problems, transport string, oauth bool) {
 	if transport == TransportStdio {
 		p.add("server.jwe.enabled", "requires server.transport http or sse (tokens arrive with HTTP requests)")
 	}
-	switch {
-	case j.SecretKey != "" && j.SecretKeyFile != "":
-		p.add("server.jwe.secret_key", "set together with server.jwe.secret_key_file; use one of them")
-	case j.SecretKey == "" && j.SecretKeyFile == "":
-		p.add("server.jwe.secret_key", "required when server.jwe.enabled (or set server.jwe.secret_key_file)")
-	case j.SecretKey != "" && len(j.SecretKey) < minSigningKey:
-		p.add("server.jwe.secret_key", "too short: %d bytes, need at least %d", len(j.SecretKey), minSigningKey)
-	case j.SecretKeyFile != "":
-		p.readable("server.jwe.secret_key_file", j.SecretKeyFile)
-	}
-	if j.JWTSecretKey != "" && len(j.JWTSecretKey) < minSigningKey {
-		p.add("server.jwe.jwt_secret_key", "too short: %d bytes, need at least %d", len(j.JWTSecretKey), minSigningKey)
-	}
+	p.require("server.jwe.secret_key", j.SecretKey == "" && j.SecretKeyFile == "", "server.jwe.enabled (or set server.jwe.secret_key_file)")
+	p.secret("server.jwe.secret_key", j.SecretKey, "server.jwe.secret_key_file", j.SecretKeyFile, minSigningKey)
+	p.secret("server.jwe.jwt_secret_key", j.JWTSecretKey, "", "", minSigningKey)
 	for _, h := range j.AllowedHosts {
 		p.host("server.jwe.allowed_hosts", h)
 	}
@@ -335,25 +343,13 @@ func (o OAuthConfig) validate(p *problems, transport string) {
 	p.publicURL("server.oauth.issuer", o.Issuer)
 	p.publicURL("server.oauth.upstream.issuer", o.Upstream.Issuer)
 	p.notEmpty("server.oauth.upstream.client_id", o.Upstream.ClientID)
-	if o.Upstream.ClientSecret != "" && o.Upstream.ClientSecretFile != "" {
-		p.add("server.oauth.upstream.client_secret", "set together with server.oauth.upstream.client_secret_file; use one of them")
-	}
-	p.readable("server.oauth.upstream.client_secret_file", o.Upstream.ClientSecretFile)
+	p.secret("server.oauth.upstream.client_secret", o.Upstream.ClientSecret, "server.oauth.upstream.client_secret_file", o.Upstream.ClientSecretFile, 0)
 	if !slices.Contains(o.Upstream.Scopes, "openid") {
 		p.add("server.oauth.upstream.scopes", "must include openid (got %s)", strings.Join(o.Upstream.Scopes, ", "))
 	}
-	switch {
-	case o.SigningKey != "" && o.SigningKeyFile != "":
-		p.add("server.oauth.signing_key", "set together with server.oauth.signing_key_file; use one of them")
-	case o.SigningKey == "" && o.SigningKeyFile == "":
-		p.add("server.oauth.signing_key", "required when server.oauth.enabled (or set server.oauth.signing_key_file); generate one with: openssl rand -base64 48")
-	case o.SigningKey.Reveal() == redacted:
-		p.add("server.oauth.signing_key", "is the %s placeholder of a config dump; set the real key", redacted)
-	case o.SigningKey != "" && len(o.SigningKey) < minSigningKey:
-		p.add("server.oauth.signing_key", "too short: %d bytes, need at least %d", len(o.SigningKey), minSigningKey)
-	case o.SigningKeyFile != "":
-		p.readable("server.oauth.signing_key_file", o.SigningKeyFile)
-	}
+	p.require("server.oauth.signing_key", o.SigningKey == "" && o.SigningKeyFile == "",
+		"server.oauth.enabled (or set server.oauth.signing_key_file); generate one with: openssl rand -base64 48")
+	p.secret("server.oauth.signing_key", o.SigningKey, "server.oauth.signing_key_file", o.SigningKeyFile, minSigningKey)
 	p.durationRange("server.oauth.access_token_ttl", o.AccessTokenTTL, Duration(time.Minute), Duration(24*time.Hour))
 	p.durationRange("server.oauth.auth_code_ttl", o.AuthCodeTTL, Duration(time.Second), Duration(10*time.Minute))
 	if o.RefreshTokenTTL < o.AccessTokenTTL {
@@ -383,16 +379,18 @@ func (p *problems) publicURL(key, v string) {
 		p.add(key, "invalid value %q (want an absolute https URL)", v)
 	case u.RawQuery != "" || u.Fragment != "":
 		p.add(key, "invalid value %q (no query or fragment allowed)", v)
-	case u.Scheme == "http" && !loopbackHost(u.Hostname()):
+	case u.Scheme == "http" && !IsLoopbackHost(u.Hostname()):
 		p.add(key, "invalid value %q (https is required except for loopback hosts)", v)
 	}
 }
 
-func loopbackHost(h string) bool {
-	if h == "localhost" {
+// IsLoopbackHost reports whether host (a name or an IP address, without
+// port or brackets) is localhost or a loopback address.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
-	ip := net.ParseIP(h)
+	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
 

@@ -42,6 +42,15 @@ func TestValidate(t *testing.T) {
 		{"jwe short key", func(c *Config) {
 			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportHTTP, true, "short"
 		}, "server.jwe.secret_key: too short: 5 bytes, need at least 32"},
+		{"jwe key and key file", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.SecretKeyFile = TransportHTTP, true, Secret(strings.Repeat("k", 32)), pem
+		}, "server.jwe.secret_key: set together with server.jwe.secret_key_file; use one of them"},
+		{"jwe key file missing", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKeyFile = TransportHTTP, true, missing
+		}, "server.jwe.secret_key_file: cannot read file"},
+		{"jwe short jwt key", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKeyFile, c.Server.JWE.JWTSecretKey = TransportHTTP, true, pem, "short"
+		}, "server.jwe.jwt_secret_key: too short: 5 bytes, need at least 32"},
 		{"jwe over stdio", func(c *Config) { c.Server.JWE.Enabled, c.Server.JWE.SecretKey = true, Secret(strings.Repeat("k", 32)) }, "server.jwe.enabled: requires server.transport http or sse"},
 		{"jwe mint open", func(c *Config) {
 			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.MintEnabled = TransportHTTP, true, Secret(strings.Repeat("k", 32)), true
@@ -99,6 +108,10 @@ func TestValidate(t *testing.T) {
 		{"port negative", func(c *Config) { c.ClickHouse.Port = -1 }, "clickhouse.port: invalid value -1 (allowed: 0..65535"},
 		{"username empty", func(c *Config) { c.ClickHouse.Username = "" }, "clickhouse.username: must not be empty"},
 		{"password placeholder", func(c *Config) { c.ClickHouse.Password = "[REDACTED]" }, "clickhouse.password: is the [REDACTED] placeholder of a config dump"},
+		{"cluster secret placeholder", func(c *Config) { c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret = "c", "[REDACTED]" },
+			"clickhouse.cluster_secret: is the [REDACTED] placeholder of a config dump"},
+		{"any secret placeholder", func(c *Config) { c.Server.OAuth.Upstream.ClientSecret = "[REDACTED]" },
+			"server.oauth.upstream.client_secret: is the [REDACTED] placeholder of a config dump"},
 		{"protocol", func(c *Config) { c.ClickHouse.Protocol = "foo" }, `clickhouse.protocol: invalid value "foo" (allowed: tcp, http)`},
 		{"protocol case-sensitive", func(c *Config) { c.ClickHouse.Protocol = "HTTP" }, `clickhouse.protocol: invalid value "HTTP" (allowed: tcp, http)`},
 		{"protocol http", func(c *Config) { c.ClickHouse.Protocol = "http" }, ""},
@@ -229,5 +242,16 @@ func TestValidateCollectsAll(t *testing.T) {
 	var target interface{ Unwrap() []error }
 	if !errors.As(err, &target) {
 		t.Error("errors.As should find the joined error")
+	}
+}
+
+func TestIsLoopbackHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"localhost": true, "LocalHost": true, "127.0.0.1": true, "127.1.2.3": true, "::1": true,
+		"example.com": false, "10.0.0.1": false, "::": false, "": false, "[::1]": false, "localhost.example.com": false,
+	} {
+		if got := IsLoopbackHost(host); got != want {
+			t.Errorf("IsLoopbackHost(%q) = %v, want %v", host, got, want)
+		}
 	}
 }

@@ -67,7 +67,7 @@ func NewPolicy(cfg config.ImpersonationConfig, fallbackUser string) (*Policy, er
 func compileAll(key string, exprs []string) ([]*regexp.Regexp, error) {
 	out := make([]*regexp.Regexp, 0, len(exprs))
 	for _, e := range exprs {
-		re, err := regexp.Compile("^(?:" + e + ")$")
+		re, err := config.CompileUserPattern(e)
 		if err != nil {
 			return nil, fmt.Errorf("%s: invalid regular expression %q: %w", key, e, err)
 		}
