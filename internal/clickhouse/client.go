@@ -31,6 +31,9 @@ type Client struct {
 	// secretMode: authenticate as a cluster peer and run each query as the
 	// caller (WithInitialUser); no password is sent.
 	secretMode bool
+	// capped guards the statements that return a result to a caller,
+	// uncapped the others (Exec, schema queries); see newGuards.
+	capped, uncapped guards
 }
 
 // New builds the pool. It does not dial: the first query (or Ping) does, so
@@ -47,7 +50,8 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, log: log, policy: policy, secretMode: cfg.ClusterSecretMode()}
+	c := &Client{cfg: cfg, log: log, policy: policy, secretMode: cfg.ClusterSecretMode(),
+		capped: newGuards(cfg, true), uncapped: newGuards(cfg, false)}
 	if c.secretMode {
 		secret, err := cfg.ReadClusterSecret()
 		if err != nil {
@@ -55,7 +59,7 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger) (*Client, error) {
 		}
 		opts.Cluster = ch.ClusterCredentials{Name: cfg.ClusterName, Secret: secret.Reveal()}
 		opts.Auth.Password = "" // only the secret's signature reaches the wire
-		if !cfg.TLS.Enabled && !isLoopback(cfg.Host) {
+		if !cfg.TLS.Enabled && !config.IsLoopbackHost(cfg.Host) {
 			log.Warn("cluster secret used without TLS to a non-loopback host: a captured query frame can be replayed "+
 				"(clickhouse-go speaks the interserver handshake without server nonce); enable clickhouse.tls",
 				"host", cfg.Host, "cluster", cfg.ClusterName)
@@ -65,14 +69,6 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger) (*Client, error) {
 		return nil, fmt.Errorf("clickhouse: %w", err)
 	}
 	return c, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Policy returns the identity policy (also used at the edge to map claims).
@@ -86,9 +82,14 @@ func (c *Client) EffectiveUser(id identity.Identity) string {
 	return c.cfg.Username
 }
 
+// address is cfg's ClickHouse as host:port (an IPv6 host in brackets).
+func address(cfg config.ClickHouseConfig) string {
+	return net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.EffectivePort()))
+}
+
 func options(cfg config.ClickHouseConfig) (*ch.Options, error) {
 	opts := &ch.Options{
-		Addr: []string{net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.EffectivePort()))},
+		Addr: []string{address(cfg)},
 		Auth: ch.Auth{
 			Database: cfg.Database,
 			Username: cfg.Username,
@@ -151,10 +152,9 @@ func (c *Client) Config() config.ClickHouseConfig { return c.cfg }
 
 // ServerInfo is what test-connection and /health report.
 type ServerInfo struct {
-	Version   string        `json:"version"`
-	User      string        `json:"user"`
-	Latency   time.Duration `json:"-"`
-	LatencyMs float64       `json:"latency_ms"`
+	Version   string  `json:"version"`
+	User      string  `json:"user"`
+	LatencyMs float64 `json:"latency_ms"`
 }
 
 // Check runs a real query (not just a protocol ping) so that every failure a
@@ -164,12 +164,10 @@ func (c *Client) Check(ctx context.Context) (ServerInfo, error) {
 	var info ServerInfo
 	// A native ping is not signed with the cluster secret and would pass
 	// with a wrong one; a query as the fallback user is signed.
-	anyone := identity.Identity{Source: identity.SourceConfig}
-	qctx := ch.Context(ctx, c.queryOptions(anyone, "", nil, nil)...)
+	qctx, queryID := c.statement(ctx, server, nil, nil)
 	if err := c.conn.QueryRow(qctx, "SELECT version(), currentUser()").Scan(&info.Version, &info.User); err != nil {
-		return ServerInfo{}, c.classify(err, c.EffectiveUser(anyone))
+		return ServerInfo{}, c.classify(err, queryID, c.EffectiveUser(server))
 	}
-	info.Latency = time.Since(start)
-	info.LatencyMs = float64(info.Latency.Microseconds()) / 1000
+	info.LatencyMs = float64(time.Since(start).Microseconds()) / 1000
 	return info, nil
 }

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/google/uuid"
 
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
@@ -20,7 +24,7 @@ var anyone = identity.Identity{Source: identity.SourceConfig}
 func TestQueryBothProtocols(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, testConfig(p))
+			c := newTestClient(t, srv.ClickHouseConfig(p))
 			res, err := c.Query(context.Background(), anyone, "SELECT number AS n, toString(number) AS s, currentUser() AS u FROM numbers(3)", QueryOptions{ReadOnly: true})
 			if err != nil {
 				t.Fatal(err)
@@ -45,7 +49,7 @@ func rows(r *Result) string {
 }
 
 func TestTruncation(t *testing.T) {
-	cfg := testConfig(config.ProtocolTCP)
+	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxResultRows = 10
 	cfg.MaxResultBytes = 200
 	c := newTestClient(t, cfg)
@@ -85,12 +89,16 @@ func TestReadOnlyEnforcedByClickHouse(t *testing.T) {
 	exec(t, "CREATE TABLE IF NOT EXISTS default.ro_target (a UInt8) ENGINE = MergeTree ORDER BY a")
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, testConfig(p))
+			c := newTestClient(t, srv.ClickHouseConfig(p))
 			ctx := context.Background()
 			// Parser gaps cannot write: ClickHouse itself refuses.
 			_, err := c.Query(ctx, anyone, "INSERT INTO default.ro_target VALUES (1)", QueryOptions{ReadOnly: true})
 			assertCode(t, err, 164) // READONLY
 			_, err = c.Query(ctx, anyone, "SELECT 1 SETTINGS readonly = 0", QueryOptions{ReadOnly: true})
+			assertCode(t, err, 164)
+			// A caller's settings never override chmcp's.
+			_, err = c.Query(ctx, anyone, "INSERT INTO default.ro_target VALUES (1)",
+				QueryOptions{ReadOnly: true, Settings: map[string]any{"readonly": 0, "max_result_rows": 0}})
 			assertCode(t, err, 164)
 			// Allowed settings still apply next to readonly=1.
 			res, err := c.Query(ctx, anyone, "SELECT getSetting('max_threads')", QueryOptions{ReadOnly: true, Settings: map[string]any{"max_threads": 1}})
@@ -124,7 +132,7 @@ func assertCode(t *testing.T, err error, code int32) {
 func TestQueryErrors(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, testConfig(p))
+			c := newTestClient(t, srv.ClickHouseConfig(p))
 			_, err := c.Query(context.Background(), anyone, "SELECT * FROM default.no_such_table", QueryOptions{ReadOnly: true})
 			assertCode(t, err, 60) // UNKNOWN_TABLE
 			var qe *QueryError
@@ -136,7 +144,7 @@ func TestQueryErrors(t *testing.T) {
 			}
 		})
 	}
-	cfg := testConfig(config.ProtocolTCP)
+	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxQueryLength = 10
 	c := newTestClient(t, cfg)
 	_, err := c.Query(context.Background(), anyone, "SELECT 1234567890", QueryOptions{ReadOnly: true})
@@ -150,8 +158,36 @@ func TestQueryErrors(t *testing.T) {
 // through QueryOptions: readonly=1 refuses a SETTINGS clause in the SQL.
 var oneRowBlocks = map[string]any{"max_block_size": 1}
 
+// TestGuards: the settings chmcp puts on every statement, and that a
+// caller's settings neither override nor alter them.
+func TestGuards(t *testing.T) {
+	cfg := config.Defaults().ClickHouse
+	cfg.MaxExecutionTime = config.Duration(400 * time.Millisecond)
+	cfg.MaxResultRows, cfg.MaxResultBytes = 10, 100
+	capped, uncapped := newGuards(cfg, true), newGuards(cfg, false)
+
+	want := ch.Settings{"max_execution_time": 1, "max_result_rows": 11, "max_result_bytes": resultBytesBackstop(100),
+		"result_overflow_mode": "break", "readonly": 1, "cancel_http_readonly_queries_on_client_close": 1}
+	got := capped.with(QueryOptions{ReadOnly: true, Settings: map[string]any{"readonly": 0, "max_threads": 2}})
+	want["max_threads"] = 2
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("capped read-only with caller settings:\n got %v\nwant %v", got, want)
+	}
+	delete(want, "max_threads")
+	if got := capped.with(QueryOptions{ReadOnly: true}); !reflect.DeepEqual(got, want) {
+		t.Errorf("capped read-only (the caller's settings leaked into the shared map?):\n got %v\nwant %v", got, want)
+	}
+	if got := uncapped.with(QueryOptions{}); !reflect.DeepEqual(got, ch.Settings{"max_execution_time": 1}) {
+		t.Errorf("uncapped: %v", got)
+	}
+	cfg.MaxExecutionTime = 0 // no limit
+	if got := newGuards(cfg, false).with(QueryOptions{}); len(got) != 0 {
+		t.Errorf("no time limit: %v", got)
+	}
+}
+
 func TestMaxExecutionTime(t *testing.T) {
-	cfg := testConfig(config.ProtocolTCP)
+	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxExecutionTime = config.Duration(time.Second)
 	c := newTestClient(t, cfg)
 	_, err := c.Query(context.Background(), anyone, "SELECT sleepEachRow(0.5) FROM numbers(10)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks})
@@ -159,7 +195,7 @@ func TestMaxExecutionTime(t *testing.T) {
 }
 
 func TestConnectionRefused(t *testing.T) {
-	cfg := testConfig(config.ProtocolTCP)
+	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
 	cfg.Port = 1 // nothing listens there
 	c := newTestClient(t, cfg)
 	_, err := c.Check(context.Background())
@@ -169,12 +205,27 @@ func TestConnectionRefused(t *testing.T) {
 	}
 }
 
+// TestCheckRefusedLogin: a refused login is a ClickHouse error that names
+// Check's own query.
+func TestCheckRefusedLogin(t *testing.T) {
+	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	cfg.Username, cfg.Password = srv.AdminUser, "wrong"
+	_, err := newTestClient(t, cfg).Check(context.Background())
+	var qe *QueryError
+	if !errors.As(err, &qe) || qe.Name != "AUTHENTICATION_FAILED" {
+		t.Fatalf("want AUTHENTICATION_FAILED, got %v", err)
+	}
+	if _, perr := uuid.Parse(qe.QueryID); perr != nil {
+		t.Fatalf("query_id = %q, want the id of Check's query", qe.QueryID)
+	}
+}
+
 // TestCancellation: when the caller goes away, the query must die on the
 // server too, not just in the client.
 func TestCancellation(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, testConfig(p))
+			c := newTestClient(t, srv.ClickHouseConfig(p))
 			ctx, cancel := context.WithCancel(context.Background())
 			marker := fmt.Sprintf("cancel_me_%s_%d", p, time.Now().UnixNano())
 			errc := make(chan error, 1)
@@ -212,7 +263,7 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 // TestValueEncoding: types whose Go values marshal through pointer methods
 // (big integers, decimals) and nullables come back as JSON values.
 func TestValueEncoding(t *testing.T) {
-	c := newTestClient(t, testConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
 	res, err := c.Query(context.Background(), anyone, "SELECT toInt128(-5), toUInt256(7), toDecimal64(1.5, 2), CAST(NULL AS Nullable(Int128)), "+
 		"toUUID('00000000-0000-0000-0000-000000000001'), [1, 2], map('k', 1), toDate('2026-01-02'), nan, "+
 		"[[toUInt8(3)], []], [nan, 1.5], map(2, [toInt128(9)]), CAST([NULL, 'x'] AS Array(Nullable(String)))", QueryOptions{ReadOnly: true})

@@ -277,9 +277,6 @@ func isIdentifier(s string) bool {
 	return true
 }
 
-// QuoteIdent backquotes a ClickHouse identifier for SQL text.
-func QuoteIdent(s string) string { return quoteIdent(s) }
-
 // StringParam encodes s as the value of a String query parameter.
 // ClickHouse reads parameter values in its escaped (TabSeparated) text
 // format, so a backslash, tab or newline in s must be escaped to arrive

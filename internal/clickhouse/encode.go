@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // appendRow appends one row as a JSON array. dest holds pointers filled by
@@ -27,33 +28,8 @@ func appendRow(buf []byte, dest []any) []byte {
 }
 
 func appendValue(buf []byte, p any) []byte {
-	switch v := p.(type) {
-	case *string:
-		return appendString(buf, *v)
-	case *uint8:
-		return strconv.AppendUint(buf, uint64(*v), 10)
-	case *uint16:
-		return strconv.AppendUint(buf, uint64(*v), 10)
-	case *uint32:
-		return strconv.AppendUint(buf, uint64(*v), 10)
-	case *uint64:
-		return strconv.AppendUint(buf, *v, 10)
-	case *int8:
-		return strconv.AppendInt(buf, int64(*v), 10)
-	case *int16:
-		return strconv.AppendInt(buf, int64(*v), 10)
-	case *int32:
-		return strconv.AppendInt(buf, int64(*v), 10)
-	case *int64:
-		return strconv.AppendInt(buf, *v, 10)
-	case *float32:
-		return appendFloat(buf, float64(*v), 32)
-	case *float64:
-		return appendFloat(buf, *v, 64)
-	case *bool:
-		return strconv.AppendBool(buf, *v)
-	case *time.Time:
-		return appendString(buf, v.Format(time.RFC3339Nano))
+	if out, ok := appendScalar(buf, p); ok {
+		return out
 	}
 	// Nullable columns scan into **T; dereference to the value or null.
 	rv := reflect.ValueOf(p)
@@ -67,8 +43,8 @@ func appendValue(buf []byte, p any) []byte {
 		rv = rv.Elem()
 	}
 	if rv.Kind() == reflect.Pointer {
-		if fast := appendValueFast(buf, rv.Interface()); fast != nil {
-			return fast
+		if out, ok := appendScalar(buf, rv.Interface()); ok {
+			return out
 		}
 		switch _, marshals := rv.Interface().(json.Marshaler); {
 		case marshals || implementsText(rv):
@@ -147,13 +123,40 @@ func addressOf(v reflect.Value) any {
 	return p.Interface()
 }
 
-// appendValueFast handles a non-nil pointer to a scalar, or returns nil.
-func appendValueFast(buf []byte, p any) []byte {
-	switch p.(type) {
-	case *string, *uint8, *uint16, *uint32, *uint64, *int8, *int16, *int32, *int64, *float32, *float64, *bool, *time.Time:
-		return appendValue(buf, p)
+// appendScalar appends the value p points to when it is one of the common
+// scalar types, and reports whether it was.
+func appendScalar(buf []byte, p any) ([]byte, bool) {
+	switch v := p.(type) {
+	case *string:
+		return appendString(buf, *v), true
+	case *uint8:
+		return strconv.AppendUint(buf, uint64(*v), 10), true
+	case *uint16:
+		return strconv.AppendUint(buf, uint64(*v), 10), true
+	case *uint32:
+		return strconv.AppendUint(buf, uint64(*v), 10), true
+	case *uint64:
+		return strconv.AppendUint(buf, *v, 10), true
+	case *int8:
+		return strconv.AppendInt(buf, int64(*v), 10), true
+	case *int16:
+		return strconv.AppendInt(buf, int64(*v), 10), true
+	case *int32:
+		return strconv.AppendInt(buf, int64(*v), 10), true
+	case *int64:
+		return strconv.AppendInt(buf, *v, 10), true
+	case *float32:
+		return appendFloat(buf, float64(*v), 32), true
+	case *float64:
+		return appendFloat(buf, *v, 64), true
+	case *bool:
+		return strconv.AppendBool(buf, *v), true
+	case *time.Time:
+		// RFC 3339 text needs no JSON escaping.
+		buf = append(buf, '"')
+		return append(v.AppendFormat(buf, time.RFC3339Nano), '"'), true
 	}
-	return nil
+	return buf, false
 }
 
 func appendFloat(buf []byte, f float64, bits int) []byte {
@@ -168,9 +171,52 @@ func appendFloat(buf []byte, f float64, bits int) []byte {
 	return strconv.AppendFloat(buf, f, 'g', -1, bits)
 }
 
-// appendString writes s as a JSON string, escaping as encoding/json does
-// (HTML-safe escaping is not needed for data).
+// appendString appends s as a JSON string, byte for byte as encoding/json
+// writes it (HTML characters, U+2028 and U+2029 escaped, invalid UTF-8 as
+// U+FFFD) but without allocating: string cells are most of a result.
 func appendString(buf []byte, s string) []byte {
-	b, _ := json.Marshal(s) // never fails for a string; invalid UTF-8 becomes U+FFFD
-	return append(buf, b...)
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0 // s[start:i] is still to be copied as is
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= ' ' && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				buf = append(buf, '\\', b)
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			buf = append(append(buf, s[start:i]...), `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			buf = append(append(buf, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	return append(append(buf, s[start:]...), '"')
 }

@@ -10,8 +10,6 @@ import (
 
 	"github.com/ClickHouse/ch-go/proto"
 	ch "github.com/ClickHouse/clickhouse-go/v2"
-
-	"github.com/chmcp/chmcp/internal/identity"
 )
 
 // maxMessage bounds error text sent back to a client.
@@ -62,42 +60,29 @@ type ConnectionError struct {
 func (e *ConnectionError) Error() string { return e.Message }
 func (e *ConnectionError) Unwrap() error { return e.Cause }
 
-// classify turns driver errors into one of the typed errors above, with
-// bounded text and no stack traces.
-func (c *Client) classify(err error, queryID string) error {
-	return c.classifyFor(err, queryID, c.cfg.Username)
-}
-
-// classifyFor is classify knowing the user the query ran as: in secret mode
-// ClickHouse answers a bad signature, unknown cluster or unknown user by
-// closing the connection, so EOF is mapped to what to check.
-func (c *Client) classifyFor(err error, queryID, user string) error {
+// classify turns a driver error of the statement queryID, run as user, into
+// one of the typed errors above, with bounded text and no stack traces. In
+// secret mode ClickHouse answers a bad signature, unknown cluster or
+// unknown user by closing the connection, so EOF is mapped to what to check.
+func (c *Client) classify(err error, queryID, user string) error {
 	var ex *ch.Exception
 	if errors.As(err, &ex) {
-		msg := firstLine(ex.Message)
 		name := ex.CodeName
 		if name == "" { // the native protocol sends only the code
 			name = codeName(ex.Code)
 		}
-		return &QueryError{Code: ex.Code, Name: name, Message: bound(msg), QueryID: queryID}
+		return &QueryError{Code: ex.Code, Name: name, Message: bound(firstLine(ex.Message)), QueryID: queryID}
 	}
-	var ge *GuardError
-	if errors.As(err, &ge) {
-		return ge
-	}
-	var pe *identity.PolicyError
-	if errors.As(err, &pe) {
-		return pe
-	}
-	if c.secretMode && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)) {
+	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+	if c.secretMode && closed {
 		return &AuthError{User: user, Cluster: c.cfg.ClusterName, Cause: err}
 	}
-	addr := fmt.Sprintf("%s:%d", c.cfg.Host, c.cfg.EffectivePort())
+	addr := address(c.cfg)
 	var ne net.Error
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &ConnectionError{Message: fmt.Sprintf("cannot connect to ClickHouse at %s (%s): connection refused; check clickhouse.host, clickhouse.port and clickhouse.protocol", addr, c.cfg.Protocol), Cause: err}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+	case closed:
 		return &ConnectionError{Message: fmt.Sprintf("ClickHouse at %s closed the connection; check that clickhouse.protocol (%s) matches the port and that TLS settings match the server", addr, c.cfg.Protocol), Cause: err}
 	case errors.As(err, &ne) && ne.Timeout():
 		return &ConnectionError{Message: fmt.Sprintf("timed out talking to ClickHouse at %s", addr), Cause: err}

@@ -14,18 +14,6 @@ var srv *chtest.Server
 
 func TestMain(m *testing.M) { os.Exit(chtest.RunMain(m, chtest.Options{}, &srv)) }
 
-// testConfig points a ClickHouse config at the harness server.
-func testConfig(protocol string) config.ClickHouseConfig {
-	cfg := config.Defaults().ClickHouse
-	cfg.Host = srv.Host
-	cfg.Protocol = protocol
-	cfg.Port = srv.TCPPort
-	if protocol == config.ProtocolHTTP {
-		cfg.Port = srv.HTTPPort
-	}
-	return cfg
-}
-
 func newTestClient(t testing.TB, cfg config.ClickHouseConfig) *Client {
 	t.Helper()
 	c, err := New(cfg, slog.New(slog.DiscardHandler))

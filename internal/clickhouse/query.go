@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"reflect"
 	"strconv"
 	"time"
@@ -11,17 +12,18 @@ import (
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/google/uuid"
 
+	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 )
 
-// QueryOptions tunes one query. Zero values take the configured defaults.
+// QueryOptions tunes one query; the result caps and the time limit are the
+// configured ones.
 type QueryOptions struct {
 	// ReadOnly runs the query with ClickHouse readonly=1: even a statement
 	// the classifier let through cannot write or change settings.
 	ReadOnly bool
-	MaxRows  int
-	MaxBytes int64
-	// Settings are extra ClickHouse settings, already allow-listed by the caller.
+	// Settings are extra ClickHouse settings, already allow-listed by the
+	// caller; they never override chmcp's own (see newGuards).
 	Settings map[string]any
 	// Params are ClickHouse query parameters ({name:Type} placeholders).
 	Params map[string]string
@@ -60,10 +62,8 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 	if err := c.authorize(id); err != nil {
 		return nil, err
 	}
-	maxRows, maxBytes := c.caps(o)
-	queryID := uuid.NewString()
-	settings := c.settings(o, maxRows, maxBytes)
-	qctx := ch.Context(ctx, c.queryOptions(id, queryID, settings, o.Params)...)
+	maxRows, maxBytes := c.cfg.MaxResultRows, c.cfg.MaxResultBytes
+	qctx, queryID := c.statement(ctx, id, c.capped.with(o), o.Params)
 
 	start := time.Now()
 	rows, err := c.conn.Query(qctx, sql)
@@ -113,8 +113,7 @@ func (c *Client) Exec(ctx context.Context, id identity.Identity, sql string, o Q
 	if err := c.authorize(id); err != nil {
 		return "", err
 	}
-	queryID := uuid.NewString()
-	qctx := ch.Context(ctx, c.queryOptions(id, queryID, c.settings(o, 0, 0), o.Params)...)
+	qctx, queryID := c.statement(ctx, id, c.uncapped.with(o), o.Params)
 	if err := c.conn.Exec(qctx, sql); err != nil {
 		return "", c.failed(ctx, id, queryID, err)
 	}
@@ -129,38 +128,47 @@ func (c *Client) checkLength(sql string) error {
 	return nil
 }
 
-func (c *Client) caps(o QueryOptions) (int, int64) {
-	maxRows, maxBytes := c.cfg.MaxResultRows, c.cfg.MaxResultBytes
-	if o.MaxRows > 0 && o.MaxRows < maxRows {
-		maxRows = o.MaxRows
+// guards are the ClickHouse settings chmcp puts on a caller's statement,
+// with readonly=1 and without. They are built once per Client and shared
+// by every query: never write to them (clickhouse-go copies the settings
+// of a query before adding its own).
+type guards struct{ readWrite, readOnly ch.Settings }
+
+// newGuards builds the guard settings from the configuration. With capped,
+// the result caps are enforced by ClickHouse too, so a huge result is
+// never produced only to be dropped while reading.
+func newGuards(cfg config.ClickHouseConfig, capped bool) guards {
+	rw := ch.Settings{}
+	if t := cfg.MaxExecutionTime.D(); t > 0 {
+		// Whole seconds, at least one: 0 would mean no limit at all.
+		rw["max_execution_time"] = max(1, int(t.Round(time.Second)/time.Second))
 	}
-	if o.MaxBytes > 0 && o.MaxBytes < maxBytes {
-		maxBytes = o.MaxBytes
+	if capped {
+		// One row past the cap lets the reader tell "exactly N" from "more".
+		rw["max_result_rows"] = cfg.MaxResultRows + 1
+		rw["max_result_bytes"] = resultBytesBackstop(cfg.MaxResultBytes)
+		rw["result_overflow_mode"] = "break"
 	}
-	return maxRows, maxBytes
+	ro := maps.Clone(rw)
+	ro["readonly"] = 1
+	// HTTP: stop the server-side query when the client goes away.
+	ro["cancel_http_readonly_queries_on_client_close"] = 1
+	return guards{readWrite: rw, readOnly: ro}
 }
 
-// settings builds the per-query ClickHouse settings. The caps are enforced by
-// ClickHouse too, so a huge result is never produced only to be dropped here.
-func (c *Client) settings(o QueryOptions, maxRows int, maxBytes int64) ch.Settings {
-	s := ch.Settings{}
-	for k, v := range o.Settings {
-		s[k] = v
-	}
-	if t := c.cfg.MaxExecutionTime.D(); t > 0 {
-		s["max_execution_time"] = int(t.Round(time.Second) / time.Second)
-	}
-	if maxRows > 0 {
-		// One row past the cap lets the reader tell "exactly N" from "more".
-		s["max_result_rows"] = maxRows + 1
-		s["max_result_bytes"] = resultBytesBackstop(maxBytes)
-		s["result_overflow_mode"] = "break"
-	}
+// with returns the settings of a statement run with o: the caller's
+// settings, overridden by the guards.
+func (g guards) with(o QueryOptions) ch.Settings {
+	base := g.readWrite
 	if o.ReadOnly {
-		s["readonly"] = 1
-		// HTTP: stop the server-side query when the client goes away.
-		s["cancel_http_readonly_queries_on_client_close"] = 1
+		base = g.readOnly
 	}
+	if len(o.Settings) == 0 {
+		return base
+	}
+	s := make(ch.Settings, len(o.Settings)+len(base))
+	maps.Copy(s, o.Settings)
+	maps.Copy(s, base)
 	return s
 }
 
@@ -178,11 +186,12 @@ func (c *Client) authorize(id identity.Identity) error {
 	return c.policy.Allow(id.User)
 }
 
-func (c *Client) queryOptions(id identity.Identity, queryID string, s ch.Settings, params map[string]string) []ch.QueryOption {
-	opts := []ch.QueryOption{ch.WithSettings(s)}
-	if queryID != "" {
-		opts = append(opts, ch.WithQueryID(queryID))
-	}
+// statement prepares ctx for one statement run as id with settings s and
+// query parameters params, under a new query_id (the name KILL QUERY and
+// system.query_log know it by), which it returns.
+func (c *Client) statement(ctx context.Context, id identity.Identity, s ch.Settings, params map[string]string) (context.Context, string) {
+	queryID := uuid.NewString()
+	opts := []ch.QueryOption{ch.WithSettings(s), ch.WithQueryID(queryID)}
 	if c.secretMode {
 		// Never empty: clickhouse.username is required, and an empty initial
 		// user would make ClickHouse skip authentication.
@@ -191,7 +200,7 @@ func (c *Client) queryOptions(id identity.Identity, queryID string, s ch.Setting
 	if len(params) > 0 {
 		opts = append(opts, ch.WithParameters(params))
 	}
-	return opts
+	return ch.Context(ctx, opts...), queryID
 }
 
 // failed classifies err and, when the caller went away, makes sure the
@@ -202,14 +211,14 @@ func (c *Client) failed(ctx context.Context, id identity.Identity, queryID strin
 		go c.kill(id, queryID)
 		return &CancelledError{QueryID: queryID, Cause: ctx.Err()}
 	}
-	return c.classifyFor(err, queryID, c.EffectiveUser(id))
+	return c.classify(err, queryID, c.EffectiveUser(id))
 }
 
 func (c *Client) kill(id identity.Identity, queryID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	qctx := ch.Context(ctx, c.queryOptions(id, uuid.NewString(), nil, map[string]string{"qid": queryID})...)
-	if err := c.conn.Exec(qctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC"); err != nil && !errors.Is(err, context.Canceled) {
-		c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID))
+	kctx, _ := c.statement(ctx, id, nil, map[string]string{"qid": queryID})
+	if err := c.conn.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC"); err != nil && !errors.Is(err, context.Canceled) {
+		c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
 	}
 }

@@ -75,10 +75,7 @@ func parserGap(sql string, perr error) error {
 		if inner == after && !startsWithStatement(after) {
 			return refuse
 		}
-		if err := CheckReadOnly(inner); err != nil {
-			return err
-		}
-		return nil
+		return CheckReadOnly(inner)
 	}
 	return refuse
 }
@@ -128,23 +125,16 @@ func singleStatement(sql string) (string, bool) {
 			i += end + 3
 			out.WriteByte(' ')
 		case c == '\'' || c == '"' || c == '`':
-			j := i + 1
-			for ; j < len(sql) && sql[j] != c; j++ {
-				if sql[j] == '\\' {
-					j++
-				}
-			}
-			if j >= len(sql) {
+			j, ok := QuoteEnd(sql, i)
+			if !ok {
 				return "", false
 			}
 			out.WriteString(sql[i : j+1])
 			i = j
 		case c == ';':
-			if strings.TrimSpace(sql[i+1:]) != "" {
-				rest, _ := singleStatement(sql[i+1:])
-				if strings.TrimSpace(rest) != "" {
-					return "", false
-				}
+			// Only comments and blanks may follow, all of them closed.
+			if rest, ok := singleStatement(sql[i+1:]); !ok || strings.TrimSpace(rest) != "" {
+				return "", false
 			}
 			return out.String(), true
 		default:

@@ -7,15 +7,15 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chmcp/chmcp/internal/config"
-	"github.com/chmcp/chmcp/internal/identity"
 )
 
 func loginConfig(user, password string) config.ClickHouseConfig {
-	cfg := testConfig(config.ProtocolTCP)
+	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
 	cfg.Username, cfg.Password = user, config.Secret(password)
 	cfg.MaxOpenConns, cfg.MaxIdleConns = 2, 2
 	return cfg
@@ -40,12 +40,12 @@ func TestRegistryClientPerLogin(t *testing.T) {
 	}
 	admin, release := acquire(t, r, loginConfig(srv.AdminUser, srv.AdminPassword))
 	defer release()
-	if got := currentUser(t, admin, identity.Identity{Source: identity.SourceConfig}); got != srv.AdminUser {
+	if got := currentUser(t, admin, anyone); got != srv.AdminUser {
 		t.Fatalf("currentUser() = %q", got)
 	}
 	alice, releaseAlice := acquire(t, r, loginConfig("alice", ""))
 	defer releaseAlice()
-	if got := currentUser(t, alice, identity.Identity{Source: identity.SourceConfig}); got != "alice" {
+	if got := currentUser(t, alice, anyone); got != "alice" {
 		t.Fatalf("currentUser() = %q", got)
 	}
 	again, releaseAgain := acquire(t, r, loginConfig(srv.AdminUser, srv.AdminPassword))
@@ -59,7 +59,7 @@ func TestRegistryClientPerLogin(t *testing.T) {
 	if wrong == admin {
 		t.Fatal("a different password shares a pool")
 	}
-	if _, err := wrong.Query(context.Background(), identity.Identity{Source: identity.SourceConfig}, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
+	if _, err := wrong.Query(context.Background(), anyone, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
 		t.Fatal("a wrong password logged in")
 	}
 }
@@ -81,7 +81,7 @@ func TestRegistryBounded(t *testing.T) {
 	if r.Len() != 2 {
 		t.Fatalf("len %d, want 2", r.Len())
 	}
-	if _, err := b.Query(context.Background(), identity.Identity{Source: identity.SourceConfig}, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
+	if _, err := b.Query(context.Background(), anyone, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
 		t.Fatal("the evicted client still works: it was not closed")
 	}
 	if use("alice") != a {
@@ -109,14 +109,22 @@ func TestRegistryIdleTimeout(t *testing.T) {
 	defer r.Close()
 	clock := time.Unix(1_000_000, 0)
 	r.now = func() time.Time { return clock }
-	_, releaseA := acquire(t, r, loginConfig("alice", ""))
+	alice, releaseA := acquire(t, r, loginConfig("alice", ""))
 	releaseA()
-	_, holdB := acquire(t, r, loginConfig("bob", ""))
+	bob, holdB := acquire(t, r, loginConfig("bob", ""))
 	clock = clock.Add(2 * time.Minute)
 	_, releaseC := acquire(t, r, loginConfig("u3", "")) // sweeps alice, not bob (in use)
 	releaseC()
 	if r.Len() != 2 {
 		t.Fatalf("len %d, want 2 (bob and u3)", r.Len())
+	}
+	if _, err := alice.Query(context.Background(), anyone, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
+		t.Fatal("the idle client still works: it was not closed")
+	}
+	if again, release := acquire(t, r, loginConfig("bob", "")); again != bob {
+		t.Fatal("the client in use was swept")
+	} else {
+		release()
 	}
 	holdB()
 }
@@ -129,7 +137,7 @@ func TestRegistryClose(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Query(context.Background(), identity.Identity{Source: identity.SourceConfig}, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
+	if _, err := c.Query(context.Background(), anyone, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
 		t.Fatal("Close left a client open")
 	}
 	if _, err := shared.Check(context.Background()); err != nil {
@@ -153,6 +161,7 @@ func TestRegistryConcurrent(t *testing.T) {
 	defer r.Close()
 	users := []string{"alice", "bob", srv.AdminUser, "default"}
 	var wg sync.WaitGroup
+	var served atomic.Int32
 	errs := make(chan error, 64)
 	for i := range 32 {
 		wg.Go(func() {
@@ -170,20 +179,25 @@ func TestRegistryConcurrent(t *testing.T) {
 				return
 			}
 			defer release()
-			res, err := c.Query(context.Background(), identity.Identity{Source: identity.SourceConfig}, "SELECT currentUser()", QueryOptions{ReadOnly: true})
+			res, err := c.Query(context.Background(), anyone, "SELECT currentUser()", QueryOptions{ReadOnly: true})
 			if err != nil {
 				errs <- fmt.Errorf("%s: %w", user, err)
 				return
 			}
 			if got := strings.Trim(string(res.Rows[0]), `[]"`); got != user {
 				errs <- fmt.Errorf("ran as %q, want %q", got, user)
+				return
 			}
+			served.Add(1)
 		})
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+	if served.Load() == 0 {
+		t.Fatal("no request was served: every Acquire was refused")
 	}
 	if r.Len() > 3 {
 		t.Fatalf("len %d exceeds the bound", r.Len())

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/google/uuid"
 
 	"github.com/chmcp/chmcp/internal/identity"
 )
@@ -74,9 +72,8 @@ func (c *Client) each(ctx context.Context, id identity.Identity, sql string, par
 	if err := c.authorize(id); err != nil {
 		return err
 	}
-	queryID := uuid.NewString()
-	s := c.settings(QueryOptions{ReadOnly: true}, 0, 0)
-	rows, err := c.conn.Query(ch.Context(ctx, c.queryOptions(id, queryID, s, params)...), sql)
+	qctx, queryID := c.statement(ctx, id, c.uncapped.readOnly, params)
+	rows, err := c.conn.Query(qctx, sql)
 	if err != nil {
 		return c.failed(ctx, id, queryID, err)
 	}
@@ -196,7 +193,7 @@ func (c *Client) DescribeTable(ctx context.Context, id identity.Identity, databa
 		return nil, err
 	}
 	if !found {
-		return nil, &NotFoundError{What: fmt.Sprintf("table %s.%s", quoteIdent(database), quoteIdent(table))}
+		return nil, &NotFoundError{What: fmt.Sprintf("table %s.%s", QuoteIdent(database), QuoteIdent(table))}
 	}
 	err = c.each(ctx, id, "SELECT name, type, default_kind, default_expression, comment, is_in_sorting_key, is_in_primary_key, is_in_partition_key "+
 		"FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position", params, func(r driver.Rows) error {
@@ -215,8 +212,8 @@ func (c *Client) DescribeTable(ctx context.Context, id identity.Identity, databa
 	return info, nil
 }
 
-// quoteIdent backquotes a ClickHouse identifier for messages and SQL.
-func quoteIdent(s string) string {
+// QuoteIdent backquotes a ClickHouse identifier for messages and SQL text.
+func QuoteIdent(s string) string {
 	out := make([]byte, 0, len(s)+2)
 	out = append(out, '`')
 	for i := 0; i < len(s); i++ {

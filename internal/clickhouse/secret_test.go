@@ -21,10 +21,7 @@ import (
 // secretConfig authenticates with the harness cluster's interserver secret;
 // "admin" is the fallback user, and its (garbage) password must not matter.
 func secretConfig() config.ClickHouseConfig {
-	cfg := testConfig(config.ProtocolTCP)
-	cfg.ClusterName = srv.ClusterName
-	cfg.ClusterSecret = config.Secret(srv.ClusterSecret)
-	cfg.Username = srv.AdminUser
+	cfg := srv.SecretConfig(srv.AdminUser)
 	cfg.Password = "garbage-that-would-fail-a-password-login"
 	return cfg
 }
@@ -52,7 +49,7 @@ func TestSecretRunsAsCaller(t *testing.T) {
 		}
 	}
 	// No caller identity: the fallback user, signed (no password sent).
-	if got := currentUser(t, c, identity.Identity{Source: identity.SourceConfig}); got != srv.AdminUser {
+	if got := currentUser(t, c, anyone); got != srv.AdminUser {
 		t.Fatalf("fallback user = %q", got)
 	}
 	info, err := c.Check(context.Background())
