@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,9 +18,6 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 )
-
-// Option configures a Service.
-type Option func(*Service)
 
 // WithToolRules turns on tools generated from ClickHouse views (read
 // rules) and tables (write rules, only when not read-only), discovered per
@@ -138,7 +136,11 @@ type dynParam struct {
 	required bool
 	nullable bool
 	doc      string
+	key      string // its ClickHouse query parameter: p0, p1, ... by position
 }
+
+// placeholder is the parameter's {pN:Type} in SQL.
+func (p *dynParam) placeholder() string { return "{" + p.key + ":" + p.typ.raw + "}" }
 
 // dynSpec is what a generated tool runs.
 type dynSpec struct {
@@ -146,8 +148,20 @@ type dynSpec struct {
 	database string
 	object   string
 	params   []dynParam
-	index    map[string]int
-	sql      string // read tools: fixed; write tools build theirs per call
+	index    map[string]int // params by name
+	sql      string         // read tools: fixed; write tools build theirs per call
+}
+
+// add appends p, naming its query parameter after its position, and
+// returns its placeholder.
+func (sp *dynSpec) add(p dynParam) string {
+	if sp.index == nil {
+		sp.index = map[string]int{}
+	}
+	p.key = "p" + strconv.Itoa(len(sp.params))
+	sp.index[p.name] = len(sp.params)
+	sp.params = append(sp.params, p)
+	return p.placeholder()
 }
 
 // dynTool is a generated tool and what identifies its definition, to
@@ -197,7 +211,7 @@ func (s *Service) viewTool(name string, v clickhouse.View, tz string) (dynTool, 
 	tc := parseComment(v.Comment)
 	spec := &dynSpec{database: v.Database, object: v.Name}
 	var args []string
-	for i, p := range v.Params {
+	for _, p := range v.Params {
 		if !propertyName.MatchString(p.Name) {
 			return dynTool{}, fmt.Errorf("parameter name %q cannot be a tool argument", p.Name)
 		}
@@ -206,8 +220,8 @@ func (s *Service) viewTool(name string, v clickhouse.View, tz string) (dynTool, 
 			return dynTool{}, fmt.Errorf("parameter %q has a type chmcp cannot pass safely: %s", p.Name, typ.raw)
 		}
 		nullable := isNullable(p.Type)
-		spec.params = append(spec.params, dynParam{name: p.Name, typ: typ, required: !nullable, nullable: nullable, doc: tc.Params[p.Name]})
-		args = append(args, fmt.Sprintf("%s = {p%d:%s}", clickhouse.QuoteIdent(p.Name), i, typ.raw))
+		placeholder := spec.add(dynParam{name: p.Name, typ: typ, required: !nullable, nullable: nullable, doc: tc.Params[p.Name]})
+		args = append(args, clickhouse.QuoteIdent(p.Name)+" = "+placeholder)
 	}
 	spec.sql = "SELECT * FROM " + qualified(v.Database, v.Name)
 	if len(args) > 0 {
@@ -249,7 +263,7 @@ func (s *Service) insertTool(name string, t clickhouse.InsertTable, tz string) (
 		if doc == "" {
 			doc = strings.TrimSpace(c.Comment)
 		}
-		spec.params = append(spec.params, dynParam{name: c.Name, typ: typ, required: required, nullable: nullable, doc: doc})
+		spec.add(dynParam{name: c.Name, typ: typ, required: required, nullable: nullable, doc: doc})
 	}
 	if len(spec.params) == 0 {
 		return dynTool{}, fmt.Errorf("no column can be set by a tool argument")
@@ -276,20 +290,14 @@ type insertOut struct {
 	QueryID string `json:"query_id"`
 }
 
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // programming error, caught by tests
-	}
-	return b
-}
-
-// finishTool adds the input schema and the handler, and signs the result.
+// finishTool adds the input schema and the handler, and signs the result
+// with everything that decides what a call does: the definition and the
+// object (a write tool's SQL is built per call; the definition need not
+// name its table when a COMMENT gives the title and description).
 func (s *Service) finishTool(def *sdk.Tool, spec *dynSpec, optional string) (dynTool, error) {
 	props := map[string]any{}
 	required := []string{}
-	spec.index = map[string]int{}
-	for i, p := range spec.params {
+	for _, p := range spec.params {
 		schema := p.typ.schema()
 		desc := p.typ.hint() + "."
 		if p.doc != "" {
@@ -302,7 +310,6 @@ func (s *Service) finishTool(def *sdk.Tool, spec *dynSpec, optional string) (dyn
 		}
 		schema["description"] = desc
 		props[p.name] = schema
-		spec.index[p.name] = i
 	}
 	def.InputSchema = mustJSON(map[string]any{"type": "object", "properties": props, "required": required, "additionalProperties": false})
 	sig, err := json.Marshal(def)
@@ -315,7 +322,7 @@ func (s *Service) finishTool(def *sdk.Tool, spec *dynSpec, optional string) (dyn
 	}
 	return dynTool{
 		Tool: Tool{Def: def, Call: func(ctx context.Context, raw json.RawMessage) (Output, error) { return call(ctx, spec, raw) }},
-		sig:  string(sig) + "\x00" + spec.sql,
+		sig:  strings.Join([]string{string(sig), spec.database, spec.object, spec.sql}, "\x00"),
 	}, nil
 }
 
@@ -325,62 +332,63 @@ func qualified(database, name string) string {
 
 // isNullable: Nullable(T), also under LowCardinality.
 func isNullable(typ string) bool {
-	typ = strings.TrimSpace(typ)
-	if strings.HasPrefix(typ, "LowCardinality(") {
-		typ = strings.TrimPrefix(typ, "LowCardinality(")
-	}
-	return strings.HasPrefix(typ, "Nullable(")
+	return strings.HasPrefix(strings.TrimPrefix(strings.TrimSpace(typ), "LowCardinality("), "Nullable(")
 }
 
 // bind checks arguments against the tool's parameters and encodes them as
-// ClickHouse query parameters p0, p1, ... (by parameter position). set
-// lists the positions given.
+// ClickHouse query parameters (dynParam.key). set lists the positions
+// given.
 func (sp *dynSpec) bind(raw json.RawMessage) (params map[string]string, set []int, err error) {
-	args := map[string]json.RawMessage{}
-	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) {
-		if err := json.Unmarshal(trimmed, &args); err != nil {
-			return nil, nil, &ArgumentError{Reason: "arguments must be a JSON object"}
-		}
+	args, err := decodeObject(raw)
+	if err != nil {
+		return nil, nil, err
 	}
 	var unknown []string
 	for k := range args {
 		if _, ok := sp.index[k]; !ok {
-			unknown = append(unknown, fmt.Sprintf("%q", k))
+			unknown = append(unknown, strconv.Quote(k))
 		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
 		return nil, nil, &ArgumentError{Reason: "unknown parameter(s) " + strings.Join(unknown, ", ")}
 	}
-	params = map[string]string{}
+	params = make(map[string]string, len(sp.params))
 	for i, p := range sp.params {
-		key := fmt.Sprintf("p%d", i)
-		value, given := args[p.name]
-		var v any
-		if given {
-			dec := json.NewDecoder(bytes.NewReader(value))
-			dec.UseNumber()
-			if err := dec.Decode(&v); err != nil {
-				return nil, nil, &ArgumentError{Reason: fmt.Sprintf("%q: %v", p.name, err)}
-			}
-		}
+		v, given := args[p.name]
 		switch {
 		case !given && p.required:
 			return nil, nil, &ArgumentError{Reason: fmt.Sprintf("%q is required", p.name)}
 		case !given && sp.write:
 			continue // the column takes its default
 		case v == nil && p.nullable:
-			params[key] = `\N`
+			params[p.key] = `\N`
 		default:
 			s, err := p.typ.encode(v, false)
 			if err != nil {
 				return nil, nil, &ArgumentError{Reason: fmt.Sprintf("%q %v", p.name, err)}
 			}
-			params[key] = s
+			params[p.key] = s
 		}
 		set = append(set, i)
 	}
 	return params, set, nil
+}
+
+// decodeObject reads arguments as one JSON object (absent or null: none),
+// numbers kept exact as json.Number.
+func decodeObject(raw json.RawMessage) (map[string]any, error) {
+	args := map[string]any{}
+	if noArgs(raw) {
+		return args, nil
+	}
+	raw = bytes.TrimSpace(raw)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&args); err != nil || dec.InputOffset() != int64(len(raw)) {
+		return nil, &ArgumentError{Reason: "arguments must be a JSON object"}
+	}
+	return args, nil
 }
 
 func (s *Service) callView(ctx context.Context, sp *dynSpec, raw json.RawMessage) (Output, error) {
@@ -419,9 +427,9 @@ func (s *Service) callInsert(ctx context.Context, sp *dynSpec, raw json.RawMessa
 	}
 	cols, values := make([]string, len(set)), make([]string, len(set))
 	for j, i := range set {
-		p := sp.params[i]
+		p := &sp.params[i]
 		cols[j] = clickhouse.QuoteIdent(p.name)
-		values[j] = fmt.Sprintf("{p%d:%s}", i, p.typ.raw)
+		values[j] = p.placeholder()
 	}
 	// INSERT ... SELECT: the row is built from typed parameters, never
 	// from VALUES text (whose parsing a user profile may change).

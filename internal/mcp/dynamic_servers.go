@@ -343,7 +343,7 @@ func (e *identityServer) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 			e.ensureFresh(ctx)
 			e.touch()
 		case "tools/call":
-			if call, ok := req.(*sdk.CallToolRequest); ok && call.Params != nil && !e.d.svc.isStatic(call.Params.Name) {
+			if call, ok := req.(*sdk.CallToolRequest); ok && call.Params != nil && !e.d.svc.isBuiltin(call.Params.Name) {
 				e.lookup(ctx, call.Params.Name)
 			}
 		}

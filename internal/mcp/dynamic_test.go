@@ -85,11 +85,11 @@ type dynOpts struct {
 
 func dynService(t *testing.T, o dynOpts) (*Service, *logBuffer) {
 	t.Helper()
-	cfg := config.Defaults().ClickHouse
-	cfg.Host, cfg.Port, cfg.ReadOnly = chs.Host, chs.TCPPort, !o.writable
+	cfg := chs.ClickHouseConfig(config.ProtocolTCP)
 	if o.secret {
-		cfg.ClusterName, cfg.ClusterSecret, cfg.Username = chs.ClusterName, config.Secret(chs.ClusterSecret), "bob"
+		cfg = chs.SecretConfig("bob")
 	}
+	cfg.ReadOnly = !o.writable
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ch, err := clickhouse.New(cfg, log)
@@ -437,7 +437,7 @@ func TestDynamicSkipsAndCollisions(t *testing.T) {
 	if _, r := callTool(t, context.Background(), s, "same", nil); r == nil || string(r.Rows[0]) != "[2]" {
 		t.Errorf("same: %+v (the first match in database order wins)", r)
 	}
-	if tools["w.bad_col"] != nil || tools["w.fine"] == nil || strings.Contains(fmt.Sprint(tools["w.fine"].InputSchema), "optional one") {
+	if tools["w.bad_col"] != nil || tools["w.fine"] == nil || strings.Contains(string(tools["w.fine"].InputSchema.(json.RawMessage)), "optional one") {
 		t.Errorf("write tools: %v", slices.Sorted(maps.Keys(tools)))
 	}
 	for _, want := range []string{

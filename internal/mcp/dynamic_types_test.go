@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/chmcp/chmcp/internal/clickhouse"
 )
 
 // decodeValue decodes one JSON value the way tool arguments are decoded.
@@ -188,5 +190,28 @@ func TestToolNamesAndComments(t *testing.T) {
 	}
 	if bad := parseComment(`{not json`); bad.Description != "{not json" {
 		t.Errorf("broken JSON is plain text: %+v", bad)
+	}
+}
+
+// TestSignatureNamesTarget: two write tools whose definitions are the same
+// (a JSON COMMENT gives title and description) but whose tables differ are
+// different tools, so a refresh that moves the name to another table
+// replaces the handler the MCP server holds.
+func TestSignatureNamesTarget(t *testing.T) {
+	s := &Service{}
+	sig := func(db string) string {
+		t.Helper()
+		tool, err := s.insertTool("notes", clickhouse.InsertTable{Database: db, Name: "notes", Comment: `{"title": "Notes", "description": "Adds a note."}`,
+			Columns: []clickhouse.InsertColumn{{Name: "text", Type: "String"}}}, "UTC")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tool.sig
+	}
+	if sig("crm") == sig("old") {
+		t.Error("insert tools into crm.notes and old.notes have the same signature")
+	}
+	if sig("crm") != sig("crm") {
+		t.Error("the signature of an unchanged tool changed")
 	}
 }

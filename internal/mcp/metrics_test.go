@@ -2,9 +2,13 @@ package mcp
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/chmcp/chmcp/internal/metrics"
 	"github.com/chmcp/chmcp/internal/metrics/metricstest"
@@ -73,5 +77,26 @@ func TestMetricsOff(t *testing.T) {
 	if s.metrics != nil {
 		t.Fatal("metrics on by default")
 	}
-	s.logCall(context.Background(), "execute_query", time.Now(), Output{}, nil) // a nil *Metrics is a no-op
+	s.logCall(context.Background(), &toolCall{tool: "execute_query", start: time.Now(), kind: metrics.OutcomeOK}) // a nil *Metrics is a no-op
+}
+
+// TestUnmarshallableResult: a result that cannot be marshalled is an
+// internal error for the client, the call log and the metrics alike.
+func TestUnmarshallableResult(t *testing.T) {
+	s := service(t, true)
+	logs := &logBuffer{}
+	s.log = slog.New(slog.NewTextHandler(logs, nil))
+	m := metrics.New("test")
+	WithMetrics(m)(s)
+	broken := Tool{Def: &sdk.Tool{Name: "broken"}, Call: func(context.Context, json.RawMessage) (Output, error) {
+		return Output{Value: make(chan int), Rows: 1}, nil
+	}}
+	res := s.run(context.Background(), broken, nil)
+	if !res.IsError || !strings.HasPrefix(resultText(res), "internal error") || res.Meta[MetaError].(map[string]any)["kind"] != "internal" {
+		t.Fatalf("result: %v %v", resultText(res), res.Meta)
+	}
+	if l := logs.String(); !strings.Contains(l, `msg="tool call failed"`) || !strings.Contains(l, "error=internal") || strings.Contains(l, `msg="tool call "`) {
+		t.Errorf("call log:\n%s", l)
+	}
+	metricstest.Expect(t, metricstest.Scrape(t, m.Handler()), metrics.NameToolCalls, `chmcp_tool_calls_total{outcome="internal",tool="generated"} 1`)
 }

@@ -9,7 +9,6 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/identity"
 )
 
@@ -63,11 +62,11 @@ func (s *Service) readTable(ctx context.Context, req *sdk.ReadResourceRequest) (
 }
 
 func (s *Service) resourceError(ctx context.Context, uri string, err error) error {
-	var nf *clickhouse.NotFoundError
-	if errors.As(err, &nf) {
+	kind, _ := errKind(err)
+	if kind == "not_found" {
 		return sdk.ResourceNotFoundError(uri)
 	}
-	return errors.New(s.errorText(ctx, "resources/read", err))
+	return errors.New(s.errorText(ctx, "resources/read", kind, err))
 }
 
 func jsonResource(uri string, v any) (*sdk.ReadResourceResult, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,22 +21,26 @@ type Service struct {
 	ch      *clickhouse.Client
 	log     *slog.Logger
 	version string
-	tools   []Tool
-	static  map[string]bool
-	dyn     *dynamicTools // nil without server.tools rules
+	tools   []Tool          // built-in, in a stable order
+	builtin map[string]Tool // tools by name
+	dyn     *dynamicTools   // nil without server.tools rules
 	shared  func() *sdk.Server
 	metrics *metrics.Metrics // nil: not recorded
 }
+
+// Option configures a Service.
+type Option func(*Service)
 
 // NewService builds the service; version is reported as serverInfo.version.
 func NewService(ch *clickhouse.Client, log *slog.Logger, version string, opts ...Option) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{ch: ch, log: log, version: version, static: map[string]bool{}}
-	s.tools = s.Tools()
+	s := &Service{ch: ch, log: log, version: version}
+	s.tools = s.builtinTools()
+	s.builtin = make(map[string]Tool, len(s.tools))
 	for _, t := range s.tools {
-		s.static[t.Def.Name] = true
+		s.builtin[t.Def.Name] = t
 	}
 	for _, o := range opts {
 		o(s)
@@ -116,15 +121,10 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-// handler adapts a Tool to the go-sdk and writes the one log line per call.
+// handler adapts a Tool to the go-sdk.
 func (s *Service) handler(t Tool) sdk.ToolHandler {
-	name := t.Def.Name
 	return func(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-		start := time.Now()
-		out, err := t.Call(ctx, req.Params.Arguments)
-		res := s.toResult(ctx, name, out, err)
-		s.logCall(ctx, name, start, out, err)
-		return res, nil
+		return s.run(ctx, t, req.Params.Arguments), nil
 	}
 }
 
@@ -136,58 +136,84 @@ func (s *Service) Call(ctx context.Context, name string, args json.RawMessage) (
 	if !ok {
 		return nil, false
 	}
-	res, _ := s.handler(t)(ctx, &sdk.CallToolRequest{Params: &sdk.CallToolParamsRaw{Name: name, Arguments: args}})
-	return res, true
+	return s.run(ctx, t, args), true
 }
 
 func (s *Service) lookup(ctx context.Context, name string) (Tool, bool) {
-	for _, t := range s.tools {
-		if t.Def.Name == name {
-			return t, true
-		}
-	}
-	if s.dyn == nil {
-		return Tool{}, false
+	if t, ok := s.builtin[name]; ok || s.dyn == nil {
+		return t, ok
 	}
 	return s.dyn.entry(ctx).lookup(ctx, name)
 }
 
+// Tools returns the built-in tools, in a stable order.
+func (s *Service) Tools() []Tool { return slices.Clone(s.tools) }
+
 // ToolsFor returns the built-in tools followed by those generated for the
-// identity in ctx (by name); Tools is the built-in ones alone.
+// identity in ctx (by name).
 func (s *Service) ToolsFor(ctx context.Context) []Tool {
 	if s.dyn == nil {
-		return append([]Tool{}, s.tools...)
+		return s.Tools()
 	}
-	return append(append([]Tool{}, s.tools...), s.dyn.entry(ctx).list(ctx)...)
+	return slices.Concat(s.tools, s.dyn.entry(ctx).list(ctx))
 }
 
-func (s *Service) isStatic(name string) bool { return s.static[name] }
+func (s *Service) isBuiltin(name string) bool {
+	_, ok := s.builtin[name]
+	return ok
+}
 
-func (s *Service) toResult(ctx context.Context, tool string, out Output, err error) *sdk.CallToolResult {
-	if err != nil {
-		return &sdk.CallToolResult{
-			IsError: true,
-			Content: []sdk.Content{&sdk.TextContent{Text: s.errorText(ctx, tool, err)}},
-			Meta:    sdk.Meta{MetaError: errorMeta(err)},
+// toolCall is one finished tool call as its result, log line and metrics
+// see it; each part is worked out once.
+type toolCall struct {
+	tool  string
+	start time.Time
+	id    identity.Identity
+	user  string // the ClickHouse user it ran as
+	out   Output
+	err   error
+	kind  string                 // metrics.OutcomeOK, or errKind of err
+	qe    *clickhouse.QueryError // the ClickHouse error in err, if any
+}
+
+// run is every tool call, whatever the transport: it calls t, turns the
+// outcome into a result (structuredContent plus the same JSON as text, or
+// a tool error), and writes the call's log line and metrics.
+func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.CallToolResult {
+	c := toolCall{tool: t.Def.Name, start: time.Now(), kind: metrics.OutcomeOK}
+	c.out, c.err = t.Call(ctx, args)
+	var body []byte
+	if c.err == nil {
+		if body, c.err = json.Marshal(c.out.Value); c.err != nil { // a programming error: an internal one
+			c.out = Output{}
 		}
 	}
-	body, merr := json.Marshal(out.Value)
-	if merr != nil {
-		return s.toResult(ctx, tool, Output{}, merr)
+	c.id = identity.From(ctx)
+	c.user = s.client(ctx).EffectiveUser(c.id)
+	var res *sdk.CallToolResult
+	if c.err != nil {
+		c.kind, c.qe = errKind(c.err)
+		res = &sdk.CallToolResult{
+			IsError: true,
+			Content: []sdk.Content{&sdk.TextContent{Text: s.errorText(ctx, c.tool, c.kind, c.err)}},
+			Meta:    sdk.Meta{MetaError: errorMeta(c.kind, c.qe)},
+		}
+	} else {
+		res = &sdk.CallToolResult{
+			Content:           []sdk.Content{&sdk.TextContent{Text: string(body)}},
+			StructuredContent: json.RawMessage(body),
+			Meta:              sdk.Meta{"chmcp/user": c.user, "chmcp/identity_source": string(c.id.Source)},
+		}
 	}
-	raw := json.RawMessage(body)
-	return &sdk.CallToolResult{
-		Content:           []sdk.Content{&sdk.TextContent{Text: string(body)}},
-		StructuredContent: raw,
-		Meta:              sdk.Meta{"chmcp/user": s.client(ctx).EffectiveUser(identity.From(ctx)), "chmcp/identity_source": string(identity.From(ctx).Source)},
-	}
+	s.logCall(ctx, &c)
+	return res
 }
 
-// errorText is what the caller sees. Known errors carry their own clear
-// message; anything else is logged and replaced by a generic one, so no
-// internal detail or stack reaches a client.
-func (s *Service) errorText(ctx context.Context, tool string, err error) string {
-	switch errKind(err) {
+// errorText is what the caller sees of an error of the kind. Known errors
+// carry their own clear message; anything else is logged and replaced by a
+// generic one, so no internal detail or stack reaches a client.
+func (s *Service) errorText(ctx context.Context, tool, kind string, err error) string {
+	switch kind {
 	case "cancelled":
 		return "query cancelled"
 	case "internal":
@@ -209,38 +235,35 @@ func WithMetrics(m *metrics.Metrics) Option {
 }
 
 // logCall writes the call's log line and records its metrics.
-func (s *Service) logCall(ctx context.Context, tool string, start time.Time, out Output, err error) {
-	d := time.Since(start)
-	level, kind := slog.LevelInfo, metrics.OutcomeOK
-	var qe *clickhouse.QueryError
-	if err != nil {
-		level, kind = slog.LevelWarn, errKind(err)
-		errors.As(err, &qe)
-	}
-	mtool, code := tool, int32(0)
-	if !s.static[tool] {
+func (s *Service) logCall(ctx context.Context, c *toolCall) {
+	d := time.Since(c.start)
+	mtool, code := c.tool, int32(0)
+	if !s.isBuiltin(c.tool) {
 		mtool = "generated" // one label for every generated tool: bounded cardinality
 	}
-	if qe != nil {
-		code = qe.Code
+	if c.qe != nil {
+		code = c.qe.Code
 	}
-	s.metrics.ToolCall(mtool, kind, d, out.Rows, out.Truncated, code)
+	s.metrics.ToolCall(mtool, c.kind, d, c.out.Rows, c.out.Truncated, code)
+	level := slog.LevelInfo
+	if c.err != nil {
+		level = slog.LevelWarn
+	}
 	if !s.log.Enabled(ctx, level) {
 		return // skip building attributes nobody will see
 	}
-	id := identity.From(ctx)
 	attrs := []any{
-		"request_id", requestID(ctx), "tool", tool, "user", s.client(ctx).EffectiveUser(id), "identity_source", string(id.Source),
-		"duration_ms", float64(d.Microseconds()) / 1000, "rows", out.Rows, "truncated", out.Truncated,
+		"request_id", requestID(ctx), "tool", c.tool, "user", c.user, "identity_source", string(c.id.Source),
+		"duration_ms", float64(d.Microseconds()) / 1000, "rows", c.out.Rows, "truncated", c.out.Truncated,
 	}
-	if err == nil {
+	if c.err == nil {
 		s.log.InfoContext(ctx, "tool call", attrs...)
 		return
 	}
-	if qe != nil {
-		attrs = append(attrs, "error_code", qe.Code, "query_id", qe.QueryID)
+	if c.qe != nil {
+		attrs = append(attrs, "error_code", c.qe.Code, "query_id", c.qe.QueryID)
 	}
-	attrs = append(attrs, "error", kind)
+	attrs = append(attrs, "error", c.kind)
 	s.log.WarnContext(ctx, "tool call failed", attrs...)
 }
 
@@ -249,10 +272,9 @@ func (s *Service) logCall(ctx context.Context, tool string, start time.Time, out
 // errors}. The OpenAPI facade maps it to an HTTP status.
 const MetaError = "chmcp/error"
 
-func errorMeta(err error) map[string]any {
-	m := map[string]any{"kind": errKind(err)}
-	var qe *clickhouse.QueryError
-	if errors.As(err, &qe) {
+func errorMeta(kind string, qe *clickhouse.QueryError) map[string]any {
+	m := map[string]any{"kind": kind}
+	if qe != nil {
 		m["code"] = qe.Code
 		if qe.Name != "" {
 			m["name"] = qe.Name
@@ -264,36 +286,33 @@ func errorMeta(err error) map[string]any {
 	return m
 }
 
-// errKind names the class of an error for logs without echoing its text
-// (which may quote user data).
-func errKind(err error) string {
-	var (
-		qe *clickhouse.QueryError
-		ge *clickhouse.GuardError
-		nf *clickhouse.NotFoundError
-		ce *clickhouse.CancelledError
-		co *clickhouse.ConnectionError
-		ae *ArgumentError
-		au *clickhouse.AuthError
-		pe *identity.PolicyError
-	)
-	switch {
-	case errors.As(err, &qe):
-		return "clickhouse"
-	case errors.As(err, &au):
-		return "auth"
-	case errors.As(err, &pe):
-		return "policy"
-	case errors.As(err, &ge):
-		return "refused"
-	case errors.As(err, &nf):
-		return "not_found"
-	case errors.As(err, &ce):
-		return "cancelled"
-	case errors.As(err, &co):
-		return "connection"
-	case errors.As(err, &ae):
-		return "invalid_arguments"
+// errKind names the class of an error for clients, logs and metrics
+// without echoing its text (which may quote user data), and returns the
+// ClickHouse error inside it, if any.
+func errKind(err error) (string, *clickhouse.QueryError) {
+	if qe, ok := errors.AsType[*clickhouse.QueryError](err); ok {
+		return "clickhouse", qe
 	}
-	return "internal"
+	switch {
+	case is[*clickhouse.AuthError](err):
+		return "auth", nil
+	case is[*identity.PolicyError](err):
+		return "policy", nil
+	case is[*clickhouse.GuardError](err):
+		return "refused", nil
+	case is[*clickhouse.NotFoundError](err):
+		return "not_found", nil
+	case is[*clickhouse.CancelledError](err):
+		return "cancelled", nil
+	case is[*clickhouse.ConnectionError](err):
+		return "connection", nil
+	case is[*ArgumentError](err):
+		return "invalid_arguments", nil
+	}
+	return "internal", nil
+}
+
+func is[E error](err error) bool {
+	_, ok := errors.AsType[E](err)
+	return ok
 }

@@ -40,11 +40,7 @@ func (e *ArgumentError) Error() string { return "invalid arguments: " + e.Reason
 func newTool[In, Out any](def sdk.Tool, handle func(context.Context, In) (Out, Output, error)) Tool {
 	// Pre-marshalled: the go-sdk serializes InputSchema again on every
 	// 2026-07-28 tools/call (header checks); a RawMessage costs nothing.
-	in, err := json.Marshal(mustSchema[In]())
-	if err != nil {
-		panic(err) // programming error, caught by tests
-	}
-	def.InputSchema = json.RawMessage(in)
+	def.InputSchema = mustJSON(mustSchema[In]())
 	def.OutputSchema = objectSchema(mustSchema[Out]())
 	return Tool{
 		Def: &def,
@@ -68,8 +64,14 @@ func newTool[In, Out any](def sdk.Tool, handle func(context.Context, In) (Out, O
 	}
 }
 
+// noArgs: absent or null arguments, which mean {}.
+func noArgs(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || string(raw) == "null"
+}
+
 func decodeArgs(raw json.RawMessage, dst any) error {
-	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+	if noArgs(raw) {
 		raw = []byte("{}")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -119,11 +121,16 @@ func mustSchema[T any]() *jsonschema.Schema {
 // jsonschema infers ["null", "object"], which the MCP schema forbids (and
 // TypeScript clients then drop the tool); handlers never return nil output.
 func objectSchema(s *jsonschema.Schema) *jsonschema.Schema {
-	if len(s.Types) > 0 {
-		s.Types = nil
-	}
-	s.Type = "object"
+	s.Types, s.Type = nil, "object"
 	return s
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // programming error, caught by tests
+	}
+	return b
 }
 
 func boolPtr(b bool) *bool { return &b }

@@ -79,8 +79,9 @@ func (in *describeTableIn) validate() error {
 	return nil
 }
 
-// Tools returns the tools this server offers, in a stable order.
-func (s *Service) Tools() []Tool {
+// builtinTools builds the tools every caller is offered, in a stable
+// order (Service.tools).
+func (s *Service) builtinTools() []Tool {
 	tools := []Tool{
 		newTool(sdk.Tool{
 			Name:  "execute_query",
@@ -182,7 +183,10 @@ func checkSettings(settings map[string]any) error {
 		switch x := v.(type) {
 		case string:
 		case bool:
-			settings[name] = map[bool]int{false: 0, true: 1}[x]
+			settings[name] = 0
+			if x {
+				settings[name] = 1
+			}
 		case float64:
 			if x == float64(int64(x)) {
 				settings[name] = int64(x) // 4, not "4e+00", on the wire
