@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -28,51 +29,53 @@ var pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 // shown on a page; afterwards they go back to the client.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	clientID := q.Get("client_id")
-	for name, vs := range q {
-		if len(vs) > 1 && name != "resource" {
-			e := newError(errInvalidRequest, "parameter "+quoteShort(name)+" is repeated")
-			s.logStep(r, "authorize", clientID, e)
-			errorPage(w, r, e)
-			return
-		}
-	}
-	c, err := s.lookupClient(r.Context(), clientID)
+	clientID, redirectURI := q.Get("client_id"), q.Get("redirect_uri")
+	c, err := s.checkClient(r.Context(), q)
 	if err != nil {
-		s.logStep(r, "authorize", clientID, err)
-		errorPage(w, r, asOAuthError(err))
-		return
-	}
-	redirectURI := q.Get("redirect_uri")
-	if redirectURI == "" || !c.allowsRedirect(redirectURI) {
-		e := newError(errInvalidRequest, "redirect_uri is missing or is not registered for this client (exact match required)")
-		s.logStep(r, "authorize", clientID, e)
-		errorPage(w, r, e)
-		return
-	}
-	state := q.Get("state")
-	if len(state) > maxStateLen {
-		// Too long to carry; do not echo it back either.
-		state = ""
-		e := newError(errInvalidRequest, "state is too long")
-		s.logStep(r, "authorize", clientID, e)
-		s.redirectError(w, r, redirectURI, state, e)
+		s.refusePage(w, r, "authorize", clientID, err)
 		return
 	}
 	req, e := s.checkAuthorize(q)
 	if e != nil {
+		state := q.Get("state")
+		if len(state) > maxStateLen {
+			state = "" // too long to carry; not echoed back either
+		}
 		s.logStep(r, "authorize", clientID, e)
 		s.redirectError(w, r, redirectURI, state, e)
 		return
 	}
-	req.ClientID, req.RedirectURI, req.State = clientID, redirectURI, state
+	req.ClientID, req.RedirectURI = clientID, redirectURI
 	s.logStep(r, "authorize", clientID, nil, "scope", req.Scope)
 	s.showConsent(w, r, c, req)
 }
 
+// checkClient validates what must hold before an error can be sent back to
+// the client: no repeated parameter, a known client, and a redirect URI
+// registered for it.
+func (s *Server) checkClient(ctx context.Context, q url.Values) (*client, error) {
+	for name, vs := range q {
+		if len(vs) > 1 && name != "resource" {
+			return nil, newError(errInvalidRequest, "parameter "+quoteShort(name)+" is repeated")
+		}
+	}
+	c, err := s.lookupClient(ctx, q.Get("client_id"))
+	if err != nil {
+		return nil, err
+	}
+	if uri := q.Get("redirect_uri"); uri == "" || !c.allowsRedirect(uri) {
+		return nil, newError(errInvalidRequest, "redirect_uri is missing or is not registered for this client (exact match required)")
+	}
+	return c, nil
+}
+
 // checkAuthorize validates what can be reported back to the client:
-// response type, PKCE, resource and scope.
+// state, response type, PKCE, resource and scope.
 func (s *Server) checkAuthorize(q url.Values) (*authzRequest, *oauthError) {
+	state := q.Get("state")
+	if len(state) > maxStateLen {
+		return nil, newError(errInvalidRequest, "state is too long")
+	}
 	if rt := q.Get("response_type"); rt != "code" {
 		return nil, newError(errUnsupportedResponseType, "response_type must be code")
 	}
@@ -91,7 +94,7 @@ func (s *Server) checkAuthorize(q url.Values) (*authzRequest, *oauthError) {
 	if q.Has("request") || q.Has("request_uri") {
 		return nil, newError("request_not_supported", "request objects are not supported")
 	}
-	return &authzRequest{Challenge: challenge, Scope: s.grantScope(q.Get("scope"))}, nil
+	return &authzRequest{State: state, Challenge: challenge, Scope: s.grantScope(q.Get("scope"))}, nil
 }
 
 // checkResource accepts RFC 8707 resource indicators naming chmcp's MCP

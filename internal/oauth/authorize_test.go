@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,8 +10,6 @@ import (
 
 	"github.com/chmcp/chmcp/internal/config"
 )
-
-const appRedirect = "https://app.example.com/cb"
 
 // authorizeRedirectError GETs /oauth/authorize and expects the error to be
 // redirected to the client with state and iss.
@@ -23,7 +22,7 @@ func (h *harness) authorizeRedirectError(params url.Values, wantCode string) {
 	u := location(h.t, resp)
 	q := u.Query()
 	if !strings.HasPrefix(u.String(), params.Get("redirect_uri")) || q.Get("error") != wantCode ||
-		q.Get("state") != params.Get("state") || q.Get("iss") != h.srv.Issuer() || q.Get("error_description") == "" {
+		q.Get("state") != params.Get("state") || q.Get("iss") != h.srv.issuer || q.Get("error_description") == "" {
 		h.t.Fatalf("redirect %s, want error=%s with state and iss", u, wantCode)
 	}
 }
@@ -42,13 +41,8 @@ func (h *harness) authorizeErrorPage(params url.Values, wantCode string) {
 
 func TestAuthorizeErrors(t *testing.T) {
 	h := newHarness(t)
-	clientID := h.register(appRedirect)
-	_, challenge := pkce()
-	params := func(edit func(url.Values)) url.Values {
-		p := authorizeParams(clientID, appRedirect, challenge)
-		edit(p)
-		return p
-	}
+	base, _ := h.newAuthorization()
+	params := func(f func(url.Values)) url.Values { return edit(base, f) }
 	// Before the redirect URI is verified: an error page, never a redirect.
 	h.authorizeErrorPage(params(func(p url.Values) { p.Set("client_id", "forged") }), "invalid_client")
 	h.authorizeErrorPage(params(func(p url.Values) { p.Del("client_id") }), "invalid_request")
@@ -78,10 +72,9 @@ func TestAuthorizeJSONErrorPage(t *testing.T) {
 
 func TestAuthorizeResourceForms(t *testing.T) {
 	h := newHarness(t)
-	clientID := h.register(appRedirect)
-	_, challenge := pkce()
+	base, _ := h.newAuthorization()
 	for _, res := range []string{"", h.ts.URL, h.ts.URL + "/"} {
-		p := authorizeParams(clientID, appRedirect, challenge)
+		p := edit(base, nil)
 		if res != "" {
 			p.Set("resource", res)
 		}
@@ -110,14 +103,12 @@ func TestGrantScope(t *testing.T) {
 
 func TestConsent(t *testing.T) {
 	h := newHarness(t)
-	clientID := h.register(appRedirect)
-	_, challenge := pkce()
-	params := authorizeParams(clientID, appRedirect, challenge)
+	params, _ := h.newAuthorization()
 
 	// Declining goes back to the client as access_denied.
 	resp := h.consent(params, "deny")
 	u := location(t, resp)
-	if q := u.Query(); q.Get("error") != "access_denied" || q.Get("state") != "client-state-123" || q.Get("iss") != h.srv.Issuer() {
+	if q := u.Query(); q.Get("error") != "access_denied" || q.Get("state") != "client-state-123" || q.Get("iss") != h.srv.issuer {
 		t.Fatalf("deny: %s", u)
 	}
 
@@ -158,10 +149,21 @@ func TestConsent(t *testing.T) {
 // then reports server_error to the client.
 func TestUpstreamDown(t *testing.T) {
 	h := newHarness(t, func(cfg *config.OAuthConfig, _ *Deps) { cfg.Upstream.Issuer = "http://127.0.0.1:1/oidc" })
-	clientID := h.register(appRedirect)
-	_, challenge := pkce()
-	resp := h.consent(authorizeParams(clientID, appRedirect, challenge), "approve")
+	params, _ := h.newAuthorization()
+	resp := h.consent(params, "approve")
 	if u := location(t, resp); u.Query().Get("error") != "server_error" || u.Query().Get("iss") == "" {
 		t.Fatalf("approve with the IdP down: %s", u)
+	}
+}
+
+// TestUpstreamDiscoveryOutlivesItsRequest: a canceled request that happens
+// to trigger discovery does not make it fail (a failure is cached for
+// discoveryRetry, refusing everybody's logins meanwhile).
+func TestUpstreamDiscoveryOutlivesItsRequest(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := h.srv.upstream.LoginURL(ctx, "state", "nonce", "verifier"); err != nil {
+		t.Fatalf("discovery with a canceled request: %v", err)
 	}
 }

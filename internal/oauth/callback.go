@@ -26,9 +26,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var st upstreamState
 	if err := s.state.open(q.Get("state"), &st); err != nil || expired(st.Exp, s.now()) {
-		e := newError(errInvalidRequest, "the login took too long or its state is invalid; start the connection again from the application")
-		s.logStep(r, "callback", "", e)
-		errorPage(w, r, e)
+		s.refusePage(w, r, "callback", "", newError(errInvalidRequest, "the login took too long or its state is invalid; start the connection again from the application"))
 		return
 	}
 	req := st.Req
@@ -47,7 +45,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		if !errorCode.MatchString(upErr) {
 			upErr = "unknown"
 		}
-		fail(&oauthError{Code: code, Description: "the identity provider refused the login (" + upErr + ")", status: http.StatusBadRequest}, nil)
+		fail(newError(code, "the identity provider refused the login ("+upErr+")"), nil)
 		return
 	}
 	upCode := q.Get("code")

@@ -39,12 +39,11 @@ func (u workspaceUser) Claims(scope []string, base *mockoidc.IDTokenClaims) (jwt
 // loginRefused logs in and expects access_denied at the client.
 func (h *harness) loginRefused(user mockoidc.User, wantInDescription string) {
 	h.t.Helper()
-	clientID := h.register(appRedirect)
-	_, challenge := pkce()
-	back := h.login(authorizeParams(clientID, appRedirect, challenge), user)
+	params, _ := h.newAuthorization()
+	back := h.login(params, user)
 	q := back.Query()
 	if q.Get("error") != "access_denied" || q.Get("code") != "" || q.Get("state") != "client-state-123" ||
-		q.Get("iss") != h.srv.Issuer() || !strings.Contains(q.Get("error_description"), wantInDescription) {
+		q.Get("iss") != h.srv.issuer || !strings.Contains(q.Get("error_description"), wantInDescription) {
 		h.t.Fatalf("redirect %s, want access_denied (%s) with state and iss", back, wantInDescription)
 	}
 }
@@ -75,17 +74,15 @@ func TestLoginPolicy(t *testing.T) {
 	})
 	t.Run("allowed email domain, any case", func(t *testing.T) {
 		h := newHarness(t, func(cfg *config.OAuthConfig, _ *Deps) { cfg.AllowedEmailDomains = []string{"Corp.Example"} })
-		clientID := h.register(appRedirect)
-		_, challenge := pkce()
-		h.code(authorizeParams(clientID, appRedirect, challenge), verifiedUser("s", "ann@CORP.example"))
+		params, _ := h.newAuthorization()
+		h.code(params, verifiedUser("s", "ann@CORP.example"))
 	})
 	t.Run("hosted domain", func(t *testing.T) {
 		h := newHarness(t, func(cfg *config.OAuthConfig, _ *Deps) { cfg.AllowedHostedDomains = []string{"corp.example"} })
 		h.loginRefused(verifiedUser("s", "ann@gmail.com"), "hosted domain")
 		h.loginRefused(workspaceUser{verifiedUser("s", "ann@other.example"), "other.example"}, "hosted domain")
-		clientID := h.register(appRedirect)
-		_, challenge := pkce()
-		h.code(authorizeParams(clientID, appRedirect, challenge), workspaceUser{verifiedUser("s", "ann@corp.example"), "corp.example"})
+		params, _ := h.newAuthorization()
+		h.code(params, workspaceUser{verifiedUser("s", "ann@corp.example"), "corp.example"})
 	})
 }
 
@@ -93,9 +90,8 @@ func TestLoginPolicy(t *testing.T) {
 // error page.
 func TestCallbackErrors(t *testing.T) {
 	h := newHarness(t)
-	clientID := h.register(appRedirect)
-	_, challenge := pkce()
-	resp := h.consent(authorizeParams(clientID, appRedirect, challenge), "approve")
+	params, _ := h.newAuthorization()
+	resp := h.consent(params, "approve")
 	state := location(t, resp).Query().Get("state")
 
 	for upstream, want := range map[string]string{"access_denied": "access_denied", "temporarily_unavailable": "server_error", "<script>": "access_denied"} {

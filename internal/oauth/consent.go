@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // Consent. chmcp logs everyone in with ONE upstream client id, and anybody
@@ -96,27 +98,21 @@ func hashCookie(v string) string {
 func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	if err := r.ParseForm(); err != nil {
-		errorPage(w, r, newError(errInvalidRequest, "invalid form"))
+		s.refusePage(w, r, "consent", "", newError(errInvalidRequest, "invalid form"))
 		return
 	}
 	if o := r.Header.Get("Origin"); o != "" && o != "null" && !strings.EqualFold(o, originOf(s.issuer)) {
-		e := newError(errAccessDenied, "the consent form was posted from another site")
-		s.logStep(r, "consent", "", e)
-		errorPage(w, r, e)
+		s.refusePage(w, r, "consent", "", newError(errAccessDenied, "the consent form was posted from another site"))
 		return
 	}
 	var t consentTicket
 	if err := s.consent.open(r.PostForm.Get("consent"), &t); err != nil || expired(t.Exp, s.now()) {
-		e := newError(errInvalidRequest, "the consent page expired or was altered; start the connection again from the application")
-		s.logStep(r, "consent", "", e)
-		errorPage(w, r, e)
+		s.refusePage(w, r, "consent", "", newError(errInvalidRequest, "the consent page expired or was altered; start the connection again from the application"))
 		return
 	}
 	ck, err := r.Cookie(s.cookieName)
 	if err != nil || subtle.ConstantTimeCompare([]byte(hashCookie(ck.Value)), []byte(t.Cookie)) != 1 {
-		e := newError(errAccessDenied, "the consent could not be verified (are cookies blocked?); start the connection again")
-		s.logStep(r, "consent", t.Req.ClientID, e)
-		errorPage(w, r, e)
+		s.refusePage(w, r, "consent", t.Req.ClientID, newError(errAccessDenied, "the consent could not be verified (are cookies blocked?); start the connection again"))
 		return
 	}
 	if r.PostForm.Get("action") != "approve" {
@@ -125,7 +121,7 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		s.redirectError(w, r, t.Req.RedirectURI, t.Req.State, e)
 		return
 	}
-	st := upstreamState{Req: t.Req, Verifier: randomToken(32), Nonce: randomToken(16), Exp: s.now().Add(stateTTL).Unix()}
+	st := upstreamState{Req: t.Req, Verifier: oauth2.GenerateVerifier(), Nonce: randomToken(16), Exp: s.now().Add(stateTTL).Unix()}
 	sealed, err := s.state.seal(st)
 	var login string
 	if err == nil {

@@ -104,6 +104,13 @@ func errorPage(w http.ResponseWriter, r *http.Request, e *oauthError) {
 	_ = errorPageTmpl.Execute(w, e)
 }
 
+// refusePage logs the refusal of a browser-facing step and answers with
+// errorPage: for errors that cannot be sent back to the client.
+func (s *Server) refusePage(w http.ResponseWriter, r *http.Request, step, clientID string, err error) {
+	s.logStep(r, step, clientID, err)
+	errorPage(w, r, asOAuthError(err))
+}
+
 func wantsJSON(r *http.Request) bool {
 	accept := r.Header.Get("Accept")
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")

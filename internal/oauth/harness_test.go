@@ -1,9 +1,6 @@
 package oauth
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -18,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oauth2-proxy/mockoidc"
+	"golang.org/x/oauth2"
 
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
@@ -169,13 +167,13 @@ func (h *harness) register(redirectURIs ...string) string {
 	return reg["client_id"].(string)
 }
 
+// appRedirect is the redirect URI of the clients tests register.
+const appRedirect = "https://app.example.com/cb"
+
 // pkce returns a verifier and its S256 challenge.
 func pkce() (verifier, challenge string) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	verifier = base64.RawURLEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(verifier))
-	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
+	verifier = oauth2.GenerateVerifier()
+	return verifier, oauth2.S256ChallengeFromVerifier(verifier)
 }
 
 func authorizeParams(clientID, redirectURI, challenge string) url.Values {
@@ -183,6 +181,26 @@ func authorizeParams(clientID, redirectURI, challenge string) url.Values {
 		"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {redirectURI},
 		"code_challenge": {challenge}, "code_challenge_method": {"S256"}, "state": {"client-state-123"},
 	}
+}
+
+// newAuthorization registers a client at appRedirect and returns an
+// authorization request for it and the request's PKCE verifier.
+func (h *harness) newAuthorization() (params url.Values, verifier string) {
+	h.t.Helper()
+	verifier, challenge := pkce()
+	return authorizeParams(h.register(appRedirect), appRedirect, challenge), verifier
+}
+
+// edit returns a copy of v changed by f (nil: unchanged).
+func edit(v url.Values, f func(url.Values)) url.Values {
+	c := url.Values{}
+	for k, vs := range v {
+		c[k] = append([]string(nil), vs...)
+	}
+	if f != nil {
+		f(c)
+	}
+	return c
 }
 
 var ticketRE = regexp.MustCompile(`name="consent" value="([^"]+)"`)
@@ -270,7 +288,7 @@ func (h *harness) code(params url.Values, user mockoidc.User) string {
 	if q.Get("error") != "" || q.Get("code") == "" {
 		h.t.Fatalf("callback redirect: %s", back)
 	}
-	if q.Get("state") != params.Get("state") || q.Get("iss") != h.srv.Issuer() {
+	if q.Get("state") != params.Get("state") || q.Get("iss") != h.srv.issuer {
 		h.t.Fatalf("callback redirect lacks state or iss: %s", back)
 	}
 	return q.Get("code")
@@ -335,6 +353,17 @@ func (h *harness) loginToken(clientID, redirectURI string, user mockoidc.User, e
 		h.t.Fatalf("token: %d %v", status, tok)
 	}
 	return tok["access_token"].(string)
+}
+
+// accessToken logs user in with a newly registered client and returns an
+// access token; scope, if not empty, is requested.
+func (h *harness) accessToken(scope string, user mockoidc.User) string {
+	h.t.Helper()
+	extra := url.Values{}
+	if scope != "" {
+		extra.Set("scope", scope)
+	}
+	return h.loginToken(h.register(appRedirect), appRedirect, user, extra)
 }
 
 // whoami calls the MCP handler with token and returns the identity it saw.

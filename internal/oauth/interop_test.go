@@ -12,8 +12,8 @@ import (
 
 // TestGoSDKClient runs the MCP Go SDK's own client-side authorization
 // (discovery from the 401, RFC 9728 and 8414 metadata, DCR, PKCE, RFC 9207
-// iss check, code exchange) and x/oauth2's refresh against chmcp against chmcp: an independent client
-// implementation agrees with this server.
+// iss check, code exchange) and x/oauth2's refresh against chmcp: an
+// independent client implementation agrees with this server.
 func TestGoSDKClient(t *testing.T) {
 	h := newHarness(t)
 	const redirect = "http://127.0.0.1:47111/callback"

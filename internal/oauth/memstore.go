@@ -20,8 +20,10 @@ type family struct {
 	expires time.Time
 }
 
-// revokedTombstoneTTL keeps the revocation of a family not (yet) started
-// longer than any refresh-token family can live.
+// revokedTombstoneTTL keeps the revocation of a family not (yet) started.
+// It only has to outlive the race it covers (a replayed code revoking the
+// family before the first redemption starts it; codes live minutes): once
+// collected, an unknown family is refused like a revoked one.
 const revokedTombstoneTTL = 31 * 24 * time.Hour
 
 // NewMemoryStore returns an empty in-memory store.

@@ -23,19 +23,20 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 		}
 		claims, err := s.VerifyAccessToken(token)
 		if err != nil {
-			desc := "the access token is invalid"
+			e := newError(errInvalidToken, "the access token is invalid")
 			if errors.Is(err, ErrTokenExpired) {
-				desc = "the access token expired"
+				e.Description = "the access token expired"
 			}
-			s.log.InfoContext(r.Context(), "oauth", "step", "resource", "outcome", "refused", "error", errInvalidToken, "reason", desc)
-			s.challenge(w, http.StatusUnauthorized, errInvalidToken, desc)
+			s.logStep(r, "resource", "", e)
+			s.challenge(w, http.StatusUnauthorized, e.Code, e.Description)
 			return
 		}
 		granted := strings.Fields(claims.Scope)
 		for _, sc := range s.scopes {
 			if !slices.Contains(granted, sc) {
-				s.log.InfoContext(r.Context(), "oauth", "step", "resource", "client", clientLabel(claims.ClientID), "outcome", "refused", "error", errInsufficientScope)
-				s.challenge(w, http.StatusForbidden, errInsufficientScope, "the access token lacks a required scope")
+				e := newError(errInsufficientScope, "the access token lacks a required scope")
+				s.logStep(r, "resource", claims.ClientID, e)
+				s.challenge(w, http.StatusForbidden, e.Code, e.Description)
 				return
 			}
 		}
@@ -46,16 +47,16 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 			Other:         map[string]string{"name": claims.Name, "preferred_username": claims.PreferredUsername},
 		})
 		if err != nil {
+			e := newError(errServerError, "internal error")
 			var pe *identity.PolicyError
-			if !errors.As(err, &pe) {
-				writeJSON(w, http.StatusInternalServerError, newError(errServerError, "internal error"))
-				return
+			if errors.As(err, &pe) {
+				// 403 without insufficient_scope: re-authorizing would not
+				// help, so clients must not loop.
+				e = &oauthError{Code: errAccessDenied, Description: pe.Error(), status: http.StatusForbidden}
+				err = e
 			}
-			// 403 without insufficient_scope: re-authorizing would not help,
-			// so clients must not loop.
-			s.log.InfoContext(r.Context(), "oauth", "step", "resource", "client", clientLabel(claims.ClientID), "outcome", "refused", "error", errAccessDenied, "reason", pe.Error())
-			noStore(w)
-			writeJSON(w, http.StatusForbidden, newError(errAccessDenied, pe.Error()))
+			s.logStep(r, "resource", claims.ClientID, err)
+			writeError(w, e)
 			return
 		}
 		r2 := r.WithContext(identity.With(r.Context(), id))
@@ -80,13 +81,11 @@ func bearerToken(r *http.Request) (token string, present bool) {
 	return token, token != ""
 }
 
-// ResourceMetadataURL is where the MCP endpoint's RFC 9728 metadata lives.
-func (s *Server) ResourceMetadataURL() string { return s.issuer + PathProtectedResource }
-
 // challenge answers 401/403 with an RFC 6750 / RFC 9728 WWW-Authenticate
-// header. Without credentials there is no error attribute (RFC 6750 §3.1).
+// header naming the MCP endpoint's metadata. Without credentials there is
+// no error attribute (RFC 6750 §3.1).
 func (s *Server) challenge(w http.ResponseWriter, status int, code, desc string) {
-	parts := []string{`resource_metadata="` + s.ResourceMetadataURL() + `"`}
+	parts := []string{`resource_metadata="` + s.issuer + PathProtectedResource + `"`}
 	if len(s.scopes) > 0 {
 		parts = append(parts, `scope="`+strings.Join(s.scopes, " ")+`"`)
 	}

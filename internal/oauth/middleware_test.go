@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -26,22 +25,10 @@ func (h *harness) callMCP(token string) (*http.Response, map[string]any) {
 	return resp, m
 }
 
-// accessToken logs user in with a new client and returns an access token.
-func (h *harness) accessToken(scope string, user *identityUser) string {
-	h.t.Helper()
-	extra := url.Values{}
-	if scope != "" {
-		extra.Set("scope", scope)
-	}
-	return h.loginToken(h.register(appRedirect), appRedirect, verifiedUser(user.sub, user.email), extra)
-}
-
-type identityUser struct{ sub, email string }
-
 func TestMiddlewareInvalidTokens(t *testing.T) {
 	h := newHarness(t)
 	meta := `resource_metadata="` + h.ts.URL + `/.well-known/oauth-protected-resource"`
-	good := h.accessToken("", &identityUser{"sub-1", "ann@example.com"})
+	good := h.accessToken("", verifiedUser("sub-1", "ann@example.com"))
 
 	// Another deployment with the same key but another issuer/audience.
 	foreign := newHarness(t)
@@ -97,13 +84,13 @@ func TestMiddlewareScopes(t *testing.T) {
 	if want := "Bearer " + meta + `, scope="read write"`; resp.Header.Get("WWW-Authenticate") != want {
 		t.Errorf("missing token challenge %q, want %q", resp.Header.Get("WWW-Authenticate"), want)
 	}
-	narrow := h.accessToken("read", &identityUser{"sub-1", "ann@example.com"})
+	narrow := h.accessToken("read", verifiedUser("sub-1", "ann@example.com"))
 	resp, body := h.callMCP(narrow)
 	want := "Bearer " + meta + `, scope="read write", error="insufficient_scope", error_description="the access token lacks a required scope"`
 	if resp.StatusCode != 403 || resp.Header.Get("WWW-Authenticate") != want || body["error"] != "insufficient_scope" {
 		t.Errorf("insufficient scope: %d %q %v", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
 	}
-	full := h.accessToken("read write", &identityUser{"sub-1", "ann@example.com"})
+	full := h.accessToken("read write", verifiedUser("sub-1", "ann@example.com"))
 	if resp, body := h.callMCP(full); resp.StatusCode != 200 {
 		t.Errorf("full scope: %d %v", resp.StatusCode, body)
 	}
@@ -119,7 +106,7 @@ func TestMiddlewarePolicyRefusal(t *testing.T) {
 		}
 		deps.Policy = p
 	})
-	tok := h.accessToken("", &identityUser{"sub-9", "mallory@example.com"})
+	tok := h.accessToken("", verifiedUser("sub-9", "mallory@example.com"))
 	resp, body := h.callMCP(tok)
 	if resp.StatusCode != 403 || resp.Header.Get("WWW-Authenticate") != "" || body["error"] != "access_denied" ||
 		!strings.Contains(body["error_description"].(string), "denied_users") {

@@ -6,6 +6,9 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
 )
 
 const (
@@ -16,23 +19,15 @@ const (
 )
 
 // registrationRequest is the part of RFC 7591 client metadata chmcp reads;
-// everything else is ignored.
+// everything else is ignored. (Not oauthex.ClientRegistrationMetadata: its
+// jwks is a string, so a client sending RFC 7591's jwks object would be
+// refused over a field chmcp never reads.)
 type registrationRequest struct {
 	RedirectURIs            []string `json:"redirect_uris"`
 	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
 	GrantTypes              []string `json:"grant_types"`
 	ResponseTypes           []string `json:"response_types"`
 	ClientName              string   `json:"client_name"`
-}
-
-type registrationResponse struct {
-	ClientID                string   `json:"client_id"`
-	ClientIDIssuedAt        int64    `json:"client_id_issued_at"`
-	ClientName              string   `json:"client_name,omitempty"`
-	RedirectURIs            []string `json:"redirect_uris"`
-	GrantTypes              []string `json:"grant_types"`
-	ResponseTypes           []string `json:"response_types"`
-	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
 }
 
 // handleRegister is RFC 7591 dynamic client registration for public
@@ -56,7 +51,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, reg)
 }
 
-func (s *Server) register(w http.ResponseWriter, r *http.Request) (*registrationResponse, error) {
+func (s *Server) register(w http.ResponseWriter, r *http.Request) (*oauthex.ClientRegistrationResponse, error) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		return nil, newError(errInvalidClientMetadata, "the request body must be application/json")
 	}
@@ -80,13 +75,15 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) (*registration
 	if err != nil {
 		return nil, err
 	}
-	return &registrationResponse{
-		ClientID:                id,
-		ClientIDIssuedAt:        now,
-		ClientName:              name,
-		RedirectURIs:            req.RedirectURIs,
-		GrantTypes:              []string{grantAuthorizationCode, grantRefreshToken},
-		ResponseTypes:           []string{"code"},
-		TokenEndpointAuthMethod: authMethodNone,
+	return &oauthex.ClientRegistrationResponse{
+		ClientID:         id,
+		ClientIDIssuedAt: time.Unix(now, 0),
+		ClientRegistrationMetadata: oauthex.ClientRegistrationMetadata{
+			ClientName:              name,
+			RedirectURIs:            req.RedirectURIs,
+			GrantTypes:              []string{grantAuthorizationCode, grantRefreshToken},
+			ResponseTypes:           []string{"code"},
+			TokenEndpointAuthMethod: authMethodNone,
+		},
 	}, nil
 }

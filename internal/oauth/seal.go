@@ -115,9 +115,3 @@ func shortHash(v string) string {
 	h := sha256.Sum256([]byte(v))
 	return fmt.Sprintf("%x", h[:6])
 }
-
-// s256 is the PKCE S256 transform: base64url(sha256(verifier)).
-func s256(verifier string) string {
-	h := sha256.Sum256([]byte(verifier))
-	return b64.EncodeToString(h[:])
-}

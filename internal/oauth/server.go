@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 )
@@ -63,7 +65,8 @@ type Server struct {
 	policy       *identity.Policy
 	upstream     connector
 	cimd         *cimdFetcher
-	accessKey    []byte
+	accessKey    []byte      // verifies access tokens
+	signer       jose.Signer // signs them, with accessKey
 	client       *sealer
 	consent      *sealer
 	state        *sealer
@@ -130,6 +133,9 @@ func New(cfg config.OAuthConfig, deps Deps) (*Server, error) {
 	if s.accessKey, err = deriveKey(raw, purposeAccessToken); err != nil {
 		return nil, err
 	}
+	if s.signer, err = newAccessSigner(s.accessKey); err != nil {
+		return nil, err
+	}
 	for _, p := range []struct {
 		dst     **sealer
 		purpose string
@@ -142,12 +148,6 @@ func New(cfg config.OAuthConfig, deps Deps) (*Server, error) {
 	s.cimd = newCIMDFetcher(deps.HTTPClient, deps.AllowPrivateCIMD, deps.Now)
 	return s, nil
 }
-
-// Issuer is chmcp's issuer identifier (no trailing slash).
-func (s *Server) Issuer() string { return s.issuer }
-
-// Resource is the MCP endpoint's resource identifier: issuer + "/".
-func (s *Server) Resource() string { return s.resource }
 
 // Register adds every OAuth route to mux. The MCP endpoint itself is the
 // caller's to register, wrapped in Middleware.

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // refreshGrant is the sealed refresh token. Family is the grant (one per
@@ -129,7 +131,7 @@ func (s *Server) exchangeCode(r *http.Request, form url.Values, clientID string)
 	case g.Req.RedirectURI != redirectURI:
 		return nil, newError(errInvalidGrant, "redirect_uri does not match the authorization request")
 	case !pkceVerifier.MatchString(verifier) ||
-		subtle.ConstantTimeCompare([]byte(s256(verifier)), []byte(g.Req.Challenge)) != 1:
+		subtle.ConstantTimeCompare([]byte(oauth2.S256ChallengeFromVerifier(verifier)), []byte(g.Req.Challenge)) != 1:
 		return nil, newError(errInvalidGrant, "code_verifier does not match the code_challenge")
 	}
 	// The code's id names its refresh-token family, so a replayed code

@@ -18,27 +18,14 @@ type grantSetup struct {
 
 func (h *harness) setup() grantSetup {
 	h.t.Helper()
-	clientID := h.register(appRedirect)
-	verifier, challenge := pkce()
-	code := h.code(authorizeParams(clientID, appRedirect, challenge), verifiedUser("sub-1", "ann@example.com"))
-	return grantSetup{clientID, verifier, code}
+	params, verifier := h.newAuthorization()
+	code := h.code(params, verifiedUser("sub-1", "ann@example.com"))
+	return grantSetup{params.Get("client_id"), verifier, code}
 }
 
 func (g grantSetup) form() url.Values {
 	return url.Values{"grant_type": {"authorization_code"}, "code": {g.code}, "redirect_uri": {appRedirect},
 		"client_id": {g.clientID}, "code_verifier": {g.verifier}}
-}
-
-func edit(v url.Values, f func(url.Values)) url.Values {
-	if f == nil {
-		f = func(url.Values) {}
-	}
-	c := url.Values{}
-	for k, vs := range v {
-		c[k] = append([]string(nil), vs...)
-	}
-	f(c)
-	return c
 }
 
 func TestCodeExchangeErrors(t *testing.T) {

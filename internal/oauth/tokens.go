@@ -26,6 +26,15 @@ const (
 	clockLeeway     = 30 * time.Second
 )
 
+// accessTokenAlgs are the only algorithms VerifyAccessToken parses.
+var accessTokenAlgs = []jose.SignatureAlgorithm{jose.HS256}
+
+// newAccessSigner is the HS256 signer of access tokens (safe for
+// concurrent use: New builds it once).
+func newAccessSigner(key []byte) (jose.Signer, error) {
+	return jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: key}, (&jose.SignerOptions{}).WithType(accessTokenType))
+}
+
 // Token verification failures.
 var (
 	ErrTokenInvalid = errors.New("oauth: access token is invalid")
@@ -37,11 +46,6 @@ var (
 func (s *Server) mintAccessToken(user upstreamUser, clientID, scope string) (string, time.Duration, error) {
 	now := s.now()
 	ttl := s.cfg.AccessTokenTTL.D()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: s.accessKey},
-		(&jose.SignerOptions{}).WithType(accessTokenType))
-	if err != nil {
-		return "", 0, err
-	}
 	c := AccessClaims{
 		Claims: jwt.Claims{
 			Issuer:   s.issuer,
@@ -58,7 +62,7 @@ func (s *Server) mintAccessToken(user upstreamUser, clientID, scope string) (str
 		Name:              user.Name,
 		PreferredUsername: user.PreferredUsername,
 	}
-	tok, err := jwt.Signed(signer).Claims(c).Serialize()
+	tok, err := jwt.Signed(s.signer).Claims(c).Serialize()
 	return tok, ttl, err
 }
 
@@ -70,7 +74,7 @@ func (s *Server) VerifyAccessToken(token string) (*AccessClaims, error) {
 	if token == "" || len(token) > maxTokenLen {
 		return nil, ErrTokenInvalid
 	}
-	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.HS256})
+	tok, err := jwt.ParseSigned(token, accessTokenAlgs)
 	if err != nil || len(tok.Headers) != 1 {
 		return nil, ErrTokenInvalid
 	}

@@ -77,7 +77,10 @@ func (c *oidcConnector) discover(ctx context.Context) (*oauth2.Config, *oidc.IDT
 		return nil, nil, c.lastErr
 	}
 	c.lastTry = c.now()
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	// Not cut short by the request that happens to trigger it: a failure is
+	// cached for discoveryRetry, so a browser closing its tab would fail
+	// every other login for that long.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	// The provider keeps the client (not the context) for JWKS refreshes.
 	p, err := oidc.NewProvider(c.ctx(dctx), c.cfg.Issuer)

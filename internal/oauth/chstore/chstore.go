@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/oauth"
 )
 
@@ -63,11 +64,13 @@ COMMENT 'chmcp OAuth state: used authorization codes and refresh-token families'
 func (s *Store) insert(ctx context.Context, kind, id, token, prev string, expires time.Time) error {
 	return s.db.ExecInternal(ctx, "INSERT INTO "+s.table+" (kind, id, token, prev, expires) SETTINGS insert_quorum = 'auto' "+
 		"VALUES ({kind:String}, {id:String}, {token:String}, {prev:String}, {expires:DateTime})",
-		map[string]string{"kind": kind, "id": id, "token": token, "prev": prev, "expires": strconv.FormatInt(expires.Unix(), 10)})
+		map[string]string{"kind": kind, "id": clickhouse.StringParam(id), "token": clickhouse.StringParam(token),
+			"prev": clickhouse.StringParam(prev), "expires": strconv.FormatInt(expires.Unix(), 10)})
 }
 
-func (s *Store) count(ctx context.Context, where string, params map[string]string) (uint64, error) {
-	return s.db.QueryUint64Internal(ctx, "SELECT count() FROM "+s.table+" WHERE "+where+consistency, params)
+// selectUint64 evaluates expr (a UInt64) over the rows matching where.
+func (s *Store) selectUint64(ctx context.Context, expr, where string, params map[string]string) (uint64, error) {
+	return s.db.QueryUint64Internal(ctx, "SELECT "+expr+" FROM "+s.table+" WHERE "+where+consistency, params)
 }
 
 // UseCode records a redemption, then counts redemptions.
@@ -75,7 +78,7 @@ func (s *Store) UseCode(ctx context.Context, id string, expires time.Time) error
 	if err := s.insert(ctx, "code", id, "", "", expires); err != nil {
 		return err
 	}
-	n, err := s.count(ctx, "kind = 'code' AND id = {id:String}", map[string]string{"id": id})
+	n, err := s.selectUint64(ctx, "count()", "kind = 'code' AND id = {id:String}", map[string]string{"id": clickhouse.StringParam(id)})
 	if err != nil {
 		return err
 	}
@@ -90,25 +93,23 @@ func (s *Store) StartFamily(ctx context.Context, family, first string, expires t
 	return s.insert(ctx, "family", family, first, "", expires)
 }
 
-// Rotate records presented -> next, then checks that presented was rotated
-// exactly once and that the family is alive.
+// Rotate checks that the family is alive (started and never revoked),
+// records presented -> next, then checks that presented was rotated exactly
+// once.
 func (s *Store) Rotate(ctx context.Context, family, presented, next string, expires time.Time) error {
-	p := map[string]string{"id": family, "prev": presented}
-	alive, err := s.count(ctx, "kind = 'family' AND id = {id:String}", p)
+	p := map[string]string{"id": clickhouse.StringParam(family), "prev": clickhouse.StringParam(presented)}
+	alive, err := s.selectUint64(ctx, "toUInt64(countIf(kind = 'family') > 0 AND countIf(kind = 'revoked') = 0)",
+		"kind IN ('family', 'revoked') AND id = {id:String}", p)
 	if err != nil {
 		return err
 	}
-	revoked, err := s.count(ctx, "kind = 'revoked' AND id = {id:String}", p)
-	if err != nil {
-		return err
-	}
-	if alive == 0 || revoked > 0 {
+	if alive == 0 {
 		return oauth.ErrRevoked
 	}
 	if err := s.insert(ctx, "rotation", family, next, presented, expires); err != nil {
 		return err
 	}
-	uses, err := s.count(ctx, "kind = 'rotation' AND id = {id:String} AND prev = {prev:String}", p)
+	uses, err := s.selectUint64(ctx, "count()", "kind = 'rotation' AND id = {id:String} AND prev = {prev:String}", p)
 	if err != nil {
 		return err
 	}

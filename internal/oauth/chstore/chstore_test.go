@@ -1,7 +1,6 @@
 package chstore
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -16,26 +15,25 @@ var srv *chtest.Server
 func TestMain(m *testing.M) { os.Exit(chtest.RunMain(m, chtest.Options{}, &srv)) }
 
 func TestClickHouseStore(t *testing.T) {
-	for _, secret := range []bool{false, true} {
-		t.Run(map[bool]string{false: "password", true: "cluster secret"}[secret], func(t *testing.T) {
-			cfg := config.Defaults().ClickHouse
-			cfg.Host, cfg.Port = srv.Host, srv.TCPPort
-			if secret {
-				cfg.ClusterName, cfg.ClusterSecret = srv.ClusterName, config.Secret(srv.ClusterSecret)
-			}
+	for name, cfg := range map[string]config.ClickHouseConfig{
+		"password":       srv.ClickHouseConfig(config.ProtocolTCP),
+		"http":           srv.ClickHouseConfig(config.ProtocolHTTP),
+		"cluster secret": srv.SecretConfig("default"),
+	} {
+		t.Run(name, func(t *testing.T) {
 			c, err := clickhouse.New(cfg, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			s, err := New(context.Background(), c, "default.chmcp_oauth_state")
+			s, err := New(t.Context(), c, "default.chmcp_oauth_state")
 			if err != nil {
 				t.Fatal(err)
 			}
 			storetest.Run(t, s)
 		})
 	}
-	if _, err := New(context.Background(), nil, "bad name; DROP"); err == nil {
+	if _, err := New(t.Context(), nil, "bad name; DROP"); err == nil {
 		t.Fatal("invalid table name accepted")
 	}
 }
