@@ -7,13 +7,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -100,33 +98,14 @@ func serve(args []string) error {
 	}
 	printInfo(srv)
 
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			logf("stopping ClickHouse...")
-			return srv.Stop()
-		case <-tick.C:
-			// Signal 0 only checks the process still exists.
-			if err := syscall.Kill(srv.Pid(), 0); errors.Is(err, syscall.ESRCH) {
-				// Read the log now: Stop removes a temp dir.
-				return fmt.Errorf("ClickHouse (pid %d) exited unexpectedly; %s:\n%s",
-					srv.Pid(), errLog, logTail(filepath.Join(srv.Dir, errLog)))
-			}
-		}
+	select {
+	case <-ctx.Done():
+		logf("stopping ClickHouse...")
+		return srv.Stop()
+	case <-srv.Done():
+		// The logs are read now: the deferred Stop removes a temp dir.
+		return fmt.Errorf("ClickHouse (pid %d) exited unexpectedly%s", srv.Pid(), srv.LogTail())
 	}
-}
-
-const errLog = "clickhouse.err.log"
-
-func logTail(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	return strings.Join(lines[max(0, len(lines)-10):], "\n")
 }
 
 // printInfo shows the generated dev credentials on purpose: this is a local,

@@ -82,7 +82,7 @@ func (e *environment) startChmcp(ctx context.Context, o options, name string, ex
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	logf("%s: %s running (pid %d) at %s", name, e.bin, p.pid(), p.url)
+	logf("%s: %s running (pid %d) at %s", name, e.bin, p.Pid(), p.url)
 	return p, nil
 }
 
@@ -100,7 +100,7 @@ func (e *environment) close() {
 		}
 	}
 	if e.chmcp != nil {
-		if err := e.chmcp.stop(); err != nil {
+		if err := e.chmcp.Stop(stopGrace); err != nil {
 			logf("stopping chmcp: %v", err)
 		}
 	}

@@ -163,7 +163,7 @@ func bench(ctx context.Context, o options) (*report, error) {
 		}
 		rounds = append(rounds, rs...)
 	}
-	mem, err := readMem(env.chmcp.pid())
+	mem, err := readMem(env.chmcp.Pid())
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func alternate(ctx context.Context, env *environment, sides []side, c, n int, d 
 			}
 			res.Round = r
 			rounds = append(rounds, res)
-			logf("c=%-3d round %d/%d %-6s %6.0f calls/s  p50 %6.3f ms  p99 %7.3f ms  CPU µs/call: chmcp %4.0f CH %4.0f bench %4.0f  other load %.2f cores  new CH conns %d  errors %d",
+			logf("c=%-3d round %d/%d %-6s %6.0f calls/s  p50 %6.3f ms  p99 %7.3f ms  CPU µs/call: chmcp %4.0f CH %4.0f bench %4.0f  other load %.2f cores  new CH conns %.0f  errors %d",
 				c, r, n, s.name, res.Throughput, res.P50Ms, res.P99Ms, res.ChmcpCPUPerCallUs,
 				res.ClickHouseCPUPerCallUs, res.BenchCPUPerCallUs, res.OtherCores, res.NewCHConns, res.Errors)
 		}
@@ -209,7 +209,7 @@ func alternate(ctx context.Context, env *environment, sides []side, c, n int, d 
 // measure runs one round of s at concurrency c and samples CPU around it.
 // The ClickHouse bookkeeping queries run outside the sampled window.
 func measure(ctx context.Context, env *environment, s side, c int, d time.Duration) (roundResult, error) {
-	m := &meter{pids: [3]int{s.proc.pid(), env.ch.Pid(), os.Getpid()}}
+	m := &meter{pids: [3]int{s.proc.Pid(), env.ch.Pid(), os.Getpid()}}
 	since, err := env.clock(ctx)
 	if err != nil {
 		return roundResult{}, err
@@ -230,7 +230,7 @@ func measure(ctx context.Context, env *environment, s side, c int, d time.Durati
 	if err != nil {
 		return roundResult{}, err
 	}
-	mem, err := readMem(s.proc.pid())
+	mem, err := readMem(s.proc.Pid())
 	if err != nil {
 		return roundResult{}, err
 	}

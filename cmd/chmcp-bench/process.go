@@ -8,20 +8,23 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/chmcp/chmcp/internal/chtest"
 )
 
 // process is the chmcp server under test, run as its own process so its
-// CPU and memory can be read from /proc.
+// CPU and memory can be read from /proc. The kernel kills it if the
+// benchmark dies without cleaning up.
 type process struct {
-	cmd  *exec.Cmd
-	url  string        // "http://127.0.0.1:port/"
-	done chan struct{} // closed once the process has been reaped
+	*chtest.Process
+	url string // "http://127.0.0.1:port/"
 }
+
+// stopGrace is how long chmcp gets to exit on SIGTERM before SIGKILL.
+const stopGrace = 5 * time.Second
 
 // startChmcp runs bin with args (which must make it listen on port) and
 // waits until GET /health answers 200.
@@ -29,32 +32,17 @@ func startChmcp(ctx context.Context, bin string, port int, args ...string) (*pro
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.Env = childEnv()
-	cmd.SysProcAttr = sysProcAttr()
-	p := &process{cmd: cmd, url: "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + "/", done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// The parent-death signal follows the thread that forked the child:
-		// keep this goroutine on its thread until the child is reaped.
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
+	proc, err := chtest.StartProcess(cmd, false)
+	if err != nil {
 		return nil, fmt.Errorf("starting chmcp: %w", err)
 	}
+	p := &process{Process: proc, url: "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + "/"}
 	if err := p.waitHealthy(ctx, 30*time.Second); err != nil {
-		p.stop()
+		p.Stop(stopGrace)
 		return nil, err
 	}
 	return p, nil
 }
-
-func (p *process) pid() int { return p.cmd.Process.Pid }
 
 func (p *process) waitHealthy(ctx context.Context, timeout time.Duration) error {
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -62,8 +50,8 @@ func (p *process) waitHealthy(ctx context.Context, timeout time.Duration) error 
 	var last string
 	for time.Now().Before(deadline) {
 		select {
-		case <-p.done:
-			return fmt.Errorf("chmcp exited during startup: %v", p.cmd.ProcessState)
+		case <-p.Done():
+			return fmt.Errorf("chmcp exited during startup: %v", p.ExitState())
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
@@ -82,24 +70,6 @@ func (p *process) waitHealthy(ctx context.Context, timeout time.Duration) error 
 		last = fmt.Sprintf("HTTP %d: %s", resp.StatusCode, body)
 	}
 	return fmt.Errorf("chmcp /health not OK after %s: %s", timeout, last)
-}
-
-// stop sends SIGTERM, then SIGKILL after 5 s, and waits for the exit.
-func (p *process) stop() error {
-	select {
-	case <-p.done:
-		return nil
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-		return nil
-	case <-time.After(5 * time.Second):
-	}
-	_ = p.cmd.Process.Kill()
-	<-p.done
-	return fmt.Errorf("chmcp (pid %d) ignored SIGTERM for 5s; killed", p.pid())
 }
 
 // childEnv keeps chmcp's configuration to the flags: no CLICKHOUSE_*, MCP_*,

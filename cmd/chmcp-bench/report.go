@@ -10,6 +10,21 @@ import (
 	"time"
 )
 
+// stats are the measures of a round, and their medians in a summary.
+type stats struct {
+	Throughput float64 `json:"calls_per_sec"`
+	P50Ms      float64 `json:"p50_ms"`
+	P99Ms      float64 `json:"p99_ms"`
+	// CPU time per successful call, in microseconds, of each process.
+	ChmcpCPUPerCallUs      float64 `json:"chmcp_cpu_us_per_call"`
+	ClickHouseCPUPerCallUs float64 `json:"clickhouse_cpu_us_per_call"`
+	BenchCPUPerCallUs      float64 `json:"bench_cpu_us_per_call"`
+	NewCHConns             float64 `json:"new_clickhouse_connections"`
+	// OtherCores is CPU used by processes outside the benchmark, in cores:
+	// noise from whatever else runs on the machine.
+	OtherCores float64 `json:"other_load_cores"`
+}
+
 // roundResult is one measured round of one side.
 type roundResult struct {
 	Side        string  `json:"side"`
@@ -19,26 +34,19 @@ type roundResult struct {
 	Errors      int     `json:"errors"`
 	FirstError  string  `json:"first_error,omitempty"`
 	Seconds     float64 `json:"seconds"`
-	Throughput  float64 `json:"calls_per_sec"`
-	P50Ms       float64 `json:"p50_ms"`
-	P99Ms       float64 `json:"p99_ms"`
-	// CPU time per successful call, in microseconds, of each process.
-	ChmcpCPUPerCallUs      float64 `json:"chmcp_cpu_us_per_call"`
-	ClickHouseCPUPerCallUs float64 `json:"clickhouse_cpu_us_per_call"`
-	BenchCPUPerCallUs      float64 `json:"bench_cpu_us_per_call"`
-	NewCHConns             int64   `json:"new_clickhouse_connections"`
-	ChmcpRSSBytes          int64   `json:"chmcp_rss_bytes"`
-	// OtherCores is CPU used by processes outside the benchmark, in cores:
-	// noise from whatever else runs on the machine.
-	OtherCores float64 `json:"other_load_cores"`
+	stats
+	ChmcpRSSBytes int64 `json:"chmcp_rss_bytes"`
 }
 
 func newRoundResult(name string, c int, lr loadResult, before, after cpuSample, newConns int64, mem memInfo) roundResult {
 	r := roundResult{
-		Side: name, Concurrency: c, Calls: lr.calls, Errors: lr.errors,
-		Seconds: lr.elapsed.Seconds(), Throughput: float64(lr.calls) / lr.elapsed.Seconds(),
-		P50Ms: ms(percentile(lr.lat, 0.50)), P99Ms: ms(percentile(lr.lat, 0.99)),
-		NewCHConns: newConns, ChmcpRSSBytes: mem.Current,
+		Side: name, Concurrency: c, Calls: lr.calls, Errors: lr.errors, Seconds: lr.elapsed.Seconds(),
+		stats: stats{
+			Throughput: float64(lr.calls) / lr.elapsed.Seconds(),
+			P50Ms:      ms(percentile(lr.lat, 0.50)), P99Ms: ms(percentile(lr.lat, 0.99)),
+			NewCHConns: float64(newConns),
+		},
+		ChmcpRSSBytes: mem.Current,
 	}
 	if lr.firstErr != nil {
 		r.FirstError = lr.firstErr.Error()
@@ -56,15 +64,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // sideSummary holds the medians across rounds of one side at one level.
 type sideSummary struct {
-	Throughput             float64 `json:"calls_per_sec"`
-	P50Ms                  float64 `json:"p50_ms"`
-	P99Ms                  float64 `json:"p99_ms"`
-	ChmcpCPUPerCallUs      float64 `json:"chmcp_cpu_us_per_call"`
-	ClickHouseCPUPerCallUs float64 `json:"clickhouse_cpu_us_per_call"`
-	BenchCPUPerCallUs      float64 `json:"bench_cpu_us_per_call"`
-	NewCHConns             float64 `json:"new_clickhouse_connections"`
-	OtherCores             float64 `json:"other_load_cores"`
-	Errors                 int     `json:"errors"` // total over rounds
+	stats
+	Errors int `json:"errors"` // total over rounds
 }
 
 // summary compares the sides at one concurrency level. The comparisons are
@@ -124,16 +125,16 @@ func buildReport(o options, rounds []roundResult, mem memInfo, sec *secretSummar
 }
 
 func summarize(rs []roundResult) sideSummary {
-	s := sideSummary{
+	s := sideSummary{stats: stats{
 		Throughput:             medianOf(len(rs), func(i int) float64 { return rs[i].Throughput }),
 		P50Ms:                  medianOf(len(rs), func(i int) float64 { return rs[i].P50Ms }),
 		P99Ms:                  medianOf(len(rs), func(i int) float64 { return rs[i].P99Ms }),
 		ChmcpCPUPerCallUs:      medianOf(len(rs), func(i int) float64 { return rs[i].ChmcpCPUPerCallUs }),
 		ClickHouseCPUPerCallUs: medianOf(len(rs), func(i int) float64 { return rs[i].ClickHouseCPUPerCallUs }),
 		BenchCPUPerCallUs:      medianOf(len(rs), func(i int) float64 { return rs[i].BenchCPUPerCallUs }),
-		NewCHConns:             medianOf(len(rs), func(i int) float64 { return float64(rs[i].NewCHConns) }),
+		NewCHConns:             medianOf(len(rs), func(i int) float64 { return rs[i].NewCHConns }),
 		OtherCores:             medianOf(len(rs), func(i int) float64 { return rs[i].OtherCores }),
-	}
+	}}
 	for _, r := range rs {
 		s.Errors += r.Errors
 	}
@@ -208,17 +209,11 @@ func mb(b int64) float64 { return float64(b) / (1 << 20) }
 func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n%s: medians of %d rounds x %s per side (chmcp = MCP tools/call execute_query over HTTP, as default; direct = clickhouse-go native)\n\n",
 		r.Query, r.Rounds, r.Duration)
-	fmt.Fprintf(w, "%5s  %-7s %8s %8s %8s %11s %9s %11s %9s %6s %6s\n", "conc", "side", "calls/s", "p50 ms", "p99 ms",
-		"chmcp µs/c", "CH µs/c", "bench µs/c", "new conns", "other", "errors")
+	const sideWidth = len("direct") + 1
+	printHeader(w, sideWidth)
 	for _, s := range r.Summaries {
-		for _, x := range []struct {
-			name string
-			v    sideSummary
-		}{{"chmcp", s.Chmcp}, {"direct", s.Direct}} {
-			fmt.Fprintf(w, "%5d  %-7s %8.0f %8.3f %8.3f %11.1f %9.1f %11.1f %9.0f %6.2f %6d\n", s.Concurrency, x.name,
-				x.v.Throughput, x.v.P50Ms, x.v.P99Ms, x.v.ChmcpCPUPerCallUs, x.v.ClickHouseCPUPerCallUs,
-				x.v.BenchCPUPerCallUs, x.v.NewCHConns, x.v.OtherCores, x.v.Errors)
-		}
+		s.Chmcp.printRow(w, s.Concurrency, sideWidth, "chmcp")
+		s.Direct.printRow(w, s.Concurrency, sideWidth, "direct")
 		fmt.Fprintf(w, "%5d  chmcp/direct: throughput %.2f, p50 overhead %+.3f ms, chmcp CPU %.2fx ClickHouse CPU\n\n",
 			s.Concurrency, s.ThroughputRatio, s.P50OverheadMs, s.CPURatio)
 	}
@@ -248,6 +243,19 @@ func (r *report) print(w io.Writer) {
 	if errs := r.firstErrors(); errs != "" {
 		fmt.Fprintf(w, "\nErrors:\n%s", errs)
 	}
+}
+
+// printHeader heads the rows of printRow; width is that of the side column.
+func printHeader(w io.Writer, width int) {
+	fmt.Fprintf(w, "%5s  %-*s %8s %8s %8s %11s %9s %11s %9s %6s %6s\n", "conc", width, "side", "calls/s", "p50 ms", "p99 ms",
+		"chmcp µs/c", "CH µs/c", "bench µs/c", "new conns", "other", "errors")
+}
+
+// printRow prints s as the row of side name at concurrency c.
+func (s sideSummary) printRow(w io.Writer, c, width int, name string) {
+	fmt.Fprintf(w, "%5d  %-*s %8.0f %8.3f %8.3f %11.1f %9.1f %11.1f %9.0f %6.2f %6d\n", c, width, name,
+		s.Throughput, s.P50Ms, s.P99Ms, s.ChmcpCPUPerCallUs, s.ClickHouseCPUPerCallUs,
+		s.BenchCPUPerCallUs, s.NewCHConns, s.OtherCores, s.Errors)
 }
 
 // maxOther is the largest median outside load of any side and level.

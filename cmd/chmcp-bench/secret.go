@@ -31,7 +31,7 @@ func (s *server) close() {
 	if s.mcp != nil {
 		s.mcp.close()
 	}
-	if err := s.proc.stop(); err != nil {
+	if err := s.proc.Stop(stopGrace); err != nil {
 		logf("stopping %s: %v", s.name, err)
 	}
 }
@@ -52,10 +52,10 @@ func (e *environment) startSecretPair(ctx context.Context, o options) error {
 	}
 	// The check must find the password where it is, or its silence on the
 	// secret side would prove nothing.
-	if found, err := findPassword(e.pwd.proc.pid(), e.ch.AdminPassword); err != nil || found == "" {
+	if found, err := findPassword(e.pwd.proc.Pid(), e.ch.AdminPassword); err != nil || found == "" {
 		return fmt.Errorf("%s: the password check did not find its password (err: %v)", sidePassword, err)
 	}
-	if found, err := findPassword(e.sec.proc.pid(), e.ch.AdminPassword); err != nil || found != "" {
+	if found, err := findPassword(e.sec.proc.Pid(), e.ch.AdminPassword); err != nil || found != "" {
 		return fmt.Errorf("%s: %s (err: %v)", sideSecret, found, err)
 	}
 	logf("%s: no password in its command line or environment", sideSecret)
@@ -177,10 +177,10 @@ func benchSecret(ctx context.Context, env *environment, o options) (*secretSumma
 	s.RatioOfMedians = ratio(s.Secret.Throughput, s.Password.Throughput)
 	s.P50DeltaMs = medianOf(len(a), func(i int) float64 { return b[i].P50Ms - a[i].P50Ms })
 	s.ChmcpCPURatio = medianOf(len(a), func(i int) float64 { return ratio(b[i].ChmcpCPUPerCallUs, a[i].ChmcpCPUPerCallUs) })
-	if s.PasswordMem, err = readMem(env.pwd.proc.pid()); err != nil {
+	if s.PasswordMem, err = readMem(env.pwd.proc.Pid()); err != nil {
 		return nil, err
 	}
-	if s.SecretMem, err = readMem(env.sec.proc.pid()); err != nil {
+	if s.SecretMem, err = readMem(env.sec.proc.Pid()); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -195,16 +195,10 @@ func (s *secretSummary) target() target {
 
 func (s *secretSummary) print(w io.Writer) {
 	fmt.Fprintf(w, "Interserver secret vs password, both querying as %s: medians of %d rounds x %s per side, alternating\n\n", s.User, s.Rounds, s.Duration)
-	fmt.Fprintf(w, "%5s  %-16s %8s %8s %8s %11s %9s %11s %9s %6s %6s\n", "conc", "side", "calls/s", "p50 ms", "p99 ms",
-		"chmcp µs/c", "CH µs/c", "bench µs/c", "new conns", "other", "errors")
-	for _, x := range []struct {
-		name string
-		v    sideSummary
-	}{{sidePassword, s.Password}, {sideSecret, s.Secret}} {
-		fmt.Fprintf(w, "%5d  %-16s %8.0f %8.3f %8.3f %11.1f %9.1f %11.1f %9.0f %6.2f %6d\n", s.Concurrency, x.name,
-			x.v.Throughput, x.v.P50Ms, x.v.P99Ms, x.v.ChmcpCPUPerCallUs, x.v.ClickHouseCPUPerCallUs,
-			x.v.BenchCPUPerCallUs, x.v.NewCHConns, x.v.OtherCores, x.v.Errors)
-	}
+	const width = len(sidePassword)
+	printHeader(w, width)
+	s.Password.printRow(w, s.Concurrency, width, sidePassword)
+	s.Secret.printRow(w, s.Concurrency, width, sideSecret)
 	fmt.Fprintf(w, "%5d  secret/password: throughput %.2f (ratio of medians %.2f), p50 %+.3f ms, chmcp CPU/call %.2fx\n",
 		s.Concurrency, s.ThroughputRatio, s.RatioOfMedians, s.P50DeltaMs, s.ChmcpCPURatio)
 	fmt.Fprintf(w, "       peak RSS: password chmcp %.1f MB, secret chmcp %.1f MB\n\n", mb(s.PasswordMem.Peak), mb(s.SecretMem.Peak))

@@ -78,10 +78,12 @@ func TestWrongPasswordOverHTTP(t *testing.T) {
 }
 
 func TestQueryLogFlushes(t *testing.T) {
-	mustExec(t, "SELECT 'chtest-query-log-marker'")
+	// Unique, so that a second run (-count=2) on the same server cannot find the first one's.
+	query := "SELECT 'chtest-query-log-" + randomHex(8) + "'"
+	mustExec(t, query)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		n := mustExec(t, "SELECT count() FROM system.query_log WHERE query = 'SELECT \\'chtest-query-log-marker\\'' AND type = 'QueryFinish'")
+		n := mustExec(t, "SELECT count() FROM system.query_log WHERE query = '"+strings.ReplaceAll(query, "'", "\\'")+"' AND type = 'QueryFinish'")
 		if n != "0" {
 			return
 		}

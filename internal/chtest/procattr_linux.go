@@ -2,9 +2,9 @@ package chtest
 
 import "syscall"
 
-// sysProcAttr gives the server its own process group (Ctrl-C in a terminal goes to
-// the Go process, which then stops the server cleanly) and has the kernel kill it
-// if the test binary dies, so no server outlives its test.
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+// sysProcAttr has the kernel kill the child if this process dies. With
+// group the child gets its own process group: Ctrl-C in a terminal then goes
+// to the Go process only, which stops the child cleanly.
+func sysProcAttr(group bool) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: group, Pdeathsig: syscall.SIGKILL}
 }

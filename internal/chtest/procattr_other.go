@@ -5,6 +5,6 @@ package chtest
 import "syscall"
 
 // sysProcAttr: only Linux has Pdeathsig; the engine is Linux-only anyway.
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true}
+func sysProcAttr(group bool) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: group}
 }

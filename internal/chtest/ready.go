@@ -32,7 +32,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-s.done:
+		case <-s.proc.Done():
 			return s.failure(errors.New("the process exited during startup"))
 		case <-ctx.Done():
 			return s.failure(fmt.Errorf("not ready: %w", ctx.Err()))
@@ -80,13 +80,20 @@ func (s *Server) tcpOK() bool {
 
 // failure wraps err with the server's own output so a failed start explains itself.
 func (s *Server) failure(err error) error {
-	msg := fmt.Sprintf("chtest: ClickHouse failed to start in %s: %v", s.Dir, err)
+	return &startError{msg: fmt.Sprintf("chtest: ClickHouse failed to start in %s: %v%s", s.Dir, err, s.LogTail()), err: err}
+}
+
+// LogTail is the end of the server's console output and error log, stack
+// frames left out, one "--- file (tail) ---" section each: what explains a
+// failed start or an unexpected exit. Read it before Stop removes a temp dir.
+func (s *Server) LogTail() string {
+	var b strings.Builder
 	for _, f := range []string{consoleFile, errLogFile} {
 		if out := strings.TrimSpace(stackFrames.ReplaceAllString(s.readFile(f), "")); out != "" {
-			msg += fmt.Sprintf("\n--- %s (tail) ---\n%s", f, tail(out, 25))
+			fmt.Fprintf(&b, "\n--- %s (tail) ---\n%s", f, tail(out, 25))
 		}
 	}
-	return &startError{msg: msg, err: err}
+	return b.String()
 }
 
 // startError shows the server output but still matches errPortInUse via errors.Is.

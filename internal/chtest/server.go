@@ -12,11 +12,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -41,8 +39,7 @@ type Server struct {
 	AdminPassword string // random per start
 	Dir           string
 
-	cmd       *exec.Cmd
-	done      chan struct{} // closed once the process has been reaped
+	proc      *Process
 	removeDir bool
 	logf      func(string, ...any)
 	http      *http.Client
@@ -122,18 +119,18 @@ func (s *Server) launch(ctx context.Context, eng Engine) error {
 		"-C", filepath.Join(s.Dir, configFile), "--path", s.Dir, "--query", startupQueries)
 	cmd.Dir = cwd
 	cmd.Stdout, cmd.Stderr = console, console
-	cmd.SysProcAttr = sysProcAttr()
 
 	t0 := time.Now()
-	if err := s.spawn(cmd); err != nil {
+	// The launcher leads its own process group: signals reach all of it.
+	if s.proc, err = StartProcess(cmd, true); err != nil {
 		return fmt.Errorf("chtest: starting %s: %w", eng.Launcher, err)
 	}
 	if err := s.waitReady(ctx); err != nil {
-		s.kill()
+		s.proc.Kill()
 		return err
 	}
 	if err := s.afterReady(ctx); err != nil {
-		s.kill()
+		s.proc.Kill()
 		return s.failure(err)
 	}
 	s.logf("chtest: ClickHouse ready in %s (pid %d, tcp %s, http %s, dir %s)",
@@ -159,45 +156,13 @@ func (s *Server) afterReady(ctx context.Context) error {
 	return err
 }
 
-// spawn starts cmd and reaps it in the background, closing s.done when it exits.
-func (s *Server) spawn(cmd *exec.Cmd) error {
-	started := make(chan error, 1)
-	s.done = make(chan struct{})
-	go func() {
-		// Pdeathsig fires when the thread that forked the child exits, not the
-		// process; pin this goroutine to its thread until the child is reaped.
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		cmd.Wait()
-		close(s.done)
-	}()
-	if err := <-started; err != nil {
-		return err
-	}
-	s.cmd = cmd
-	return nil
-}
-
-func (s *Server) kill() {
-	s.signal(syscall.SIGKILL)
-	<-s.done
-}
-
 // Stop terminates the server (TERM, then KILL after 5s), waits for it and removes
 // the temp dir if Start created one. Safe to call more than once.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
-		if s.cmd != nil {
-			s.signal(syscall.SIGTERM)
-			select {
-			case <-s.done:
-			case <-time.After(5 * time.Second):
-				s.logf("chtest: ClickHouse (pid %d) ignored SIGTERM for 5s; killing it", s.Pid())
-				s.kill()
+		if s.proc != nil {
+			if err := s.proc.Stop(5 * time.Second); err != nil {
+				s.logf("chtest: stopping ClickHouse: %v", err)
 			}
 		}
 		s.http.CloseIdleConnections()
@@ -206,11 +171,6 @@ func (s *Server) Stop() error {
 		}
 	})
 	return s.stopErr
-}
-
-// signal sends sig to the server's process group (the launcher leads its own group).
-func (s *Server) signal(sig syscall.Signal) {
-	syscall.Kill(-s.cmd.Process.Pid, sig)
 }
 
 // TCPAddr is the native-protocol address, "127.0.0.1:port".
@@ -223,24 +183,23 @@ func (s *Server) HTTPURL() string {
 
 // Pid is the ClickHouse process id (the launcher runs the engine in-process).
 func (s *Server) Pid() int {
-	if s.cmd == nil || s.cmd.Process == nil {
+	if s.proc == nil {
 		return 0
 	}
-	return s.cmd.Process.Pid
+	return s.proc.Pid()
 }
+
+// Done is closed once the ClickHouse process has exited, after Stop or on its own.
+func (s *Server) Done() <-chan struct{} { return s.proc.Done() }
 
 // Exec runs one SQL statement as the default user over HTTP and returns the body.
 func (s *Server) Exec(ctx context.Context, sql string) (string, error) {
-	return s.execAs(ctx, "default", sql)
+	return s.ExecAs(ctx, "default", sql)
 }
 
 // ExecAs is Exec as a passwordless user (alice, bob, or one of
 // Options.ExtraUsers).
 func (s *Server) ExecAs(ctx context.Context, user, sql string) (string, error) {
-	return s.execAs(ctx, user, sql)
-}
-
-func (s *Server) execAs(ctx context.Context, user, sql string) (string, error) {
 	// wait_end_of_query makes errors arrive as an HTTP status, never mid-body.
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.HTTPURL()+"/?wait_end_of_query=1", strings.NewReader(sql))
 	if err != nil {
