@@ -9,7 +9,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/chmcp/chmcp/internal/mcp"
 )
@@ -98,17 +101,11 @@ func (h *Handler) document(tools []mcp.Tool, server string, sec Security) ([]byt
 	opIDs := map[string]bool{}
 	for _, t := range tools {
 		readOnly := t.Def.Annotations != nil && t.Def.Annotations.ReadOnlyHint
-		in, err := toolSchema(t.Def.InputSchema)
+		schemas, err := h.schemas.get(t.Def)
 		if err != nil {
-			return nil, fmt.Errorf("%s input schema: %w", t.Def.Name, err)
+			return nil, err
 		}
-		out, err := toolSchema(t.Def.OutputSchema)
-		if err != nil {
-			return nil, fmt.Errorf("%s output schema: %w", t.Def.Name, err)
-		}
-		if out == nil {
-			out = map[string]any{"type": "object"}
-		}
+		in, out := schemas.in, schemas.out
 		post := obj{
 			{"operationId", operationID(t.Def.Name, opIDs)},
 			{"summary", summary(t)},
@@ -147,7 +144,7 @@ func (h *Handler) document(tools []mcp.Tool, server string, sec Security) ([]byt
 		doc = append(doc, member{"security", []any{obj{{sec.Scheme, scopes}}}})
 	}
 	doc = append(doc, member{"components", components})
-	return json.Marshal(doc)
+	return doc.MarshalJSON()
 }
 
 func version(v string) string {
@@ -276,6 +273,49 @@ func responses(out any) obj {
 	}
 }
 
+// schemaCache keeps the converted schemas of tool definitions, so a
+// document converts only definitions it has not seen before: the built-in
+// tools once per process, a generated tool once per refresh (which builds
+// a new definition). A definition is never changed once built. Bounded,
+// because generated tools come and go.
+type schemaCache struct {
+	mu sync.Mutex
+	m  map[*sdk.Tool]docSchemas
+}
+
+// docSchemas are a tool's input and output schemas made fit for the
+// document by toolSchema; out is never nil. Shared between documents, so
+// read-only.
+type docSchemas struct{ in, out any }
+
+const maxCachedSchemas = 1024
+
+func (c *schemaCache) get(def *sdk.Tool) (docSchemas, error) {
+	c.mu.Lock()
+	s, ok := c.m[def]
+	c.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	var err error
+	if s.in, err = toolSchema(def.InputSchema); err != nil {
+		return s, fmt.Errorf("%s input schema: %w", def.Name, err)
+	}
+	if s.out, err = toolSchema(def.OutputSchema); err != nil {
+		return s, fmt.Errorf("%s output schema: %w", def.Name, err)
+	}
+	if s.out == nil {
+		s.out = map[string]any{"type": "object"}
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedSchemas {
+		c.m = map[*sdk.Tool]docSchemas{}
+	}
+	c.m[def] = s
+	c.mu.Unlock()
+	return s, nil
+}
+
 // toolSchema turns a tool's JSON Schema (a json.RawMessage, a
 // *jsonschema.Schema, ...) into a schema fit for the document; nil stays
 // nil.
@@ -378,25 +418,56 @@ type member struct {
 	val any
 }
 
+// MarshalJSON writes o and every obj or []any nested in it into one buffer.
+// (Through json.Marshal each nested MarshalJSON result would be validated
+// and compacted again at every level above it.)
 func (o obj) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(m.key)
-		if err != nil {
-			return nil, err
-		}
-		v, err := json.Marshal(m.val)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
+	if err := writeJSON(&b, o); err != nil {
+		return nil, err
 	}
-	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// writeJSON appends v to b as json.Marshal would.
+func writeJSON(b *bytes.Buffer, v any) error {
+	switch v := v.(type) {
+	case obj:
+		b.WriteByte('{')
+		for i, m := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeJSON(b, m.key); err != nil {
+				return err
+			}
+			b.WriteByte(':')
+			if err := writeJSON(b, m.val); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case []any:
+		if v == nil {
+			b.WriteString("null")
+			return nil
+		}
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeJSON(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	default:
+		enc, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		b.Write(enc)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -29,11 +30,6 @@ const (
 	kindUnsupportedMediaType = "unsupported_media_type"
 	kindTooLarge             = "too_large"
 )
-
-// MetaError is the key of the structured error the tool layer attaches
-// to an error result's _meta: {"kind": ..., "code": ..., "name": ...,
-// "query_id": ...}. Without it the kind is read from the error text.
-const MetaError = mcp.MetaError
 
 // ClickHouse error codes that get a status of their own; every other
 // ClickHouse error is 502.
@@ -96,14 +92,15 @@ var toolKinds = map[string]bool{
 	kindCancelled: true, kindConnection: true, kindAuth: true, kindInternal: true,
 }
 
-// resultError describes an error result: from its _meta when the tool
-// layer classified it, else from its text.
+// resultError describes an error result: from _meta[mcp.MetaError]
+// ({"kind", "code", "name", "query_id"}) when the tool layer classified
+// it, else from its text.
 func resultError(res *sdk.CallToolResult) apiError {
 	e := apiError{Message: resultText(res)}
 	if e.Message == "" {
 		e.Message = noMessage
 	}
-	if raw, ok := res.Meta[MetaError]; ok {
+	if raw, ok := res.Meta[mcp.MetaError]; ok {
 		// Any Go value with that JSON shape: a map or a struct.
 		if b, err := json.Marshal(raw); err == nil {
 			var m apiError
@@ -183,18 +180,40 @@ func (h *Handler) writeResult(w http.ResponseWriter, res *sdk.CallToolResult) {
 		writeError(w, http.StatusInternalServerError, apiError{Message: "internal error: the result could not be encoded", Kind: kindInternal})
 		return
 	}
-	var cut struct {
-		Truncated bool   `json:"truncated"`
-		Reason    string `json:"truncated_reason"`
-	}
-	if json.Unmarshal(body, &cut) == nil && cut.Truncated {
-		w.Header().Set(HeaderTruncated, "true")
-		if cut.Reason != "" {
-			w.Header().Set(HeaderTruncatedReason, cut.Reason)
+	if mayBeTruncated(body) {
+		var cut struct {
+			Truncated bool   `json:"truncated"`
+			Reason    string `json:"truncated_reason"`
+		}
+		if json.Unmarshal(body, &cut) == nil && cut.Truncated {
+			w.Header().Set(HeaderTruncated, "true")
+			if cut.Reason != "" {
+				w.Header().Set(HeaderTruncatedReason, cut.Reason)
+			}
 		}
 	}
 	writeBody(w, http.StatusOK, body)
 }
+
+// mayBeTruncated says whether body holds a "truncated" member that is true
+// anywhere, a condition for a top-level truncated=true that is much cheaper
+// than parsing the body (up to max_result_bytes) once more for every call.
+func mayBeTruncated(body []byte) bool {
+	key := []byte(`"truncated"`)
+	for {
+		i := bytes.Index(body, key)
+		if i < 0 {
+			return false
+		}
+		body = body[i+len(key):]
+		if v, ok := bytes.CutPrefix(bytes.TrimLeft(body, jsonSpace), []byte(":")); ok &&
+			bytes.HasPrefix(bytes.TrimLeft(v, jsonSpace), []byte("true")) {
+			return true
+		}
+	}
+}
+
+const jsonSpace = " \t\r\n"
 
 // structured is the JSON of a successful result: its structuredContent,
 // else its text when that is a JSON object, else the text wrapped.

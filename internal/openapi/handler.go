@@ -81,6 +81,7 @@ type Handler struct {
 	log     *slog.Logger
 	opts    Options
 	maxBody int64
+	schemas schemaCache
 }
 
 // New builds the handler. tlsEnabled is server.tls.enabled: the document

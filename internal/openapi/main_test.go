@@ -27,17 +27,11 @@ var chs *chtest.Server
 
 func TestMain(m *testing.M) { os.Exit(chtest.RunMain(m, chtest.Options{}, &chs)) }
 
-// chConfig is the harness ClickHouse with chmcp's defaults.
-func chConfig() config.ClickHouseConfig {
-	cfg := config.Defaults().ClickHouse
-	cfg.Host = chs.Host
-	cfg.Port = chs.TCPPort
-	return cfg
-}
-
+// newClient is a client of the harness ClickHouse with chmcp's defaults,
+// changed by mutate (optional).
 func newClient(t *testing.T, mutate func(*config.ClickHouseConfig)) *clickhouse.Client {
 	t.Helper()
-	cfg := chConfig()
+	cfg := chs.ClickHouseConfig(config.ProtocolTCP)
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -49,9 +43,9 @@ func newClient(t *testing.T, mutate func(*config.ClickHouseConfig)) *clickhouse.
 	return ch
 }
 
-func newService(t *testing.T, mutate func(*config.ClickHouseConfig)) *mcp.Service {
+func newService(t *testing.T, mutate func(*config.ClickHouseConfig), opts ...mcp.Option) *mcp.Service {
 	t.Helper()
-	return mcp.NewService(newClient(t, mutate), slog.New(slog.DiscardHandler), "test")
+	return mcp.NewService(newClient(t, mutate), slog.New(slog.DiscardHandler), "test", opts...)
 }
 
 // env is the handler on a real HTTP server, with its own document loaded
@@ -66,23 +60,27 @@ type env struct {
 
 type setup struct {
 	mutate func(*config.ClickHouseConfig)
+	svc    []mcp.Option
 	cfg    config.OpenAPIConfig
 	tls    bool
 	opts   Options
 	// wrap stands in for the HTTP edge (authentication, JWE middleware).
 	wrap func(http.Handler) http.Handler
+	// prefix is what the edge strips before /openapi (a JWE path token).
+	prefix string
 }
 
+// start serves the handler; env.URL is the server's URL plus s.prefix.
 func start(t *testing.T, s setup) *env {
 	t.Helper()
-	var h http.Handler = New(newService(t, s.mutate), s.cfg, s.tls, nil, s.opts)
+	var h http.Handler = New(newService(t, s.mutate, s.svc...), s.cfg, s.tls, nil, s.opts)
 	if s.wrap != nil {
 		h = s.wrap(h)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, URL: srv.URL}
-	e.load(srv.URL + "/openapi")
+	e := &env{t: t, URL: srv.URL + s.prefix}
+	e.load(e.URL + "/openapi")
 	return e
 }
 

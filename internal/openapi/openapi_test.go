@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -73,9 +73,14 @@ func TestDocument(t *testing.T) {
 			if e.raw["security"] != nil || e.doc.Components.SecuritySchemes != nil {
 				t.Errorf("security declared without Options.Security")
 			}
-			// The same document under /openapi/ and /openapi.json.
+			// The same document under /openapi/ and /openapi.json (built
+			// again, from the cached schemas).
+			first := e.raw
 			for _, p := range []string{"/openapi/", "/openapi.json"} {
 				e.load(e.URL + p)
+				if !reflect.DeepEqual(e.raw, first) {
+					t.Errorf("%s differs from /openapi", p)
+				}
 			}
 		})
 	}
@@ -311,8 +316,8 @@ func TestGuards(t *testing.T) {
 // OAuth and JWE middlewares put in the context) reach the tools.
 func TestIdentity(t *testing.T) {
 	secret := func(c *config.ClickHouseConfig) {
-		c.ClusterName, c.ClusterSecret = chs.ClusterName, config.Secret(chs.ClusterSecret)
-		c.Username, c.Password = chs.AdminUser, "not-used-in-secret-mode"
+		*c = chs.SecretConfig(chs.AdminUser)
+		c.Password = "not-used-in-secret-mode"
 	}
 	as := func(user string) func(http.Handler) http.Handler {
 		return func(next http.Handler) http.Handler {
@@ -351,15 +356,10 @@ func TestIdentity(t *testing.T) {
 			next.ServeHTTP(w, r2)
 		})
 	}
-	var h http.Handler = New(newService(t, nil), config.OpenAPIConfig{}, false, nil, Options{Security: Security{Scheme: SecurityBearer}})
-	srv := httptest.NewServer(jwe(h))
-	t.Cleanup(srv.Close)
-	e = &env{t: t, URL: srv.URL}
-	e.load(srv.URL + "/tok3n/openapi")
-	if got := e.doc.Servers[0].URL; got != srv.URL+"/tok3n" {
-		t.Fatalf("server URL %q", got)
+	e = start(t, setup{opts: Options{Security: Security{Scheme: SecurityBearer}}, wrap: jwe, prefix: "/tok3n"})
+	if got := e.doc.Servers[0].URL; got != e.URL || !strings.HasSuffix(got, "/tok3n") {
+		t.Fatalf("server URL %q, want %s", got, e.URL)
 	}
-	e.URL = srv.URL + "/tok3n"
 	r = e.call(t, "POST", "/openapi/execute_query", `{"query": "SELECT number FROM numbers(10)"}`)
 	if r.Status != 200 || r.json(t)["row_count"] != 2.0 || r.Header.Get(HeaderTruncated) != "true" {
 		t.Fatalf("through the path token: %d %s", r.Status, r.Body)
@@ -414,56 +414,92 @@ func TestRouting(t *testing.T) {
 // TestErrorMapping: _meta["chmcp/error"] decides the status when present;
 // the text decides otherwise.
 func TestErrorMapping(t *testing.T) {
-	text := func(s string) []sdk.Content { return []sdk.Content{&sdk.TextContent{Text: s}} }
 	meta := func(kind string, code int32, name string) sdk.Meta {
 		m := map[string]any{"kind": kind}
 		if code != 0 {
 			m["code"], m["name"], m["query_id"] = code, name, "q-1"
 		}
-		return sdk.Meta{MetaError: m}
+		return sdk.Meta{mcp.MetaError: m}
 	}
 	type structMeta struct {
 		Kind string `json:"kind"`
 		Code int32  `json:"code"`
 	}
 	for _, tc := range []struct {
-		res    *sdk.CallToolResult
+		text   string
+		meta   sdk.Meta
 		status int
 		kind   string
 		code   int32
 	}{
-		{&sdk.CallToolResult{Content: text("invalid arguments: x"), Meta: meta(kindInvalidArguments, 0, "")}, 400, kindInvalidArguments, 0},
-		{&sdk.CallToolResult{Content: text("INSERT is not a read-only statement"), Meta: meta(kindRefused, 0, "")}, 400, kindRefused, 0},
-		{&sdk.CallToolResult{Content: text("access refused: no"), Meta: meta(kindPolicy, 0, "")}, 403, kindPolicy, 0},
-		{&sdk.CallToolResult{Content: text("table x does not exist"), Meta: meta(kindNotFound, 0, "")}, 404, kindNotFound, 0},
-		{&sdk.CallToolResult{Content: text("ClickHouse error 60 (UNKNOWN_TABLE): m"), Meta: meta(kindClickHouse, 60, "UNKNOWN_TABLE")}, 502, kindClickHouse, 60},
-		{&sdk.CallToolResult{Content: text("ClickHouse error 159 (TIMEOUT_EXCEEDED): m"), Meta: meta(kindClickHouse, 159, "TIMEOUT_EXCEEDED")}, 504, kindClickHouse, 159},
-		{&sdk.CallToolResult{Content: text("ClickHouse error 497 (ACCESS_DENIED): m"), Meta: meta(kindClickHouse, 497, "ACCESS_DENIED")}, 403, kindClickHouse, 497},
-		{&sdk.CallToolResult{Content: text("ClickHouse error 164 (READONLY): m"), Meta: meta(kindClickHouse, 164, "READONLY")}, 400, kindClickHouse, 164},
-		{&sdk.CallToolResult{Content: text("query cancelled"), Meta: meta(kindCancelled, 0, "")}, 504, kindCancelled, 0},
-		{&sdk.CallToolResult{Content: text("cannot connect"), Meta: meta(kindConnection, 0, "")}, 503, kindConnection, 0},
-		{&sdk.CallToolResult{Content: text("rejected"), Meta: meta(kindAuth, 0, "")}, 502, kindAuth, 0},
-		{&sdk.CallToolResult{Content: text("internal error; see the server log"), Meta: meta(kindInternal, 0, "")}, 500, kindInternal, 0},
-		{&sdk.CallToolResult{Content: text("x"), Meta: sdk.Meta{MetaError: structMeta{Kind: kindClickHouse, Code: 241}}}, 502, kindClickHouse, 241},
+		{"invalid arguments: x", meta(kindInvalidArguments, 0, ""), 400, kindInvalidArguments, 0},
+		{"INSERT is not a read-only statement", meta(kindRefused, 0, ""), 400, kindRefused, 0},
+		{"access refused: no", meta(kindPolicy, 0, ""), 403, kindPolicy, 0},
+		{"table x does not exist", meta(kindNotFound, 0, ""), 404, kindNotFound, 0},
+		{"ClickHouse error 60 (UNKNOWN_TABLE): m", meta(kindClickHouse, 60, "UNKNOWN_TABLE"), 502, kindClickHouse, 60},
+		{"ClickHouse error 159 (TIMEOUT_EXCEEDED): m", meta(kindClickHouse, 159, "TIMEOUT_EXCEEDED"), 504, kindClickHouse, 159},
+		{"ClickHouse error 497 (ACCESS_DENIED): m", meta(kindClickHouse, 497, "ACCESS_DENIED"), 403, kindClickHouse, 497},
+		{"ClickHouse error 164 (READONLY): m", meta(kindClickHouse, 164, "READONLY"), 400, kindClickHouse, 164},
+		{"query cancelled", meta(kindCancelled, 0, ""), 504, kindCancelled, 0},
+		{"cannot connect", meta(kindConnection, 0, ""), 503, kindConnection, 0},
+		{"rejected", meta(kindAuth, 0, ""), 502, kindAuth, 0},
+		{"internal error; see the server log", meta(kindInternal, 0, ""), 500, kindInternal, 0},
+		{"x", sdk.Meta{mcp.MetaError: structMeta{Kind: kindClickHouse, Code: 241}}, 502, kindClickHouse, 241},
 		// Without _meta (or with a kind this version does not know): the text.
-		{&sdk.CallToolResult{Content: text("ClickHouse error 62 (SYNTAX_ERROR): bad")}, 502, kindClickHouse, 62},
-		{&sdk.CallToolResult{Content: text("ClickHouse error 999: odd"), Meta: meta("future_kind", 0, "")}, 502, kindClickHouse, 999},
-		{&sdk.CallToolResult{Content: text(`invalid arguments: "query" is required`)}, 400, kindInvalidArguments, 0},
-		{&sdk.CallToolResult{Content: text("query is 300 bytes, over the limit of 200 (clickhouse.max_query_length)")}, 400, kindRefused, 0},
-		{&sdk.CallToolResult{Content: text(`access refused for ClickHouse user "default": protected`)}, 403, kindPolicy, 0},
-		{&sdk.CallToolResult{Content: text("table `a`.`b` does not exist or you are not allowed to see it")}, 404, kindNotFound, 0},
-		{&sdk.CallToolResult{Content: text("query cancelled")}, 504, kindCancelled, 0},
-		{&sdk.CallToolResult{Content: text("internal error; see the server log for request id 1")}, 500, kindInternal, 0},
-		{&sdk.CallToolResult{Content: text(`ClickHouse rejected interserver authentication for user "a" on cluster "c": ...`)}, 502, kindAuth, 0},
-		{&sdk.CallToolResult{Content: text("cannot connect to ClickHouse at h:9000 (tcp): connection refused; ...")}, 503, kindConnection, 0},
-		{&sdk.CallToolResult{Content: text("ClickHouse at h:9000 closed the connection; ...")}, 503, kindConnection, 0},
-		{&sdk.CallToolResult{}, 500, kindInternal, 0},
+		{"ClickHouse error 62 (SYNTAX_ERROR): bad", nil, 502, kindClickHouse, 62},
+		{"ClickHouse error 999: odd", meta("future_kind", 0, ""), 502, kindClickHouse, 999},
+		{`invalid arguments: "query" is required`, nil, 400, kindInvalidArguments, 0},
+		{"query is 300 bytes, over the limit of 200 (clickhouse.max_query_length)", nil, 400, kindRefused, 0},
+		{`access refused for ClickHouse user "default": protected`, nil, 403, kindPolicy, 0},
+		{"table `a`.`b` does not exist or you are not allowed to see it", nil, 404, kindNotFound, 0},
+		{"query cancelled", nil, 504, kindCancelled, 0},
+		{"internal error; see the server log for request id 1", nil, 500, kindInternal, 0},
+		{`ClickHouse rejected interserver authentication for user "a" on cluster "c": ...`, nil, 502, kindAuth, 0},
+		{"cannot connect to ClickHouse at h:9000 (tcp): connection refused; ...", nil, 503, kindConnection, 0},
+		{"ClickHouse at h:9000 closed the connection; ...", nil, 503, kindConnection, 0},
+		{"", nil, 500, kindInternal, 0}, // no content at all
 	} {
-		tc.res.IsError = true
-		e := resultError(tc.res)
-		if got := statusOf(&e); got != tc.status || e.Kind != tc.kind || e.Code != tc.code || e.Message == "" {
-			t.Errorf("%s: %d %+v, want %d %s %d", jsonString(tc.res.Content), got, e, tc.status, tc.kind, tc.code)
+		res := &sdk.CallToolResult{IsError: true, Meta: tc.meta}
+		if tc.text != "" {
+			res.Content = []sdk.Content{&sdk.TextContent{Text: tc.text}}
 		}
+		e := resultError(res)
+		if got := statusOf(&e); got != tc.status || e.Kind != tc.kind || e.Code != tc.code || e.Message == "" {
+			t.Errorf("%q: %d %+v, want %d %s %d", tc.text, got, e, tc.status, tc.kind, tc.code)
+		}
+	}
+}
+
+// TestTruncatedHeaders: the headers follow the result's top-level
+// truncated member only (writeResult skips parsing bodies that cannot
+// have it).
+func TestTruncatedHeaders(t *testing.T) {
+	h := New(nil, config.OpenAPIConfig{}, false, nil, Options{})
+	for _, tc := range []struct {
+		name, body, reason string
+		structured, cut    bool
+	}{
+		{"not truncated", `{"rows":[[1]],"truncated":false}`, "", true, false},
+		{"no member", `{"rows":[[1]]}`, "", true, false},
+		{"truncated", `{"rows":[[1]],"truncated":true,"truncated_reason":"max_result_rows"}`, "max_result_rows", true, true},
+		{"nested object", `{"rows":[[{"truncated":true}]],"truncated":false}`, "", true, false},
+		{"in a string", `{"rows":[["\"truncated\":true"]],"truncated":false}`, "", true, false},
+		{"spaced text result", "{\"truncated\" :\n true}", "", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: tc.body}}}
+			if tc.structured {
+				res.StructuredContent = json.RawMessage(tc.body)
+			}
+			w := httptest.NewRecorder()
+			h.writeResult(w, res)
+			if w.Code != http.StatusOK || w.Body.String() != tc.body {
+				t.Fatalf("%d %s", w.Code, w.Body)
+			}
+			if got := w.Header().Get(HeaderTruncated) == "true"; got != tc.cut || w.Header().Get(HeaderTruncatedReason) != tc.reason {
+				t.Fatalf("headers %v, want truncated %v, reason %q", w.Header(), tc.cut, tc.reason)
+			}
+		})
 	}
 }
 
@@ -495,18 +531,7 @@ func TestGeneratedTools(t *testing.T) {
 		{Type: config.ToolRead, ViewRegexp: `^oa\.report_.*`, Prefix: "oa."},
 		{Type: config.ToolWrite, TableRegexp: `^oa\.sales$`, Mode: config.ModeInsert, Prefix: "add_"},
 	}
-	cfg := chConfig()
-	cfg.ReadOnly = false
-	ch, err := clickhouse.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Close() })
-	svc := mcp.NewService(ch, slog.New(slog.DiscardHandler), "test", mcp.WithToolRules(rules, time.Minute))
-	srv := httptest.NewServer(New(svc, config.OpenAPIConfig{}, false, nil, Options{}))
-	t.Cleanup(srv.Close)
-	e := &env{t: t, URL: srv.URL}
-	e.load(srv.URL + "/openapi")
+	e := start(t, setup{mutate: func(c *config.ClickHouseConfig) { c.ReadOnly = false }, svc: []mcp.Option{mcp.WithToolRules(rules, time.Minute)}})
 
 	var ops []string
 	for path, item := range e.doc.Paths.Map() {
