@@ -189,14 +189,6 @@ func (headerAuth) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-type userHeader struct{ user string }
-
-func (u userHeader) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("X-Test-User", u.user)
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // TestDynamicToolsPerIdentityHTTP: the server behind each request is the
 // caller's (picked after authentication), and generated tools run as them.
 func TestDynamicToolsPerIdentityHTTP(t *testing.T) {
@@ -207,7 +199,7 @@ func TestDynamicToolsPerIdentityHTTP(t *testing.T) {
 	}, func(config.Config, *clickhouse.Client) Authorizer { return headerAuth{} })
 	for _, user := range []string{"alice", "bob"} {
 		for _, v := range []string{"2026-07-28", "2025-06-18"} {
-			transport := &sdk.StreamableClientTransport{Endpoint: ts.URL + "/", HTTPClient: &http.Client{Transport: userHeader{user}}}
+			transport := &sdk.StreamableClientTransport{Endpoint: ts.URL + "/", HTTPClient: headerClient("X-Test-User", user)}
 			cs := connect(t, transport, v)
 			res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "q_items_by_kind", Arguments: map[string]any{"kind": "pen", "max_price": 5}})
 			if err != nil {

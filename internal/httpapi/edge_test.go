@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,18 +15,6 @@ import (
 
 	"github.com/chmcp/chmcp/internal/config"
 )
-
-func get(t *testing.T, url string) (int, map[string]any) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&body)
-	return resp.StatusCode, body
-}
 
 func TestHealthAndLivez(t *testing.T) {
 	up := startServer(t, nil)
@@ -50,31 +38,14 @@ func TestHealthAndLivez(t *testing.T) {
 	}
 }
 
-func post(t *testing.T, url string, body string, header map[string]string) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	for k, v := range header {
-		if k == "Host" {
-			req.Host = v
-			continue
-		}
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
-
 const pingBody = `{"jsonrpc":"2.0","id":1,"method":"ping"}`
 
 func TestOriginAndHostValidation(t *testing.T) {
-	ts := startServer(t, func(c *config.Config) { c.Server.CORSOrigin = "https://app.example.com" })
+	ts := startServer(t, func(c *config.Config) {
+		c.Server.CORSOrigin = "https://app.example.com"
+		c.Server.AllowedHosts = []string{"mcp.example.com"} // e.g. a reverse proxy on the same machine
+		withOpenAPI(c)
+	})
 	for name, tc := range map[string]struct {
 		header map[string]string
 		status int
@@ -84,27 +55,38 @@ func TestOriginAndHostValidation(t *testing.T) {
 		"configured origin":       {map[string]string{"Origin": "https://app.example.com"}, 200},
 		"loopback origin":         {map[string]string{"Origin": "http://localhost:6274"}, 200},
 		"no origin (non-browser)": {nil, 200},
+		"allowed host":            {map[string]string{"Host": "mcp.example.com"}, 200},
+		"allowed host and origin": {map[string]string{"Host": "mcp.example.com", "Origin": "https://mcp.example.com"}, 200},
 	} {
 		resp, body := post(t, ts.URL+"/", pingBody, tc.header)
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s: status %d, want %d (%s)", name, resp.StatusCode, tc.status, body)
 		}
 	}
-	resp, body := post(t, ts.URL+"/", pingBody, map[string]string{"Origin": "https://evil.example"})
+	// Every route that runs queries has the same guard: a page on a rebound
+	// name reads nothing, even same-origin and without an Origin header.
+	query := "/openapi/execute_query?query=" + url.QueryEscape("SELECT 1")
+	for _, path := range []string{"/sse", "/openapi", query} {
+		resp, body := send(t, newRequest(t, http.MethodGet, ts.URL+path, ""), map[string]string{"Host": "evil.example:8080"})
+		if resp.StatusCode != 403 || !strings.Contains(string(body), "invalid Host header") {
+			t.Errorf("GET %s with a rebinding host: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	if resp, body := send(t, newRequest(t, http.MethodGet, ts.URL+query, ""), map[string]string{"Host": "mcp.example.com"}); resp.StatusCode != 200 {
+		t.Errorf("GET %s with an allowed host: %d %s", query, resp.StatusCode, body)
+	}
+	if resp, body := post(t, ts.URL+"/sse?sessionid=none", pingBody, map[string]string{"Host": "mcp.example.com"}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("POST /sse with an allowed host: %d %s, want 404 from the SSE handler (unknown session)", resp.StatusCode, body)
+	}
+	_, body := post(t, ts.URL+"/", pingBody, map[string]string{"Origin": "https://evil.example"})
 	if !strings.Contains(body, `"jsonrpc":"2.0"`) || !strings.Contains(body, "not allowed") {
 		t.Fatalf("403 body is not a JSON-RPC error: %s", body)
 	}
-	_ = resp
 
 	// CORS preflight for the configured origin.
-	req, _ := http.NewRequest(http.MethodOptions, ts.URL+"/", nil)
-	req.Header.Set("Origin", "https://app.example.com")
-	req.Header.Set("Access-Control-Request-Method", "POST")
-	pre, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pre.Body.Close()
+	pre, _ := send(t, newRequest(t, http.MethodOptions, ts.URL+"/", ""), map[string]string{
+		"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
+	})
 	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
 		!strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Mcp-Protocol-Version") {
 		t.Fatalf("preflight: %d %v", pre.StatusCode, pre.Header)
@@ -118,12 +100,7 @@ func TestBodyLimitAndNonMCPTraffic(t *testing.T) {
 		t.Fatalf("oversized body: %d %s", resp.StatusCode, body)
 	}
 	for _, path := range []string{"/", "/anything/else"} {
-		resp, err := http.Get(ts.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		resp, b := send(t, newRequest(t, http.MethodGet, ts.URL+path, ""), nil)
 		if resp.StatusCode != http.StatusMethodNotAllowed || strings.Contains(string(b), "goroutine") {
 			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
 		}
@@ -223,15 +200,11 @@ func TestRefusalsAreJSONRPC(t *testing.T) {
 		{"unknown method", http.MethodPost, "application/json", `{"jsonrpc":"2.0","id":1,"method":"nope"}`, 400, -32601},
 	}
 	for _, tc := range cases {
-		req, _ := http.NewRequest(tc.method, ts.URL+"/", strings.NewReader(tc.body))
+		header := map[string]string{"Accept": "application/json, text/event-stream"}
 		if tc.ctype != "" {
-			req.Header.Set("Content-Type", tc.ctype)
+			header["Content-Type"] = tc.ctype
 		}
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, b := send(t, newRequest(t, tc.method, ts.URL+"/", tc.body), header)
 		var body struct {
 			JSONRPC string `json:"jsonrpc"`
 			Error   struct {
@@ -239,8 +212,7 @@ func TestRefusalsAreJSONRPC(t *testing.T) {
 				Message string `json:"message"`
 			} `json:"error"`
 		}
-		err = json.NewDecoder(resp.Body).Decode(&body)
-		resp.Body.Close()
+		err := json.Unmarshal(b, &body)
 		if err != nil || resp.StatusCode != tc.status || body.JSONRPC != "2.0" || body.Error.Code != tc.code || body.Error.Message == "" ||
 			resp.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("%s: status %d, body %+v, err %v; want %d with JSON-RPC code %d", tc.name, resp.StatusCode, body, err, tc.status, tc.code)

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"log/slog"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +14,6 @@ import (
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/jwe"
-	"github.com/chmcp/chmcp/internal/oauth"
 )
 
 const (
@@ -34,14 +31,19 @@ func withJWE(mutate ...func(*config.Config)) func(*config.Config) {
 	}
 }
 
-// startJWE runs the server with the JWE authenticator (over OAuth when
-// withOAuth builds one).
-func startJWE(t *testing.T, mutate func(*config.Config), withOAuth func(cfg config.Config, ch *clickhouse.Client) Authorizer) *testServer {
+// startJWE runs the server with the JWE authenticator alone.
+func startJWE(t *testing.T, mutate func(*config.Config)) *testServer {
 	t.Helper()
-	return startServerWith(t, mutate, func(cfg config.Config, ch *clickhouse.Client) Authorizer {
+	return startServerWith(t, mutate, jweAuth(t, nil))
+}
+
+// jweAuth builds the JWE authenticator, over the authorizer oauth builds
+// when it is not nil.
+func jweAuth(t *testing.T, oauth authFunc) authFunc {
+	return func(cfg config.Config, ch *clickhouse.Client) Authorizer {
 		var inner Authorizer
-		if withOAuth != nil {
-			inner = withOAuth(cfg, ch)
+		if oauth != nil {
+			inner = oauth(cfg, ch)
 		}
 		j, err := NewJWE(cfg.Server.JWE, ch, inner, slog.New(slog.DiscardHandler))
 		if err != nil {
@@ -49,7 +51,7 @@ func startJWE(t *testing.T, mutate func(*config.Config), withOAuth func(cfg conf
 		}
 		t.Cleanup(func() { j.Close() }) // after the server stops (cleanups run last-in first-out)
 		return j
-	})
+	}
 }
 
 func mintTest(t *testing.T, c jwe.Connection, ttl time.Duration) string {
@@ -63,15 +65,6 @@ func mintTest(t *testing.T, c jwe.Connection, ttl time.Duration) string {
 
 func adminToken(t *testing.T) string {
 	return mintTest(t, jwe.Connection{Username: chs.AdminUser, Password: chs.AdminPassword}, time.Hour)
-}
-
-// withHeader adds one header to every request of an MCP client.
-type withHeader struct{ name, value string }
-
-func (h withHeader) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set(h.name, h.value)
-	return http.DefaultTransport.RoundTrip(r)
 }
 
 func currentUserOf(t *testing.T, cs *sdk.ClientSession) (string, *sdk.CallToolResult) {
@@ -93,10 +86,10 @@ func currentUserOf(t *testing.T, cs *sdk.ClientSession) (string, *sdk.CallToolRe
 // a bearer reaches ClickHouse as the token's login, over streamable HTTP
 // (stateless and session) and legacy SSE.
 func TestJWETokenPlaces(t *testing.T) {
-	ts := startJWE(t, withJWE(), nil)
+	ts := startJWE(t, withJWE())
 	tok := adminToken(t)
-	header := &http.Client{Transport: withHeader{HeaderJWE, tok}}
-	bearerClient := &http.Client{Transport: withHeader{"Authorization", "Bearer " + tok}}
+	header := headerClient(HeaderJWE, tok)
+	bearerClient := headerClient("Authorization", "Bearer "+tok)
 	cases := []struct {
 		name      string
 		transport sdk.Transport
@@ -133,7 +126,7 @@ func TestJWETokenPlaces(t *testing.T) {
 // TestJWERequiredWithoutOAuth: with JWE on and OAuth off, the MCP routes
 // need a token; health does not.
 func TestJWERequiredWithoutOAuth(t *testing.T) {
-	ts := startJWE(t, withJWE(), nil)
+	ts := startJWE(t, withJWE())
 	for _, path := range []string{"/", "/sse"} {
 		resp, body := post(t, ts.URL+path, pingBody, nil)
 		var e map[string]string
@@ -171,7 +164,7 @@ func rawJWE(t *testing.T, claims string) string {
 // TestJWEBadTokens: each bad token gets a clear 401 (or 403 for a genuine
 // token naming what the server does not allow), wherever it travels.
 func TestJWEBadTokens(t *testing.T) {
-	ts := startJWE(t, withJWE(func(c *config.Config) { c.Server.JWE.AllowedHosts = []string{"localhost"} }), nil)
+	ts := startJWE(t, withJWE(func(c *config.Config) { c.Server.JWE.AllowedHosts = []string{"localhost"} }))
 	good := adminToken(t)
 	parts := strings.Split(good, ".")
 	parts[3] = strings.Map(func(r rune) rune { // flip the ciphertext
@@ -186,24 +179,29 @@ func TestJWEBadTokens(t *testing.T) {
 		name, token string
 		status      int
 		code, desc  string
+		headerOnly  bool // not shaped like a JWE: in the path it is just a path
 	}{
-		{"expired", mintTest(t, jwe.Connection{Username: "alice"}, -time.Hour), 401, "invalid_token", "token expired"},
-		{"tampered", strings.Join(parts, "."), 401, "invalid_token", "cannot decrypt"},
-		{"foreign key", foreign, 401, "invalid_token", "cannot decrypt"},
-		{"not a JWE", "hello", 401, "invalid_token", "not a compact JWE"},
-		{"unknown claim", rawJWE(t, `{"exp":`+jsonInt(exp)+`,"username":"alice","read_only":false}`), 401, "invalid_token", `unknown claim \"read_only\"`},
-		{"no expiry", rawJWE(t, `{"username":"alice"}`), 401, "invalid_token", "exp claim is required"},
-		{"host not allowed", mintTest(t, jwe.Connection{Host: "evil.example", Username: "alice"}, time.Hour), 403, "access_denied", "host not allowed"},
-		{"server password elsewhere", mintTest(t, jwe.Connection{Host: "localhost"}, time.Hour), 403, "access_denied", "username: required"},
+		{"expired", mintTest(t, jwe.Connection{Username: "alice"}, -time.Hour), 401, "invalid_token", "token expired", false},
+		{"tampered", strings.Join(parts, "."), 401, "invalid_token", "cannot decrypt", false},
+		{"foreign key", foreign, 401, "invalid_token", "cannot decrypt", false},
+		{"not a JWE", "hello", 401, "invalid_token", "not a compact JWE", true},
+		{"unknown claim", rawJWE(t, `{"exp":`+jsonInt(exp)+`,"username":"alice","read_only":false}`), 401, "invalid_token", `unknown claim \"read_only\"`, false},
+		{"no expiry", rawJWE(t, `{"username":"alice"}`), 401, "invalid_token", "exp claim is required", false},
+		{"host not allowed", mintTest(t, jwe.Connection{Host: "evil.example", Username: "alice"}, time.Hour), 403, "access_denied", "host not allowed", false},
+		{"server password elsewhere", mintTest(t, jwe.Connection{Host: "localhost"}, time.Hour), 403, "access_denied", "username: required", false},
 	}
 	for _, tc := range cases {
-		for _, where := range []string{"header", "path"} {
+		if jwe.LooksLikeJWE(tc.token) == tc.headerOnly {
+			t.Fatalf("%s: LooksLikeJWE = %v, the case says headerOnly = %v", tc.name, !tc.headerOnly, tc.headerOnly)
+		}
+		places := []string{"header", "path"}
+		if tc.headerOnly {
+			places = places[:1]
+		}
+		for _, where := range places {
 			t.Run(tc.name+"/"+where, func(t *testing.T) {
 				url, hdr := ts.URL+"/", map[string]string{HeaderJWE: tc.token}
 				if where == "path" {
-					if !jwe.LooksLikeJWE(tc.token) {
-						t.Skip("not a path token")
-					}
 					url, hdr = ts.URL+"/"+tc.token+"/", nil
 				}
 				resp, body := post(t, url, pingBody, hdr)
@@ -235,9 +233,9 @@ func TestJWEClusterSecret(t *testing.T) {
 	ts := startJWE(t, withJWE(withSecret(chs.AdminUser), func(c *config.Config) {
 		c.ClickHouse.Impersonation.DeniedUsers = []string{"bob"}
 		c.Server.JWE.AllowedHosts = []string{"localhost"}
-	}), nil)
+	}))
 	tok := mintTest(t, jwe.Connection{Username: "alice"}, time.Hour)
-	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/", HTTPClient: &http.Client{Transport: withHeader{HeaderJWE, tok}}}, "2026-07-28")
+	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/", HTTPClient: headerClient(HeaderJWE, tok)}, "2026-07-28")
 	if user, res := currentUserOf(t, cs); user != "alice" || res.Meta["chmcp/user"] != "alice" {
 		t.Fatalf("ran as %q, want alice", user)
 	}
@@ -268,34 +266,6 @@ func TestJWEClusterSecret(t *testing.T) {
 			}
 		})
 	}
-}
-
-// newOAuthJWEEnv is newOAuthEnv's provider and browser in front of a server
-// with the JWE authenticator over OAuth (cluster secret, emails mapped to
-// user names) and minting on. (newOAuthEnv's own server goes unused.)
-func newOAuthJWEEnv(t *testing.T) *oauthEnv {
-	t.Helper()
-	e := newOAuthEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	preListened = ln
-	e.ts = startJWE(t, withJWE(withSecret("default"), func(c *config.Config) {
-		c.ClickHouse.Username = "admin_fallback"
-		c.ClickHouse.Impersonation.StripDomain = true
-		c.Server.JWE.MintEnabled = true
-		o := &c.Server.OAuth
-		o.Enabled, o.Issuer, o.SigningKey = true, "http://"+ln.Addr().String(), "0123456789abcdef0123456789abcdef-test-key"
-		o.Upstream.Issuer, o.Upstream.ClientID, o.Upstream.ClientSecret = e.idp.Issuer(), e.idp.ClientID, config.Secret(e.idp.ClientSecret)
-	}), func(cfg config.Config, ch *clickhouse.Client) Authorizer {
-		a, err := oauth.New(cfg.Server.OAuth, oauth.Deps{Policy: ch.Policy(), Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 10 * time.Second}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	})
-	return e
 }
 
 // TestJWEWithOAuth: both on. An OAuth access token (a JWT: three parts) is
@@ -329,10 +299,7 @@ func TestJWEWithOAuth(t *testing.T) {
 
 	// Minting with an OAuth token: for oneself only, and never with a JWE.
 	mint := func(auth, body string) (int, map[string]any) {
-		resp, b := post(t, e.ts.URL+PathMint, body, map[string]string{"Authorization": "Bearer " + auth})
-		var out map[string]any
-		_ = json.Unmarshal([]byte(b), &out)
-		return resp.StatusCode, out
+		return postJSON(t, e.ts.URL+PathMint, body, map[string]string{"Authorization": "Bearer " + auth})
 	}
 	if code, out := mint(access, `{"ttl":"1h"}`); code != 200 {
 		t.Fatalf("OAuth mint: %d %v", code, out)
@@ -354,7 +321,7 @@ func TestJWEWithOAuth(t *testing.T) {
 // an unauthenticated caller.
 func TestJWEMint(t *testing.T) {
 	// Off by default: the route does not exist, whatever the credentials.
-	off := startJWE(t, withJWE(), nil)
+	off := startJWE(t, withJWE())
 	for _, auth := range []string{"", "Bearer " + testAdminKey, "Bearer " + adminToken(t)} {
 		resp, body := post(t, off.URL+PathMint, `{}`, map[string]string{"Authorization": auth})
 		if resp.StatusCode != 404 {
@@ -365,12 +332,9 @@ func TestJWEMint(t *testing.T) {
 	ts := startJWE(t, withJWE(func(c *config.Config) {
 		c.Server.JWE.MintEnabled, c.Server.JWE.MintAdminKey = true, testAdminKey
 		c.Server.JWE.MaxTTL = config.Duration(2 * time.Hour)
-	}), nil)
+	}))
 	mint := func(header map[string]string, body string) (int, map[string]any) {
-		resp, b := post(t, ts.URL+PathMint, body, header)
-		var out map[string]any
-		_ = json.Unmarshal([]byte(b), &out)
-		return resp.StatusCode, out
+		return postJSON(t, ts.URL+PathMint, body, header)
 	}
 	admin := map[string]string{"Authorization": "Bearer " + testAdminKey}
 	claims := `{"username":"alice","ttl":"1h"}`

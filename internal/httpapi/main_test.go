@@ -3,9 +3,13 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -13,6 +17,7 @@ import (
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/mcp"
+	"github.com/chmcp/chmcp/internal/metrics"
 )
 
 var chs *chtest.Server
@@ -44,20 +49,34 @@ type testServer struct {
 	done chan error
 }
 
+// authFunc builds a test server's authorizer from its final configuration
+// and ClickHouse client.
+type authFunc func(cfg config.Config, ch *clickhouse.Client) Authorizer
+
+// serverOpts is what a test server needs beyond its configuration.
+type serverOpts struct {
+	ln      net.Listener     // nil: a free loopback port
+	auth    authFunc         // nil: the MCP endpoint is open
+	metrics *metrics.Metrics // shared by the MCP service and the HTTP edge, as cmd/chmcp wires them
+}
+
 // startServer runs chmcp's HTTP server on a free loopback port against the
 // harness ClickHouse; mutate adjusts the configuration first.
 func startServer(t *testing.T, mutate func(*config.Config)) *testServer {
 	t.Helper()
-	return startServerWith(t, mutate, nil)
+	return start(t, mutate, serverOpts{})
 }
 
-// startServerWith is startServer with an authorizer built from the final
-// configuration, its ClickHouse client and the server's own URL.
-func startServerWith(t *testing.T, mutate func(*config.Config), auth func(cfg config.Config, ch *clickhouse.Client) Authorizer) *testServer {
+// startServerWith is startServer with an authorizer.
+func startServerWith(t *testing.T, mutate func(*config.Config), auth authFunc) *testServer {
+	t.Helper()
+	return start(t, mutate, serverOpts{auth: auth})
+}
+
+func start(t *testing.T, mutate func(*config.Config), o serverOpts) *testServer {
 	t.Helper()
 	cfg := config.Defaults()
-	cfg.ClickHouse.Host = chs.Host
-	cfg.ClickHouse.Port = chs.TCPPort
+	cfg.ClickHouse = chs.ClickHouseConfig(config.ProtocolTCP)
 	cfg.Server.Transport = config.TransportHTTP
 	if mutate != nil {
 		mutate(&cfg)
@@ -68,32 +87,125 @@ func startServerWith(t *testing.T, mutate func(*config.Config), auth func(cfg co
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := listener(t)
+	ln := o.ln
+	if ln == nil {
+		ln = listen(t)
+	}
 	var a Authorizer
-	if auth != nil {
-		a = auth(cfg, ch)
+	if o.auth != nil {
+		a = o.auth(cfg, ch)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	ts := &testServer{URL: "http://" + ln.Addr().String(), Logs: logs, stop: stop, done: make(chan error, 1)}
-	srv := New(cfg.Server, ch, mcp.NewService(ch, log, "test", mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D())), a, log)
+	svc := mcp.NewService(ch, log, "test", mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()), mcp.WithMetrics(o.metrics))
+	srv := New(cfg.Server, ch, svc, a, log, WithMetrics(o.metrics))
 	go func() { ts.done <- srv.Serve(ctx, ln); ch.Close() }()
 	t.Cleanup(func() { stop(); <-ts.done })
 	return ts
 }
 
-// preListened hands a listener picked before the configuration was final
-// (the OAuth issuer must name the port) to the next startServerWith.
-var preListened net.Listener
-
-func listener(t *testing.T) net.Listener {
+// listen picks a free loopback port (ahead of the configuration when it
+// must name the port, as an OAuth issuer does).
+func listen(t *testing.T) net.Listener {
 	t.Helper()
-	if ln := preListened; ln != nil {
-		preListened = nil
-		return ln
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ln
+}
+
+// withSecret points ClickHouse at the harness cluster with its interserver
+// secret, user as the fallback user. It replaces the whole ClickHouse
+// configuration: apply it before other ClickHouse mutations.
+func withSecret(user string) func(*config.Config) {
+	return func(c *config.Config) {
+		c.ClickHouse = chs.SecretConfig(user)
+		c.ClickHouse.Password = "not-sent"
+	}
+}
+
+// send sends req with header added (a "Host" entry sets the Host) and
+// returns the response with its body read.
+func send(t *testing.T, req *http.Request, header map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func newRequest(t *testing.T, method, url, body string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// get GETs url and returns the status and the body as a JSON object (nil
+// if it is not one).
+func get(t *testing.T, url string) (int, map[string]any) {
+	t.Helper()
+	resp, b := send(t, newRequest(t, http.MethodGet, url, ""), nil)
+	var body map[string]any
+	_ = json.Unmarshal(b, &body)
+	return resp.StatusCode, body
+}
+
+// getJSON is get with header, and a body that must be a JSON object.
+func getJSON(t *testing.T, url string, header map[string]string) (*http.Response, map[string]any) {
+	t.Helper()
+	resp, b := send(t, newRequest(t, http.MethodGet, url, ""), header)
+	var body map[string]any
+	if err := json.Unmarshal(b, &body); err != nil {
+		t.Fatalf("GET %s: not JSON (%d): %s", url, resp.StatusCode, b)
+	}
+	return resp, body
+}
+
+// post POSTs body as JSON (header may say otherwise) accepting what an MCP
+// client accepts, and returns the response and its body.
+func post(t *testing.T, url string, body string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req := newRequest(t, http.MethodPost, url, body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, b := send(t, req, header)
+	return resp, string(b)
+}
+
+// postJSON is post returning the status and the body as a JSON object
+// (nil if it is not one).
+func postJSON(t *testing.T, url string, body string, header map[string]string) (int, map[string]any) {
+	t.Helper()
+	resp, b := post(t, url, body, header)
+	var out map[string]any
+	_ = json.Unmarshal([]byte(b), &out)
+	return resp.StatusCode, out
+}
+
+// withHeader adds one header to every request of an MCP client.
+type withHeader struct{ name, value string }
+
+func (h withHeader) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(h.name, h.value)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// headerClient is an HTTP client that adds one header to every request.
+func headerClient(name, value string) *http.Client {
+	return &http.Client{Transport: withHeader{name, value}}
 }

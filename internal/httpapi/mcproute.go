@@ -51,12 +51,13 @@ func (m *mcpRouter) sessionful(r *http.Request) bool {
 	if r.Header.Get("Mcp-Session-Id") != "" {
 		return true
 	}
-	if v := r.Header.Get("Mcp-Protocol-Version"); v >= "2026-07-28" {
+	version := r.Header.Get("Mcp-Protocol-Version")
+	if version >= "2026-07-28" {
 		return false
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodDelete:
-		return r.Header.Get("Mcp-Protocol-Version") != "" // an old client's stream; else 405 from stateless
+		return version != "" // an old client's stream; else 405 from stateless
 	case http.MethodPost:
 		return isInitialize(r, m.maxBody)
 	}

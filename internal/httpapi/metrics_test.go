@@ -1,17 +1,13 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
-	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/metrics"
 	"github.com/chmcp/chmcp/internal/metrics/metricstest"
 )
@@ -19,25 +15,15 @@ import (
 // startMetricsServer serves chmcp with server.metrics.enabled (then
 // mutate) on the harness ClickHouse, the metrics shared by the MCP service
 // and the HTTP edge as cmd/chmcp wires them.
-func startMetricsServer(t *testing.T, mutate func(*config.Config)) (*httptest.Server, *metrics.Metrics) {
+func startMetricsServer(t *testing.T, mutate func(*config.Config)) (*testServer, *metrics.Metrics) {
 	t.Helper()
-	cfg := config.Defaults()
-	cfg.ClickHouse.Host, cfg.ClickHouse.Port = chs.Host, chs.TCPPort
-	cfg.Server.Transport = config.TransportHTTP
-	cfg.Server.Metrics.Enabled = true
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	log := slog.New(slog.DiscardHandler)
-	ch, err := clickhouse.New(cfg.ClickHouse, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Close() })
 	m := metrics.New("test")
-	srv := New(cfg.Server, ch, mcp.NewService(ch, log, "test", mcp.WithMetrics(m)), nil, log, WithMetrics(m))
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
+	ts := start(t, func(c *config.Config) {
+		c.Server.Metrics.Enabled = true
+		if mutate != nil {
+			mutate(c)
+		}
+	}, serverOpts{metrics: m})
 	return ts, m
 }
 

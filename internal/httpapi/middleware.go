@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -34,8 +35,23 @@ func requestID(next http.Handler) http.Handler {
 	})
 }
 
+// wrappedWriter is the base of the edge's ResponseWriter wrappers
+// (statusWriter, rpcErrorWriter, sessionSniffer): it passes Flush through
+// for SSE streams, and Unwrap lets http.ResponseController reach the real
+// writer's other features.
+type wrappedWriter struct{ http.ResponseWriter }
+
+func (w wrappedWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w wrappedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// statusWriter records the status sent, for the request log and metrics.
 type statusWriter struct {
-	http.ResponseWriter
+	wrappedWriter
 	status int
 }
 
@@ -53,22 +69,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// Unwrap lets http.ResponseController reach Flush on the real writer (SSE).
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
 // logRequests logs one debug line per HTTP request (the tool call line is
 // the info-level record); failures (>= 400) are logged at info. It also
 // counts the request in chmcp_http_requests_total.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{wrappedWriter: wrappedWriter{w}}
 		next.ServeHTTP(sw, r)
 		s.metrics.HTTP(metrics.RouteOf(r.URL.Path), sw.status)
 		level := slog.LevelDebug
@@ -115,22 +122,42 @@ func (s *Server) cors(next http.Handler) http.Handler {
 	})
 }
 
-// checkOrigin is the DNS-rebinding guard: a browser request (it has an
-// Origin) must come from the configured CORS origin, from the server's own
-// origin, or from a loopback page when the server itself is on loopback.
+// checkOrigin is the DNS-rebinding guard of every MCP and OpenAPI route. A
+// request that reached a loopback listener must name a loopback host or
+// one of server.allowed_hosts (a page on a rebound name cannot). A browser
+// request (it has an Origin) must come from the configured CORS origin,
+// from the server's own origin, or from a loopback page when the server
+// itself is on loopback. The go-sdk's own Host check is off: it covers the
+// MCP handlers only and knows nothing of server.allowed_hosts.
 func (s *Server) checkOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostAllowed(r) {
+			s.log.Info("request refused: host not allowed", "host", r.Host, "request_id", w.Header().Get("X-Request-Id"))
+			writeRPCError(w, http.StatusForbidden, rpcInvalidRequest, fmt.Sprintf("Forbidden: invalid Host header %q (server.allowed_hosts)", r.Host))
+			return
+		}
 		origin := r.Header.Get("Origin")
 		if origin == "" || s.originAllowed(origin, r) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		s.log.Info("request refused: origin not allowed", "origin", origin, "request_id", w.Header().Get("X-Request-Id"))
-		writeJSON(w, http.StatusForbidden, map[string]any{
-			"jsonrpc": "2.0", "id": nil,
-			"error": map[string]any{"code": -32600, "message": "Forbidden: Origin " + origin + " is not allowed (server.cors_origin / server.allowed_hosts)"},
-		})
+		writeRPCError(w, http.StatusForbidden, rpcInvalidRequest, "Forbidden: Origin "+origin+" is not allowed (server.cors_origin / server.allowed_hosts)")
 	})
+}
+
+// hostAllowed: a request on a loopback listener names a loopback host or
+// one of server.allowed_hosts.
+func (s *Server) hostAllowed(r *http.Request) bool {
+	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if local == nil || !isLoopbackHost(local.String()) || isLoopbackHost(r.Host) {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return s.allowedHost(host)
 }
 
 func (s *Server) originAllowed(origin string, r *http.Request) bool {
@@ -144,11 +171,15 @@ func (s *Server) originAllowed(origin string, r *http.Request) bool {
 	if strings.EqualFold(u.Host, r.Host) && !isLoopbackHost(r.Host) {
 		return true // same origin on a public name
 	}
-	host := u.Hostname()
-	if slices.ContainsFunc(s.cfg.AllowedHosts, func(h string) bool { return strings.EqualFold(h, host) }) {
+	if s.allowedHost(u.Hostname()) {
 		return true
 	}
 	return isLoopbackHost(u.Host) && isLoopbackHost(r.Host)
+}
+
+// allowedHost: host is one of server.allowed_hosts.
+func (s *Server) allowedHost(host string) bool {
+	return slices.ContainsFunc(s.cfg.AllowedHosts, func(h string) bool { return strings.EqualFold(h, host) })
 }
 
 func isLoopbackHost(hostport string) bool {

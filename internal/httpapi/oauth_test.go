@@ -2,14 +2,12 @@ package httpapi
 
 import (
 	"bufio"
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -38,31 +36,43 @@ const clientRedirect = "http://127.0.0.1:1/callback" // never dialled: the brows
 
 func newOAuthEnv(t *testing.T) *oauthEnv {
 	t.Helper()
+	return startOAuthEnv(t, false)
+}
+
+// newOAuthJWEEnv is newOAuthEnv with the JWE authenticator over OAuth and
+// minting on.
+func newOAuthJWEEnv(t *testing.T) *oauthEnv {
+	t.Helper()
+	return startOAuthEnv(t, true)
+}
+
+func startOAuthEnv(t *testing.T, jweMint bool) *oauthEnv {
+	t.Helper()
 	idp, err := mockoidc.Run()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = idp.Shutdown() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	preListened = ln
-	issuer := "http://" + ln.Addr().String()
-	ts := startServerWith(t, func(c *config.Config) {
-		withSecret("default")(c)
-		c.ClickHouse.Username = "admin_fallback" // never a caller
+	ln := listen(t) // the issuer names the port
+	mutate := func(c *config.Config) {
+		withSecret("admin_fallback")(c) // never a caller
 		c.ClickHouse.Impersonation.StripDomain = true
 		o := &c.Server.OAuth
-		o.Enabled, o.Issuer, o.SigningKey = true, issuer, "0123456789abcdef0123456789abcdef-test-key"
+		o.Enabled, o.Issuer, o.SigningKey = true, "http://"+ln.Addr().String(), "0123456789abcdef0123456789abcdef-test-key"
 		o.Upstream.Issuer, o.Upstream.ClientID, o.Upstream.ClientSecret = idp.Issuer(), idp.ClientID, config.Secret(idp.ClientSecret)
-	}, func(cfg config.Config, ch *clickhouse.Client) Authorizer {
+	}
+	auth := authFunc(func(cfg config.Config, ch *clickhouse.Client) Authorizer {
 		a, err := oauth.New(cfg.Server.OAuth, oauth.Deps{Policy: ch.Policy(), Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 10 * time.Second}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return a
 	})
+	if jweMint {
+		mutate = withJWE(mutate, func(c *config.Config) { c.Server.JWE.MintEnabled = true })
+		auth = jweAuth(t, auth)
+	}
+	ts := start(t, mutate, serverOpts{ln: ln, auth: auth})
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
 		if strings.HasPrefix(req.URL.String(), clientRedirect) {
@@ -120,22 +130,7 @@ func (e *oauthEnv) login(t *testing.T, clientID, challenge string, user *mockoid
 
 func (e *oauthEnv) token(t *testing.T, form url.Values) (int, map[string]any) {
 	t.Helper()
-	resp, err := http.PostForm(e.ts.URL+"/oauth/token", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&body)
-	return resp.StatusCode, body
-}
-
-type bearer struct{ token string }
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return http.DefaultTransport.RoundTrip(r)
+	return postJSON(t, e.ts.URL+"/oauth/token", form.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 }
 
 // TestOAuthEndToEnd: discovery -> DCR -> authorize -> upstream login ->
@@ -238,17 +233,11 @@ func (e *oauthEnv) accessToken(t *testing.T, email string) string {
 	return tok["access_token"].(string)
 }
 
+// connectWith connects a current (2026-07-28) MCP client to base with a
+// bearer token.
 func connectWith(t *testing.T, base, token string) *sdk.ClientSession {
 	t.Helper()
-	client := sdk.NewClient(&sdk.Implementation{Name: "oauth-e2e", Version: "1"}, nil)
-	cs, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{
-		Endpoint: base + "/", HTTPClient: &http.Client{Transport: bearer{token}},
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cs.Close() })
-	return cs
+	return connect(t, &sdk.StreamableClientTransport{Endpoint: base + "/", HTTPClient: headerClient("Authorization", "Bearer "+token)}, "2026-07-28")
 }
 
 // TestSessionBoundToItsOpener: a pre-2026 session opened by alice cannot be

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,25 +9,6 @@ import (
 
 	"github.com/chmcp/chmcp/internal/config"
 )
-
-func getJSON(t *testing.T, u string, header map[string]string) (*http.Response, map[string]any) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var body map[string]any
-	if err := json.Unmarshal(b, &body); err != nil {
-		t.Fatalf("GET %s: not JSON (%d): %s", u, resp.StatusCode, b)
-	}
-	return resp, body
-}
 
 func withOpenAPI(c *config.Config) { c.Server.OpenAPI.Enabled = true }
 
@@ -55,15 +35,15 @@ func TestOpenAPIMounted(t *testing.T) {
 	}
 
 	off := startServer(t, nil)
-	if resp, err := http.Get(off.URL + "/openapi"); err != nil || resp.StatusCode == 200 {
-		t.Fatalf("facade served while disabled: %v %v", resp.StatusCode, err)
+	if resp, body := send(t, newRequest(t, http.MethodGet, off.URL+"/openapi", ""), nil); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("facade served while disabled: %d %s (want 405 from the MCP endpoint)", resp.StatusCode, body)
 	}
 }
 
 // TestOpenAPIWithJWEPathToken: a GPT action imported from /{token}/openapi
 // calls back through the token, which names the ClickHouse login.
 func TestOpenAPIWithJWEPathToken(t *testing.T) {
-	ts := startJWE(t, withJWE(withOpenAPI), nil)
+	ts := startJWE(t, withJWE(withOpenAPI))
 	tok := adminToken(t)
 	_, doc := getJSON(t, ts.URL+"/"+tok+"/openapi", nil)
 	servers, _ := doc["servers"].([]any)

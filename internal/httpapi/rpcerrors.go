@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"strings"
 )
@@ -21,14 +20,14 @@ const (
 // and streams pass through untouched.
 func jsonRPCErrors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rw := &rpcErrorWriter{ResponseWriter: w}
+		rw := &rpcErrorWriter{wrappedWriter: wrappedWriter{w}}
 		next.ServeHTTP(rw, r)
 		rw.finish()
 	})
 }
 
 type rpcErrorWriter struct {
-	http.ResponseWriter
+	wrappedWriter
 	status int
 	text   bytes.Buffer
 	buffer bool // a plain-text error is being collected
@@ -61,15 +60,10 @@ func (w *rpcErrorWriter) Write(b []byte) (int, error) {
 }
 
 func (w *rpcErrorWriter) Flush() {
-	if w.buffer {
-		return
-	}
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
+	if !w.buffer {
+		w.wrappedWriter.Flush()
 	}
 }
-
-func (w *rpcErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *rpcErrorWriter) finish() {
 	if !w.buffer {
@@ -86,11 +80,14 @@ func (w *rpcErrorWriter) finish() {
 	case strings.Contains(msg, "not handled") && strings.Contains(msg, "unsupported"):
 		code = rpcMethodNotFound
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Del("Content-Length")
-	w.ResponseWriter.WriteHeader(w.status)
-	_ = json.NewEncoder(w.ResponseWriter).Encode(map[string]any{
+	w.Header().Del("Content-Length")
+	writeRPCError(w.ResponseWriter, w.status, code, msg)
+}
+
+// writeRPCError answers with a JSON-RPC error that belongs to no request
+// in particular (id null).
+func writeRPCError(w http.ResponseWriter, status, code int, msg string) {
+	writeJSON(w, status, map[string]any{
 		"jsonrpc": "2.0", "id": nil,
 		"error": map[string]any{"code": code, "message": msg},
 	})

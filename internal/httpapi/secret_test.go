@@ -12,15 +12,6 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 )
 
-func withSecret(user string) func(*config.Config) {
-	return func(c *config.Config) {
-		c.ClickHouse.ClusterName = chs.ClusterName
-		c.ClickHouse.ClusterSecret = config.Secret(chs.ClusterSecret)
-		c.ClickHouse.Username = user
-		c.ClickHouse.Password = "not-sent"
-	}
-}
-
 // TestSecretEndToEnd: MCP client -> chmcp -> ClickHouse; query_log
 // attributes the query to the user, as a secondary (interserver) query.
 func TestSecretEndToEnd(t *testing.T) {

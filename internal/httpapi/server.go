@@ -29,9 +29,8 @@ import (
 type Server struct {
 	cfg      config.ServerConfig
 	log      *slog.Logger
-	ch       *clickhouse.Client
-	svc      *mcp.Service
-	auth     Authorizer // nil: the MCP endpoint is open (stdio-like trust)
+	ch       *clickhouse.Client // for /health
+	auth     Authorizer         // nil: the MCP endpoint is open (stdio-like trust)
 	inflight sync.WaitGroup
 	handler  http.Handler
 	metrics  *metrics.Metrics // nil: requests are not counted
@@ -55,34 +54,39 @@ func WithMetrics(m *metrics.Metrics) Option { return func(s *Server) { s.metrics
 
 // New wires the routes. auth may be nil.
 func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, auth Authorizer, log *slog.Logger, opts ...Option) *Server {
-	s := &Server{cfg: cfg, log: log, ch: ch, svc: svc, auth: auth}
+	s := &Server{cfg: cfg, log: log, ch: ch, auth: auth}
 	for _, o := range opts {
 		o(s)
 	}
-	s.handler = s.routes()
+	s.handler = s.routes(svc)
 	return s
 }
 
-// Handler returns the root handler (for tests and embedding).
-func (s *Server) Handler() http.Handler { return s.handler }
-
-func (s *Server) routes() http.Handler {
+func (s *Server) routes(svc *mcp.Service) http.Handler {
 	// One shared MCP server, or one per identity when tools are generated
 	// from views and tables (the auth middleware has put the identity in
 	// the request context by now).
-	getServer := func(r *http.Request) *sdk.Server { return s.svc.ServerFor(r.Context()) }
+	getServer := func(r *http.Request) *sdk.Server { return svc.ServerFor(r.Context()) }
+	// checkOrigin guards every route against DNS rebinding, the go-sdk's
+	// handlers included (its Host check would ignore server.allowed_hosts).
 	streamable := newMCPRouter(getServer, sdk.StreamableHTTPOptions{
-		Logger:              mcp.SDKLogger(s.log),
-		MaxRequestBodyBytes: s.cfg.MaxBodyBytes,
+		Logger:                     mcp.SDKLogger(s.log),
+		MaxRequestBodyBytes:        s.cfg.MaxBodyBytes,
+		DisableLocalhostProtection: true,
 	})
-	sse := sdk.NewSSEHandler(getServer, &sdk.SSEOptions{MaxRequestBodyBytes: s.cfg.MaxBodyBytes})
+	var sse http.Handler = sdk.NewSSEHandler(getServer, &sdk.SSEOptions{MaxRequestBodyBytes: s.cfg.MaxBodyBytes, DisableLocalhostProtection: true})
+	if s.auth != nil {
+		// A session runs as its opener: nobody else may use it.
+		streamable.stateful = bindSessions(streamable.stateful)
+		sse = (&sseOwners{owners: map[string]string{}}).wrap(sse)
+	}
 
-	// MCP traffic: CORS for the configured origin, the DNS-rebinding
-	// Origin check, then authentication.
+	// Calls: CORS for the configured origin, the DNS-rebinding Origin
+	// check, authentication, then in-flight tracking for shutdown.
 	protect := func(h http.Handler) http.Handler {
-		h = jsonRPCErrors(s.track(h))
+		h = s.track(h)
 		if s.auth != nil {
-			h = s.auth.Middleware(bindSessions(h))
+			h = s.auth.Middleware(h)
 		}
 		return s.cors(s.checkOrigin(h))
 	}
@@ -92,17 +96,15 @@ func (s *Server) routes() http.Handler {
 	if s.metrics != nil && s.cfg.Metrics.Enabled && s.cfg.Metrics.Address == "" {
 		mux.Handle("GET /metrics", s.metrics.Handler())
 	}
-	var sseHandler http.Handler = sse
-	if s.auth != nil {
-		sseHandler = (&sseOwners{owners: map[string]string{}}).wrap(sse)
-	}
-	mux.Handle("/sse", protect(keepTokenPath(sseHandler))) // JWE in the path: the session endpoint keeps it
+	// The MCP endpoints answer HTTP-level refusals in JSON-RPC (the
+	// OpenAPI facade has JSON errors of its own).
+	mux.Handle("/sse", protect(jsonRPCErrors(keepTokenPath(sse)))) // JWE in the path: the session endpoint keeps it
 	// Everything else, "/" included, is the MCP endpoint: the go-sdk answers
 	// non-MCP traffic with a clean 4xx.
-	mux.Handle("/", protect(streamable))
+	mux.Handle("/", protect(jsonRPCErrors(streamable)))
 	if s.cfg.OpenAPI.Enabled {
-		api := protect(openAPIBasePath(openapi.New(s.svc, s.cfg.OpenAPI, s.cfg.TLS.Enabled, s.log, openapi.Options{
-			Version: s.svc.Version(), Security: s.openAPISecurity(), MaxBodyBytes: s.cfg.MaxBodyBytes,
+		api := protect(openAPIBasePath(openapi.New(svc, s.cfg.OpenAPI, s.cfg.TLS.Enabled, s.log, openapi.Options{
+			Version: svc.Version(), Security: s.openAPISecurity(), MaxBodyBytes: s.cfg.MaxBodyBytes,
 		})))
 		mux.Handle("/openapi", api)
 		mux.Handle("/openapi/", api)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"sync"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 
@@ -20,17 +19,19 @@ import (
 // (403) a session request whose auth.TokenInfo.UserID differs from the
 // opener's. The only way to set TokenInfo is its bearer middleware, so the
 // already-verified caller is presented to it under a placeholder token.
+// Only the session handler reads TokenInfo: wrap that one, not the
+// stateless path, SSE or OpenAPI.
 func bindSessions(next http.Handler) http.Handler {
 	present := auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
-		return &auth.TokenInfo{UserID: sessionOwner(ctx), Expiration: time.Now().Add(time.Minute)}, nil
-	}, nil)
-	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		return &auth.TokenInfo{UserID: sessionOwner(ctx)}, nil
+	}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true}) // the caller's credential was checked upstream
+	h := present(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("Authorization") // the placeholder goes no further
 		next.ServeHTTP(w, r)
-	})
-	h := present(inner)
+	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.Clone(r.Context())
+		r = r.WithContext(r.Context())
+		r.Header = r.Header.Clone() // the caller's header map stays untouched
 		r.Header.Set("Authorization", "Bearer session-binding")
 		h.ServeHTTP(w, r)
 	})
@@ -66,7 +67,7 @@ func (o *sseOwners) wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		sw := &sessionSniffer{ResponseWriter: w}
+		sw := &sessionSniffer{wrappedWriter: wrappedWriter{w}}
 		defer func() {
 			if sw.sid != "" {
 				o.mu.Lock()
@@ -85,7 +86,7 @@ func (o *sseOwners) wrap(next http.Handler) http.Handler {
 
 // sessionSniffer finds "sessionid=..." in the first bytes of an SSE stream.
 type sessionSniffer struct {
-	http.ResponseWriter
+	wrappedWriter
 	sid   string
 	seen  []byte
 	found func(string)
@@ -104,11 +105,3 @@ func (s *sessionSniffer) Write(b []byte) (int, error) {
 	}
 	return s.ResponseWriter.Write(b)
 }
-
-func (s *sessionSniffer) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (s *sessionSniffer) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -15,6 +15,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,31 +35,8 @@ const OutcomeOK = "ok"
 // InitTool) on, so rate() sees the first failure too.
 var outcomes = [...]string{OutcomeOK, "invalid_arguments", "refused", "policy", "not_found", "clickhouse", "cancelled", "connection", "auth", "internal"}
 
-func outcomeIndex(kind string) int {
-	switch kind {
-	case OutcomeOK:
-		return 0
-	case "invalid_arguments":
-		return 1
-	case "refused":
-		return 2
-	case "policy":
-		return 3
-	case "not_found":
-		return 4
-	case "clickhouse":
-		return 5
-	case "cancelled":
-		return 6
-	case "connection":
-		return 7
-	case "auth":
-		return 8
-	case "internal":
-		return 9
-	}
-	return -1
-}
+// outcomeIndex is kind's place in outcomes, -1 for a kind added later.
+func outcomeIndex(kind string) int { return slices.Index(outcomes[:], kind) }
 
 // Values of the route label of chmcp_http_requests_total.
 const (
@@ -191,14 +169,6 @@ func New(version string) *Metrics {
 		Timeout:             10 * time.Second,
 	})
 	return m
-}
-
-// Registry is the private registry (tests, extra collectors).
-func (m *Metrics) Registry() *prometheus.Registry {
-	if m == nil {
-		return nil
-	}
-	return m.reg
 }
 
 // InitTool creates a tool's series at zero, so the first failure shows in

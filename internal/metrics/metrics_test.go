@@ -122,9 +122,6 @@ func TestNil(t *testing.T) {
 	m.ToolCall("x", "ok", time.Second, 1, true, 60)
 	m.HTTP(RouteMCP, 200)
 	m.InitTool("x")
-	if m.Registry() != nil {
-		t.Error("nil Registry")
-	}
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != http.StatusNotFound {
