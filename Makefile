@@ -4,7 +4,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 GOFILES  = $(shell find . -name '*.go' -not -path './tmp/*' -not -path './.cache/*' -not -path './.git/*')
 
-.PHONY: all build engine vet unit test-go conformance test bench demo clean
+.PHONY: all build engine vet test-go conformance test bench demo clean
 
 all: build
 
@@ -20,7 +20,6 @@ vet:
 	@bad=$$(gofmt -l $(GOFILES)); if [ -n "$$bad" ]; then echo "gofmt -w needed:"; echo "$$bad"; exit 1; fi
 	$(GO) vet ./...
 
-unit: test-go
 test-go:
 	$(GO) test -race -count=1 -timeout 20m ./...
 

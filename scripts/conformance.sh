@@ -15,8 +15,8 @@
 # runs without a baseline), or when the Inspector smoke check fails.
 # Results (per-scenario checks.json, suite output, server logs) stay in
 # $CONFORMANCE_OUT (default tmp/conformance, git-ignored).
-# Needs: go, gcc and npm (first run only: Node 22, the suite and the ClickHouse engine
-# are cached under ~/.cache/chmcp), curl.
+# Needs: go, make, gcc and npm (first run only: Node 22, the suite and the ClickHouse
+# engine are cached under ~/.cache/chmcp), curl.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -81,10 +81,10 @@ rm -rf "$OUT"/chmcp.log "$OUT"/chlocal.log "$OUT"/inspector-* "$OUT"/authorizati
 	"$OUT"/chmcp-oauth.log "$OUT"/mockidp.log "$OUT"/browse.log
 
 # --- build and tools -------------------------------------------------------------------------
-log "building bin/chmcp and bin/chlocal"
-version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
-go build -ldflags "-X main.version=$version" -o bin/chmcp ./cmd/chmcp
-go build -ldflags "-X main.version=$version" -o bin/chlocal ./cmd/chlocal
+log "building bin/chmcp and bin/chlocal (make build)"
+# The Makefile's recipe (version stamp included); under `make test` it finds them up to
+# date. No MAKEFLAGS: a parent make's jobserver is not ours to use.
+MAKEFLAGS= make --no-print-directory build >&2
 # Test-only tools, built into the temporary directory.
 go build -o "$work/bin/mockidp" ./internal/devtools/mockidp
 go build -o "$work/bin/browse" ./internal/devtools/browse
@@ -351,8 +351,9 @@ cat >"$work/summary.js" <<'EOF'
 // and the not-scored ones (informational); then the same for the authorization-server
 // scenarios (all of them count; inputs in the AUTHZ_* variables). Judged like the suite:
 // WARNING counts as failing, and for the authorization scenarios SKIPPED too (this script
-// gives them everything they need). Prints details, then the count lines; exits 1 when
-// anything failed.
+// gives them everything they need). A baseline entry that excuses nothing, or a set
+// with no scenarios at all, fails too. Prints details, then the count lines; exits 1
+// when anything failed.
 const fs = require("fs"), path = require("path");
 const [reqDir, baselineFile, outDir, inspectorOk, ...sets] = process.argv.slice(2);
 const env = process.env;
@@ -389,7 +390,8 @@ function readResults(dir, prefix) {
 }
 
 // The scenarios against their results and baseline entries ("<scenario>" or
-// "<scenario>:<check-id>"); bad(check) says whether a check fails.
+// "<scenario>:<check-id>"); bad(check) says whether a check fails. Also returns
+// the entries that excused a failing check (used) and those that pass now (stale).
 function judge(scenarios, results, entries, bad, noResult) {
 	const whole = new Set(entries.filter((e) => !e.includes(":")));
 	const perCheck = new Map();
@@ -398,12 +400,14 @@ function judge(scenarios, results, entries, bad, noResult) {
 		if (!perCheck.has(e.slice(0, i))) perCheck.set(e.slice(0, i), new Set());
 		perCheck.get(e.slice(0, i)).add(e.slice(i + 1));
 	}
-	const passed = [], baselined = [], failed = new Map(), stale = [];
+	const passed = [], baselined = [], failed = new Map(), stale = [], used = new Set();
 	for (const s of scenarios) {
 		const checks = results.get(s);
 		if (!checks) { failed.set(s, [noResult]); continue; }
 		const failing = checks.filter(bad);
 		const excused = perCheck.get(s) || new Set();
+		for (const c of failing) if (excused.has(c.id)) used.add(`${s}:${c.id}`);
+		if (whole.has(s) && failing.length) used.add(s);
 		// Repeated ids collapse to their most severe status, as in the suite.
 		const worst = new Map();
 		for (const c of checks) if ((rank[c.status] || 0) > (rank[worst.get(c.id)] || 0)) worst.set(c.id, c.status);
@@ -421,7 +425,25 @@ function judge(scenarios, results, entries, bad, noResult) {
 	// A stale entry fails the run: count its scenario as failed.
 	for (const e of stale) fail({ passed, baselined, failed }, e.split(":")[0],
 		`stale baseline entry ${e}: passes now, remove it from the baseline`);
-	return { passed, baselined, failed };
+	return { passed, baselined, failed, used, stale };
+}
+
+// Entries (of a baseline list) that excused nothing in any verdict: their check
+// passes, is skipped, or no longer exists. They fail the run like stale ones, so the
+// baseline cannot keep hiding a failure that comes back. Each counts against its
+// scenario in the first verdict that scores that scenario (else the first one).
+function failUnused(entries, verdicts) {
+	const used = new Set(verdicts.flatMap((x) => [...x.v.used, ...x.v.stale]));
+	for (const e of entries.filter((e) => !used.has(e))) {
+		const s = e.split(":")[0];
+		const x = verdicts.find((x) => x.scenarios.includes(s)) || verdicts[0];
+		fail(x.v, s, `baseline entry ${e} excuses no failing check (it passes, is skipped or no longer exists): remove it`);
+	}
+}
+
+// A requirement list that came out empty would make every run pass.
+function failEmpty(v, scenarios, what) {
+	if (!scenarios.length) fail(v, "(none)", `no ${what} to judge: the run proves nothing`);
 }
 
 function fail(v, s, why) {
@@ -447,12 +469,17 @@ function count(label, v) {
 }
 
 const serverBad = (c) => c.status === "FAILURE" || c.status === "WARNING";
-for (const set of sets) {
-	const scored = readLists(path.join(reqDir, `${set}.yaml`)).server || [];
+const servers = sets.map((set) => {
+	const scenarios = readLists(path.join(reqDir, `${set}.yaml`)).server || [];
 	const results = readResults(path.join(outDir, set), /^server-/);
-	const v = judge(scored, results, baseline.server || [], serverBad, "no result: the scenario did not run");
-	report(`\n== requirement set ${set}: ${scored.length} required server scenarios`, v);
-	const notScored = [...results.keys()].filter((s) => !scored.includes(s)).sort();
+	const v = judge(scenarios, results, baseline.server || [], serverBad, "no result: the scenario did not run");
+	failEmpty(v, scenarios, `required server scenarios in ${set}.yaml`);
+	return { set, scenarios, results, v };
+});
+failUnused(baseline.server || [], servers);
+for (const { set, scenarios, results, v } of servers) {
+	report(`\n== requirement set ${set}: ${scenarios.length} required server scenarios`, v);
+	const notScored = [...results.keys()].filter((s) => !scenarios.includes(s)).sort();
 	if (notScored.length) {
 		const nsBad = new Set(notScored.filter((s) => results.get(s).some(serverBad)));
 		console.log(`  not scored by ${set} (informational; ${notScored.length} run, ${nsBad.size} failing): ` +
@@ -476,6 +503,8 @@ for (const set of sets) {
 	if (env.AUTHZ_ERROR && results.has(last)) fail(v, last, `setup: ${env.AUTHZ_ERROR}`);
 	if (!env.AUTHZ_ERROR && env.AUTHZ_RC && env.AUTHZ_RC !== "0" && ![...results.values()].some((cs) => cs.some(bad)))
 		fail(v, last, `the suite exited ${env.AUTHZ_RC} without a failing check (see authorization.log)`);
+	failEmpty(v, scenarios, `authorization scenarios (${env.AUTHZ_ERROR || "none listed or run"})`);
+	failUnused(baseline.authorization || [], [{ scenarios, v }]);
 	report(`\n== authorization server (conformance authorization against chmcp with OAuth, mockidp and browse): ${scenarios.length} scenarios`, v);
 	count("authorization", v);
 }

@@ -21,7 +21,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
 fi
 
 echo "==> building chmcp and chlocal"
-make --no-print-directory build >/dev/null
+MAKEFLAGS= make --no-print-directory build >/dev/null
 echo "==> starting ClickHouse (the first run downloads the engine, ~180 MB)"
 bin/chlocal serve --demo --env-file "$work/ch.env" >"$work/chlocal.log" 2>&1 &
 ch_pid=$!
