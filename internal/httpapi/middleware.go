@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/metrics"
 )
@@ -187,11 +188,7 @@ func isLoopbackHost(hostport string) bool {
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return config.IsLoopbackHost(strings.Trim(host, "[]"))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

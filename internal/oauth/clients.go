@@ -3,11 +3,12 @@ package oauth
 import (
 	"context"
 	"errors"
-	"net"
 	"net/url"
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/chmcp/chmcp/internal/config"
 )
 
 // Limits on client metadata, so that a sealed client id stays short and
@@ -120,21 +121,13 @@ func checkRedirectURI(raw string) error {
 			return bad("has no host")
 		}
 	case scheme == "http":
-		if !isLoopbackHost(u.Hostname()) {
+		if !config.IsLoopbackHost(u.Hostname()) {
 			return bad("uses http on a non-loopback host (use https, or http://127.0.0.1, http://[::1] or http://localhost)")
 		}
 	case u.Opaque != "":
 		return bad("is not hierarchical")
 	}
 	return nil
-}
-
-func isLoopbackHost(h string) bool {
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // quoteShort quotes an untrusted value for an error description, bounded.
