@@ -63,7 +63,7 @@ func (s *Service) readTable(ctx context.Context, req *sdk.ReadResourceRequest) (
 
 func (s *Service) resourceError(ctx context.Context, uri string, err error) error {
 	kind, _ := errKind(err)
-	if kind == "not_found" {
+	if kind == KindNotFound {
 		return sdk.ResourceNotFoundError(uri)
 	}
 	return errors.New(s.errorText(ctx, "resources/read", kind, err))

@@ -214,9 +214,9 @@ func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.Ca
 // generic one, so no internal detail or stack reaches a client.
 func (s *Service) errorText(ctx context.Context, tool, kind string, err error) string {
 	switch kind {
-	case "cancelled":
+	case KindCancelled:
 		return "query cancelled"
-	case "internal":
+	case KindInternal:
 		s.log.ErrorContext(ctx, "tool failed unexpectedly", "tool", tool, "request_id", requestID(ctx), "err", err)
 		return "internal error; see the server log for request id " + requestID(ctx)
 	}
@@ -289,27 +289,41 @@ func errorMeta(kind string, qe *clickhouse.QueryError) map[string]any {
 // errKind names the class of an error for clients, logs and metrics
 // without echoing its text (which may quote user data), and returns the
 // ClickHouse error inside it, if any.
+// Error kinds: the "kind" of an error result's _meta[MetaError], the
+// outcome label of metrics and the class the OpenAPI facade maps to a status.
+const (
+	KindInvalidArguments = "invalid_arguments"
+	KindRefused          = "refused"
+	KindPolicy           = "policy"
+	KindNotFound         = "not_found"
+	KindClickHouse       = "clickhouse"
+	KindCancelled        = "cancelled"
+	KindConnection       = "connection"
+	KindAuth             = "auth"
+	KindInternal         = "internal"
+)
+
 func errKind(err error) (string, *clickhouse.QueryError) {
 	if qe, ok := errors.AsType[*clickhouse.QueryError](err); ok {
-		return "clickhouse", qe
+		return KindClickHouse, qe
 	}
 	switch {
 	case is[*clickhouse.AuthError](err):
-		return "auth", nil
+		return KindAuth, nil
 	case is[*identity.PolicyError](err):
-		return "policy", nil
+		return KindPolicy, nil
 	case is[*clickhouse.GuardError](err):
-		return "refused", nil
+		return KindRefused, nil
 	case is[*clickhouse.NotFoundError](err):
-		return "not_found", nil
+		return KindNotFound, nil
 	case is[*clickhouse.CancelledError](err):
-		return "cancelled", nil
+		return KindCancelled, nil
 	case is[*clickhouse.ConnectionError](err):
-		return "connection", nil
+		return KindConnection, nil
 	case is[*ArgumentError](err):
-		return "invalid_arguments", nil
+		return KindInvalidArguments, nil
 	}
-	return "internal", nil
+	return KindInternal, nil
 }
 
 func is[E error](err error) bool {

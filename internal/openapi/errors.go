@@ -16,15 +16,15 @@ import (
 // Error kinds. The first group are the tool layer's (the "kind" of
 // _meta["chmcp/error"] on an error result); the rest are the facade's own.
 const (
-	kindInvalidArguments = "invalid_arguments"
-	kindRefused          = "refused"
-	kindPolicy           = "policy"
-	kindNotFound         = "not_found"
-	kindClickHouse       = "clickhouse"
-	kindCancelled        = "cancelled"
-	kindConnection       = "connection"
-	kindAuth             = "auth"
-	kindInternal         = "internal"
+	kindInvalidArguments = mcp.KindInvalidArguments
+	kindRefused          = mcp.KindRefused
+	kindPolicy           = mcp.KindPolicy
+	kindNotFound         = mcp.KindNotFound
+	kindClickHouse       = mcp.KindClickHouse
+	kindCancelled        = mcp.KindCancelled
+	kindConnection       = mcp.KindConnection
+	kindAuth             = mcp.KindAuth
+	kindInternal         = mcp.KindInternal
 
 	kindMethodNotAllowed     = "method_not_allowed"
 	kindUnsupportedMediaType = "unsupported_media_type"
