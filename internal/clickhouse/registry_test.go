@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chmcp/chmcp/internal/chtest"
 	"github.com/chmcp/chmcp/internal/config"
 )
 
@@ -151,13 +152,8 @@ func TestRegistryClose(t *testing.T) {
 // TestRegistryConcurrent: many requests on a few logins, under -race, with
 // eviction pressure; every acquired client works until released.
 func TestRegistryConcurrent(t *testing.T) {
-	logs := &strings.Builder{}
-	var logMu sync.Mutex
-	r := NewRegistry(nil, RegistryOptions{MaxClients: 3, Log: slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-		logMu.Lock()
-		defer logMu.Unlock()
-		return logs.Write(p)
-	}), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	logs := &chtest.LogBuffer{}
+	r := NewRegistry(nil, RegistryOptions{MaxClients: 3, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	defer r.Close()
 	users := []string{"alice", "bob", srv.AdminUser, "default"}
 	var wg sync.WaitGroup
@@ -202,13 +198,7 @@ func TestRegistryConcurrent(t *testing.T) {
 	if r.Len() > 3 {
 		t.Fatalf("len %d exceeds the bound", r.Len())
 	}
-	logMu.Lock()
-	defer logMu.Unlock()
 	if strings.Contains(logs.String(), srv.AdminPassword) {
 		t.Fatal("a password reached the log")
 	}
 }
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chmcp/chmcp/internal/chtest"
@@ -24,27 +22,9 @@ var chs *chtest.Server
 
 func TestMain(m *testing.M) { os.Exit(chtest.RunMain(m, chtest.Options{}, &chs)) }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type testServer struct {
 	URL  string
-	Logs *syncBuffer
+	Logs *chtest.LogBuffer
 	stop context.CancelFunc
 	done chan error
 }
@@ -81,7 +61,7 @@ func start(t *testing.T, mutate func(*config.Config), o serverOpts) *testServer 
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	logs := &syncBuffer{}
+	logs := &chtest.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ch, err := clickhouse.New(cfg.ClickHouse, log)
 	if err != nil {

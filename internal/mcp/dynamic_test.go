@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,12 +8,12 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/chmcp/chmcp/internal/chtest"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
@@ -58,24 +57,6 @@ var dynRules = []config.ToolRule{
 	{Type: config.ToolWrite, TableRegexp: `^dyn\.orders$`, Mode: config.ModeInsert, Prefix: "add_"},
 }
 
-// logBuffer is a log sink safe for concurrent writers.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type dynOpts struct {
 	writable bool // default: clickhouse.read_only
 	secret   bool // interserver secret: queries run as the identity's user
@@ -83,14 +64,14 @@ type dynOpts struct {
 	ttl      time.Duration
 }
 
-func dynService(t *testing.T, o dynOpts) (*Service, *logBuffer) {
+func dynService(t *testing.T, o dynOpts) (*Service, *chtest.LogBuffer) {
 	t.Helper()
 	cfg := chs.ClickHouseConfig(config.ProtocolTCP)
 	if o.secret {
 		cfg = chs.SecretConfig("bob")
 	}
 	cfg.ReadOnly = !o.writable
-	logs := &logBuffer{}
+	logs := &chtest.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ch, err := clickhouse.New(cfg, log)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/chmcp/chmcp/internal/chtest"
 	"github.com/chmcp/chmcp/internal/metrics"
 	"github.com/chmcp/chmcp/internal/metrics/metricstest"
 )
@@ -84,7 +85,7 @@ func TestMetricsOff(t *testing.T) {
 // internal error for the client, the call log and the metrics alike.
 func TestUnmarshallableResult(t *testing.T) {
 	s := service(t, true)
-	logs := &logBuffer{}
+	logs := &chtest.LogBuffer{}
 	s.log = slog.New(slog.NewTextHandler(logs, nil))
 	m := metrics.New("test")
 	WithMetrics(m)(s)

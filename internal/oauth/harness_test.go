@@ -17,6 +17,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 	"golang.org/x/oauth2"
 
+	"github.com/chmcp/chmcp/internal/chtest"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 )
@@ -53,7 +54,7 @@ type harness struct {
 	// http neither follows redirects nor keeps cookies: every hop is
 	// followed by hand.
 	http *http.Client
-	logs *syncBuffer
+	logs *chtest.LogBuffer
 	// nextSawAuth records whether the MCP handler saw an Authorization header.
 	nextSawAuth atomic.Bool
 }
@@ -67,7 +68,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = idp.Shutdown() })
-	h := &harness{t: t, idp: idp, clock: &clock{}, logs: &syncBuffer{}}
+	h := &harness{t: t, idp: idp, clock: &clock{}, logs: &chtest.LogBuffer{}}
 	h.http = &http.Client{
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -376,22 +377,4 @@ func (h *harness) whoami(token string) identity.Identity {
 		h.t.Fatalf("MCP call: %d %s", resp.StatusCode, body)
 	}
 	return id
-}
-
-// syncBuffer collects log output from handler goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
