@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -60,27 +61,20 @@ func mintToken(cmd *cli.Command, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--ttl: %w", err)
 	}
-	if maxTTL := cfg.Server.JWE.MaxTTL; ttl < config.Duration(time.Second) || ttl > maxTTL {
-		return fmt.Errorf("--ttl %s: must be between 1s and server.jwe.max_ttl (%s)", ttl, maxTTL)
-	}
-	if err := conn.Validate(); err != nil {
-		return err
-	}
 	policy, err := identity.NewPolicy(cfg.ClickHouse.Impersonation, cfg.ClickHouse.Username)
 	if err != nil {
 		return err
-	}
-	if _, err := jwe.Resolve(cfg.ClickHouse, cfg.Server.JWE, policy, conn); err != nil {
-		return fmt.Errorf("the server would refuse this token: %w", err)
 	}
 	key, err := cfg.Server.JWE.ReadSecretKey()
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	exp := now.Add(ttl.D())
-	token, err := jwe.Encode([]byte(key.Reveal()), []byte(cfg.Server.JWE.JWTSecretKey.Reveal()), jwe.Claims{Connection: conn, Expiry: exp, IssuedAt: now})
-	if err != nil {
+	minter := jwe.Minter{Base: cfg.ClickHouse, Config: cfg.Server.JWE, Policy: policy, Key: []byte(key.Reveal()), JWTKey: []byte(cfg.Server.JWE.JWTSecretKey.Reveal())}
+	token, exp, err := minter.Mint(conn, ttl.D(), time.Now())
+	switch {
+	case errors.Is(err, jwe.ErrNotAllowed):
+		return fmt.Errorf("the server would refuse this token: %w", err)
+	case err != nil:
 		return err
 	}
 	if _, err := fmt.Fprintln(stdout, token); err != nil {

@@ -325,18 +325,9 @@ func (j *JWE) mint(w http.ResponseWriter, r *http.Request) {
 		authError(w, http.StatusBadRequest, "invalid_request", "the body must be a JSON object of connection claims and ttl: "+err.Error())
 		return
 	}
-	if err := req.Validate(); err != nil {
-		authError(w, http.StatusBadRequest, "invalid_request", err.Error())
-		return
-	}
-	maxTTL := j.cfg.MaxTTL.D()
 	ttl := req.TTL.D()
 	if ttl == 0 {
-		ttl = min(defaultMintTTL, maxTTL)
-	}
-	if ttl < time.Second || ttl > maxTTL {
-		authError(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("ttl must be between 1s and server.jwe.max_ttl (%s)", maxTTL))
-		return
+		ttl = min(defaultMintTTL, j.cfg.MaxTTL.D())
 	}
 	base := j.ch.Config()
 	mintedBy := "admin key"
@@ -352,16 +343,18 @@ func (j *JWE) mint(w http.ResponseWriter, r *http.Request) {
 			req.Username = caller.User
 		}
 	}
-	if _, err := jwe.Resolve(base, j.cfg, j.ch.Policy(), req.Connection); err != nil {
+	minter := jwe.Minter{Base: base, Config: j.cfg, Policy: j.ch.Policy(), Key: j.key, JWTKey: j.jwtKey}
+	token, exp, err := minter.Mint(req.Connection, ttl, j.now())
+	switch {
+	case errors.Is(err, jwe.ErrNotAllowed):
 		authError(w, http.StatusForbidden, "access_denied", err.Error())
 		return
-	}
-	now := j.now()
-	exp := now.Add(ttl)
-	token, err := jwe.Encode(j.key, j.jwtKey, jwe.Claims{Connection: req.Connection, Expiry: exp, IssuedAt: now})
-	if err != nil {
+	case errors.Is(err, jwe.ErrEncode):
 		j.log.ErrorContext(r.Context(), "jwe: cannot mint", "error", err)
 		authError(w, http.StatusInternalServerError, "server_error", "internal error")
+		return
+	case err != nil:
+		authError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
 	j.log.InfoContext(r.Context(), "jwe token minted", "minted_by", mintedBy, "host", req.Host, "user", req.Username,
