@@ -192,6 +192,20 @@ func TestMaxExecutionTime(t *testing.T) {
 	c := newTestClient(t, cfg)
 	_, err := c.Query(context.Background(), anyone, "SELECT sleepEachRow(0.5) FROM numbers(10)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks})
 	assertCode(t, err, 159) // TIMEOUT_EXCEEDED
+
+	// A caller's far deadline must not loosen the limit (clickhouse-go
+	// turns a context deadline into max_execution_time).
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	_, err = c.Query(ctx, anyone, "SELECT sleepEachRow(0.5) FROM numbers(10)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks})
+	assertCode(t, err, 159)
+	// ...and a near deadline still cancels.
+	near, cancelNear := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancelNear()
+	var ce *CancelledError
+	if _, err = c.Query(near, anyone, "SELECT sleepEachRow(0.5) FROM numbers(10)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks}); !errors.As(err, &ce) {
+		t.Fatalf("deadline before the limit: want CancelledError, got %v", err)
+	}
 }
 
 func TestConnectionRefused(t *testing.T) {

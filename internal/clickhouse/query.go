@@ -200,8 +200,19 @@ func (c *Client) statement(ctx context.Context, id identity.Identity, s ch.Setti
 	if len(params) > 0 {
 		opts = append(opts, ch.WithParameters(params))
 	}
+	if _, limited := s["max_execution_time"]; limited {
+		ctx = keepTimeLimit{ctx}
+	}
 	return ch.Context(ctx, opts...), queryID
 }
+
+// keepTimeLimit hides a context's deadline from clickhouse-go, which
+// would otherwise replace max_execution_time with "deadline + 5 s" and so
+// loosen the configured limit. Cancellation is untouched: when the deadline
+// passes, Done still fires and the driver cancels the query.
+type keepTimeLimit struct{ context.Context }
+
+func (keepTimeLimit) Deadline() (time.Time, bool) { return time.Time{}, false }
 
 // failed classifies err and, when the caller went away, makes sure the
 // query dies on the server too: the native driver sends Cancel and drops the
