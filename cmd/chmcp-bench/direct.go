@@ -4,31 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/chmcp/chmcp/internal/chtest"
+	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/config"
 )
 
-// directClient runs the query through clickhouse-go with the pool settings
-// chmcp's internal/clickhouse uses for native TCP (LZ4, pool sizes, dial
-// timeout, lifetime), so the only difference left is chmcp itself.
+// directClient runs the query through clickhouse-go with the options
+// chmcp's internal/clickhouse opens its pool with, so the only difference
+// left is chmcp itself.
 type directClient struct {
 	conn driver.Conn
 }
 
-func newDirectClient(addr string, maxOpen, maxIdle int) (*directClient, error) {
-	conn, err := ch.Open(&ch.Options{
-		Addr:             []string{addr},
-		Auth:             ch.Auth{Database: "default", Username: "default"},
-		ClientInfo:       ch.ClientInfo{Products: []struct{ Name, Version string }{{Name: "chmcp-bench", Version: "1"}}},
-		DialTimeout:      5 * time.Second,
-		MaxOpenConns:     maxOpen,
-		MaxIdleConns:     maxIdle,
-		ConnMaxLifetime:  time.Hour,
-		ConnOpenStrategy: ch.ConnOpenInOrder,
-		Compression:      &ch.Compression{Method: ch.CompressionLZ4},
-	})
+func newDirectClient(srv *chtest.Server, maxOpen, maxIdle int) (*directClient, error) {
+	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	cfg.MaxOpenConns, cfg.MaxIdleConns = maxOpen, maxIdle
+	opts, err := clickhouse.DriverOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := ch.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse-go: %w", err)
 	}

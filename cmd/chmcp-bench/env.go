@@ -53,7 +53,7 @@ func setUp(ctx context.Context, o options) (*environment, error) {
 	if err := env.mcp.verify(ctx); err != nil {
 		return env, fmt.Errorf("chmcp: first tools/call failed: %w", err)
 	}
-	if env.direct, err = newDirectClient(env.ch.TCPAddr(), o.maxOpen, o.maxIdle); err != nil {
+	if env.direct, err = newDirectClient(env.ch, o.maxOpen, o.maxIdle); err != nil {
 		return env, err
 	}
 	if err := env.direct.verify(ctx); err != nil {

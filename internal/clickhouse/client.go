@@ -42,7 +42,7 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts, err := options(cfg)
+	opts, err := DriverOptions(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,10 @@ func address(cfg config.ClickHouseConfig) string {
 	return net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.EffectivePort()))
 }
 
-func options(cfg config.ClickHouseConfig) (*ch.Options, error) {
+// DriverOptions are the clickhouse-go options chmcp opens its pool with
+// (address, auth, compression, pool sizes, timeouts, TLS). The benchmark
+// opens its direct client with them, so the two never drift apart.
+func DriverOptions(cfg config.ClickHouseConfig) (*ch.Options, error) {
 	opts := &ch.Options{
 		Addr: []string{address(cfg)},
 		Auth: ch.Auth{

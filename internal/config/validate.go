@@ -358,7 +358,7 @@ func (o OAuthConfig) validate(p *problems, transport string) {
 		p.add("server.oauth.refresh_token_ttl", "invalid value %s (at most 8760h, one year)", o.RefreshTokenTTL)
 	}
 	p.oneOf("server.oauth.store", o.Store, []string{StoreMemory, StoreClickHouse})
-	if o.Store == StoreClickHouse && !tableName.MatchString(o.StoreTable) {
+	if o.Store == StoreClickHouse && !ValidTableName(o.StoreTable) {
 		p.add("server.oauth.store_table", "invalid value %q (want database.table, letters, digits and _)", o.StoreTable)
 	}
 }
@@ -367,6 +367,10 @@ func (o OAuthConfig) validate(p *problems, transport string) {
 const minSigningKey = 32
 
 var tableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ValidTableName reports whether s is database.table in plain identifiers,
+// safe to write into SQL unquoted.
+func ValidTableName(s string) bool { return tableName.MatchString(s) }
 
 // publicURL checks an issuer-style URL: absolute, https (http only for a
 // loopback host, for development), no query or fragment.

@@ -11,11 +11,11 @@ package chstore
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/oauth"
 )
 
@@ -32,8 +32,6 @@ type Store struct {
 	table string // validated db.table, safe to splice
 }
 
-var tableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$`)
-
 // consistency makes reads see the latest inserts on replicated tables
 // (harmless on a single server).
 const consistency = " SETTINGS select_sequential_consistency = 1"
@@ -42,7 +40,7 @@ const consistency = " SETTINGS select_sequential_consistency = 1"
 // beforehand ON CLUSTER with ReplicatedMergeTree (docs/oauth.md); an
 // existing table is used as it is.
 func New(ctx context.Context, db Runner, table string) (*Store, error) {
-	if !tableName.MatchString(table) {
+	if !config.ValidTableName(table) {
 		return nil, fmt.Errorf("server.oauth.store_table: invalid table name %q (want database.table)", table)
 	}
 	s := &Store{db: db, table: table}
