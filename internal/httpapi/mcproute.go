@@ -19,11 +19,14 @@ const sessionIdleTimeout = 30 * time.Minute
 // initialize handshake get a session, so their notifications/cancelled,
 // logging/setLevel and list_changed streams work as those revisions expect.
 type mcpRouter struct {
+	fast                *fastToolCalls // nil: the go-sdk answers everything
 	stateless, stateful http.Handler
 	maxBody             int64
 }
 
-func newMCPRouter(getServer func(*http.Request) *sdk.Server, opts sdk.StreamableHTTPOptions) *mcpRouter {
+// newMCPRouter serves with the go-sdk servers getServer returns; fast,
+// when not nil, answers plain stateless tools/calls itself.
+func newMCPRouter(getServer func(*http.Request) *sdk.Server, fast *fastToolCalls, opts sdk.StreamableHTTPOptions) *mcpRouter {
 	statelessOpts := opts
 	statelessOpts.Stateless = true
 	statelessOpts.PropagateRequestCancellation = true
@@ -33,6 +36,7 @@ func newMCPRouter(getServer func(*http.Request) *sdk.Server, opts sdk.Streamable
 	statefulOpts := opts
 	statefulOpts.SessionTimeout = sessionIdleTimeout
 	return &mcpRouter{
+		fast:      fast,
 		stateless: sdk.NewStreamableHTTPHandler(getServer, &statelessOpts),
 		stateful:  sdk.NewStreamableHTTPHandler(getServer, &statefulOpts),
 		maxBody:   opts.MaxRequestBodyBytes,
@@ -42,6 +46,9 @@ func newMCPRouter(getServer func(*http.Request) *sdk.Server, opts sdk.Streamable
 func (m *mcpRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m.sessionful(r) {
 		m.stateful.ServeHTTP(w, r)
+		return
+	}
+	if m.fast != nil && m.fast.serve(w, r) {
 		return
 	}
 	m.stateless.ServeHTTP(w, r)

@@ -21,9 +21,10 @@ type Service struct {
 	ch      *clickhouse.Client
 	log     *slog.Logger
 	version string
-	tools   []Tool          // built-in, in a stable order
-	builtin map[string]Tool // tools by name
-	dyn     *dynamicTools   // nil without server.tools rules
+	impl    *sdk.Implementation // serverInfo; shared, never modified
+	tools   []Tool              // built-in, in a stable order
+	builtin map[string]Tool     // tools by name
+	dyn     *dynamicTools       // nil without server.tools rules
 	shared  func() *sdk.Server
 	metrics *metrics.Metrics // nil: not recorded
 }
@@ -36,7 +37,8 @@ func NewService(ch *clickhouse.Client, log *slog.Logger, version string, opts ..
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{ch: ch, log: log, version: version}
+	s := &Service{ch: ch, log: log, version: version,
+		impl: &sdk.Implementation{Name: "chmcp", Title: "ClickHouse MCP server", Version: version}}
 	s.tools = s.builtinTools()
 	s.builtin = make(map[string]Tool, len(s.tools))
 	for _, t := range s.tools {
@@ -88,7 +90,7 @@ func (s *Service) newServer(e *identityServer) *sdk.Server {
 	if s.dyn != nil {
 		opts.SetCacheable = privateToolList
 	}
-	srv := sdk.NewServer(&sdk.Implementation{Name: "chmcp", Title: "ClickHouse MCP server", Version: s.version}, opts)
+	srv := sdk.NewServer(s.impl, opts)
 	for _, t := range s.tools {
 		srv.AddTool(t.Def, s.handler(t))
 	}
@@ -101,6 +103,10 @@ func (s *Service) newServer(e *identityServer) *sdk.Server {
 
 // Version is the server version reported to clients.
 func (s *Service) Version() string { return s.version }
+
+// Implementation is the serverInfo every server of this service reports.
+// Shared: do not modify it.
+func (s *Service) Implementation() *sdk.Implementation { return s.impl }
 
 // client is the ClickHouse client of this request: the one a JWE token
 // named, else the server's.

@@ -1,0 +1,198 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	fastjson "github.com/segmentio/encoding/json"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// toolCaller runs a tool by name for the identity in ctx; false means no
+// such tool, and then nothing ran.
+type toolCaller func(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool)
+
+// fastToolCalls answers the one request that dominates real traffic, a
+// stateless 2026-07-28 tools/call, without the go-sdk's per-request
+// session: the go-sdk builds a session, a JSON-RPC connection and two
+// goroutines for each such POST and decodes the body about fourteen times,
+// which is most of chmcp's CPU per call (docs/performance.md). It serves
+// only a plain, valid request, exactly as the go-sdk would (a test
+// compares the two byte for byte); everything else, including every
+// request that needs an error answer, goes to the go-sdk untouched.
+type fastToolCalls struct {
+	call    toolCaller
+	server  *sdk.Implementation // the serverInfo the go-sdk server reports
+	maxBody int64               // a longer body is the go-sdk's to refuse
+}
+
+const (
+	fastProtocolVersion = "2026-07-28"
+	fastMethod          = "tools/call"
+)
+
+// serve answers r and returns true, or returns false having written
+// nothing and left r's body as it found it.
+func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request) bool {
+	h := r.Header
+	name := h.Get("Mcp-Name")
+	if r.Method != http.MethodPost || name == "" ||
+		h.Get("Mcp-Protocol-Version") != fastProtocolVersion || h.Get("Mcp-Method") != fastMethod ||
+		len(h.Values("Mcp-Session-Id")) > 0 || len(h.Values("Last-Event-ID")) > 0 ||
+		!isJSONContent(h.Get("Content-Type")) || !acceptsJSONAndSSE(h.Values("Accept")) || r.Body == nil {
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, f.maxBody+1))
+	if err != nil || int64(len(body)) > f.maxBody {
+		// Too large, or a broken connection: the go-sdk reports it.
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		return false
+	}
+	id, args, ok := parseToolCall(body, name)
+	var res *sdk.CallToolResult
+	if ok {
+		res, ok = f.call(r.Context(), name, args) // false: unknown tool, nothing ran
+	}
+	if !ok {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		return false
+	}
+	// What the go-sdk adds to every 2026-07-28 result (SEP-2575).
+	if res.Meta == nil {
+		res.Meta = sdk.Meta{}
+	}
+	if _, ok := res.Meta[sdk.MetaKeyServerInfo]; !ok {
+		res.Meta[sdk.MetaKeyServerInfo] = f.server
+	}
+	msg, err := encodeToolResult(id, res)
+	if err != nil { // not for chmcp's own results; the tool ran, so answer
+		msg, _ = jsonrpc.EncodeMessage(&jsonrpc.Response{ID: id, Error: &jsonrpc.Error{
+			Code: jsonrpc.CodeInternalError, Message: "the tool result could not be encoded"}})
+	}
+	w.Header().Set("Cache-Control", "no-cache, no-transform")
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(msg)
+	return true
+}
+
+// strict is how the go-sdk decodes (keys matched exactly), plus
+// DisallowUnknownFields: a request with anything unexpected in it is the
+// go-sdk's to answer. Strings and raw values alias the body, which
+// outlives the call.
+const strict = fastjson.DontMatchCaseInsensitiveStructFields | fastjson.DisallowUnknownFields | fastjson.ZeroCopy
+
+// toolCallMessage is a JSON-RPC tools/call of protocol 2026-07-28, which
+// carries the _meta triple (SEP-2575) in place of an initialize handshake.
+type toolCallMessage struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Method  string          `json:"method"`
+	Params  *struct {
+		Meta *struct {
+			ProtocolVersion    string          `json:"io.modelcontextprotocol/protocolVersion"`
+			ClientCapabilities json.RawMessage `json:"io.modelcontextprotocol/clientCapabilities"`
+			ClientInfo         json.RawMessage `json:"io.modelcontextprotocol/clientInfo"`
+		} `json:"_meta"`
+		Name      string          `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+	} `json:"params"`
+}
+
+// parseToolCall accepts only a single well-formed tools/call of name,
+// with the _meta triple of this protocol version and well-formed client
+// capabilities (and client info, if any), and returns its id and
+// arguments.
+func parseToolCall(body []byte, name string) (jsonrpc.ID, json.RawMessage, bool) {
+	var msg toolCallMessage
+	rest, err := fastjson.Parse(body, &msg, strict)
+	if err != nil || len(bytes.TrimSpace(rest)) > 0 || msg.JSONRPC != "2.0" || msg.Method != fastMethod ||
+		msg.Params == nil || msg.Params.Name != name || msg.Params.Meta == nil {
+		return jsonrpc.ID{}, nil, false
+	}
+	meta := msg.Params.Meta
+	var caps sdk.ClientCapabilities
+	var info sdk.Implementation
+	if meta.ProtocolVersion != fastProtocolVersion ||
+		!decodes(meta.ClientCapabilities, &caps) || (meta.ClientInfo != nil && !decodes(meta.ClientInfo, &info)) {
+		return jsonrpc.ID{}, nil, false
+	}
+	var rawID any
+	if !decodes(msg.ID, &rawID) {
+		return jsonrpc.ID{}, nil, false
+	}
+	id, err := jsonrpc.MakeID(rawID) // the go-sdk's own reading of an id
+	if err != nil || !id.IsValid() {
+		return jsonrpc.ID{}, nil, false
+	}
+	return id, msg.Params.Arguments, true
+}
+
+// decodes: raw, present and not null, decodes into dst as the go-sdk
+// decodes _meta values (known and unknown fields alike).
+func decodes(raw json.RawMessage, dst any) bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return false
+	}
+	_, err := fastjson.Parse(raw, dst, fastjson.DontMatchCaseInsensitiveStructFields)
+	return err == nil
+}
+
+// encodeToolResult is the go-sdk's response to a 2026-07-28 tools/call,
+// byte for byte: the result marks itself complete (SEP-2322's
+// resultType, which the go-sdk sets on an unexported field) inside the
+// usual JSON-RPC envelope.
+func encodeToolResult(id jsonrpc.ID, res *sdk.CallToolResult) ([]byte, error) {
+	result, err := res.MarshalJSON() // compact, as the envelope would make it
+	if err != nil {
+		return nil, err
+	}
+	if len(result) < 2 || result[len(result)-1] != '}' {
+		return nil, errNotObject
+	}
+	result = append(result[:len(result)-1], `,"resultType":"complete"}`...)
+	n, ok := id.Raw().(int64)
+	if !ok { // a string id: the go-sdk's own string escaping
+		return jsonrpc.EncodeMessage(&jsonrpc.Response{ID: id, Result: result})
+	}
+	msg := make([]byte, 0, len(result)+64)
+	msg = append(msg, `{"jsonrpc":"2.0","id":`...)
+	msg = strconv.AppendInt(msg, n, 10)
+	msg = append(msg, `,"result":`...)
+	msg = append(msg, result...)
+	return append(msg, '}'), nil
+}
+
+var errNotObject = errors.New("tool result is not a JSON object")
+
+func isJSONContent(v string) bool {
+	mt, _, err := mime.ParseMediaType(v)
+	return err == nil && mt == "application/json"
+}
+
+// acceptsJSONAndSSE is the go-sdk's Accept rule for streamable POSTs.
+func acceptsJSONAndSSE(values []string) bool {
+	var jsonOK, sseOK bool
+	for _, v := range values {
+		for tok := range strings.SplitSeq(v, ",") {
+			base, _, _ := strings.Cut(tok, ";")
+			switch strings.ToLower(strings.TrimSpace(base)) {
+			case "application/json", "application/*":
+				jsonOK = true
+			case "text/event-stream", "text/*":
+				sseOK = true
+			case "*/*":
+				jsonOK, sseOK = true, true
+			}
+		}
+	}
+	return jsonOK && sseOK
+}

@@ -1,0 +1,277 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/mcp"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// fixedTools are tools whose results are fixed, so both answers to one
+// request can be compared byte for byte.
+var fixedTools = map[string]func() *sdk.CallToolResult{
+	"rows": func() *sdk.CallToolResult {
+		body := `{"rows":[["<b>&amp;</b>","héllo \u2028 \"quoted\"",null,1.5e300]],"truncated":false}`
+		return &sdk.CallToolResult{
+			Content:           []sdk.Content{&sdk.TextContent{Text: body}},
+			StructuredContent: json.RawMessage(body),
+			Meta:              sdk.Meta{"chmcp/user": "alice@example.com", "chmcp/identity_source": "oauth"},
+		}
+	},
+	"fails": func() *sdk.CallToolResult {
+		return &sdk.CallToolResult{
+			IsError: true,
+			Content: []sdk.Content{&sdk.TextContent{Text: "Code: 60. DB::Exception: Table default.nope does not exist. <UNKNOWN_TABLE>"}},
+			Meta:    sdk.Meta{"chmcp/error": map[string]any{"kind": "clickhouse", "code": 60, "name": "UNKNOWN_TABLE"}},
+		}
+	},
+}
+
+// routerPair is one go-sdk server behind two routers: one with the fast
+// path, one without. served counts the calls the fast path answered.
+type routerPair struct {
+	fast, sdkOnly *mcpRouter
+	served        atomic.Int64
+}
+
+func newRouterPair(t *testing.T, maxBody int64) *routerPair {
+	t.Helper()
+	impl := &sdk.Implementation{Name: "chmcp", Title: "ClickHouse <MCP> & co", Version: "test"}
+	srv := sdk.NewServer(impl, nil)
+	for name, result := range fixedTools {
+		srv.AddTool(&sdk.Tool{Name: name, InputSchema: json.RawMessage(`{"type":"object"}`)},
+			func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) { return result(), nil })
+	}
+	p := &routerPair{}
+	call := func(_ context.Context, name string, _ json.RawMessage) (*sdk.CallToolResult, bool) {
+		result, ok := fixedTools[name]
+		if !ok {
+			return nil, false
+		}
+		p.served.Add(1)
+		return result(), true
+	}
+	get := func(*http.Request) *sdk.Server { return srv }
+	opts := sdk.StreamableHTTPOptions{MaxRequestBodyBytes: maxBody, DisableLocalhostProtection: true}
+	p.fast = newMCPRouter(get, &fastToolCalls{call: call, server: impl, maxBody: maxBody}, opts)
+	p.sdkOnly = newMCPRouter(get, nil, opts)
+	return p
+}
+
+// answer is what a client sees of a response.
+type answer struct {
+	status                   int
+	contentType, cacheHeader string
+	body                     string
+}
+
+func (p *routerPair) answer(h http.Handler, method string, header http.Header, body string) answer {
+	r := httptest.NewRequest(method, "/", strings.NewReader(body))
+	r.Header = header.Clone()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return answer{w.Code, w.Header().Get("Content-Type"), w.Header().Get("Cache-Control"), w.Body.String()}
+}
+
+// callHeader is what a 2026-07-28 client sends with a tools/call of name.
+func callHeader(name string) http.Header {
+	return http.Header{
+		"Content-Type":         {"application/json"},
+		"Accept":               {"application/json, text/event-stream"},
+		"Mcp-Protocol-Version": {"2026-07-28"},
+		"Mcp-Method":           {"tools/call"},
+		"Mcp-Name":             {name},
+	}
+}
+
+const (
+	metaTriple = `"_meta":{"io.modelcontextprotocol/clientCapabilities":{"roots":{"listChanged":true}},` +
+		`"io.modelcontextprotocol/clientInfo":{"name":"test","version":"1"},` +
+		`"io.modelcontextprotocol/protocolVersion":"2026-07-28"}`
+)
+
+func callBody(id, name, extra string) string {
+	return `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{` + metaTriple + `,"name":"` + name + `"` + extra + `}}`
+}
+
+type fastCase struct {
+	name   string
+	method string // default POST
+	header http.Header
+	body   string
+}
+
+// TestFastToolCallsAnswerAsTheSDK: every request the fast path serves gets
+// the go-sdk's answer byte for byte, ids and escaping included.
+func TestFastToolCallsAnswerAsTheSDK(t *testing.T) {
+	pretty := "{\n  \"jsonrpc\": \"2.0\",\n  \"method\": \"tools/call\",\n  \"id\": 3,\n  \"params\": {\n    \"name\": \"rows\",\n    " +
+		metaTriple + "\n  }\n}\n"
+	anyAccept := callHeader("rows")
+	anyAccept.Set("Accept", "*/*")
+	anyAccept.Set("Content-Type", "application/json; charset=utf-8")
+	cases := []fastCase{
+		{name: "go-sdk client shape", header: callHeader("rows"), body: callBody("1", "rows", `,"arguments":{"query":"SELECT 1"}`)},
+		{name: "tool error", header: callHeader("fails"), body: callBody("2", "fails", `,"arguments":{}`)},
+		{name: "no arguments", header: callHeader("rows"), body: callBody("7", "rows", "")},
+		{name: "null arguments", header: callHeader("rows"), body: callBody("7", "rows", `,"arguments":null`)},
+		{name: "zero id", header: callHeader("rows"), body: callBody("0", "rows", "")},
+		{name: "negative id", header: callHeader("rows"), body: callBody("-42", "rows", "")},
+		{name: "id beyond 2^53", header: callHeader("rows"), body: callBody("9007199254740993", "rows", "")},
+		{name: "fractional id", header: callHeader("rows"), body: callBody("2.5", "rows", "")},
+		{name: "string id", header: callHeader("rows"), body: callBody(`"a<b>&c\u2028\"d"`, "rows", "")},
+		{name: "pretty body, other key order", header: callHeader("rows"), body: pretty},
+		{name: "no client info", header: callHeader("rows"), body: strings.Replace(callBody("1", "rows", ""),
+			`"io.modelcontextprotocol/clientInfo":{"name":"test","version":"1"},`, "", 1)},
+		{name: "wildcard accept, charset", header: anyAccept, body: callBody("1", "rows", "")},
+	}
+	p := newRouterPair(t, 1<<20)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := p.served.Load()
+			got := p.answer(p.fast, http.MethodPost, c.header, c.body)
+			if p.served.Load() != before+1 {
+				t.Fatalf("the fast path did not serve it: %+v", got)
+			}
+			want := p.answer(p.sdkOnly, http.MethodPost, c.header, c.body)
+			if got != want {
+				t.Fatalf("fast path answered\n  %+v\nthe go-sdk answers\n  %+v", got, want)
+			}
+			if got.status != http.StatusOK || !strings.Contains(got.body, `"result":`) {
+				t.Fatalf("not a result: %+v", got)
+			}
+		})
+	}
+}
+
+// TestFastToolCallsLeaveTheRestToTheSDK: anything but a plain, valid
+// 2026-07-28 tools/call of a known tool reaches the go-sdk with its body
+// intact, so refusals and unusual requests are answered as before.
+func TestFastToolCallsLeaveTheRestToTheSDK(t *testing.T) {
+	ok := callBody("1", "rows", "")
+	with := func(k, v string) http.Header {
+		h := callHeader("rows")
+		if v == "" {
+			h.Del(k)
+		} else {
+			h.Set(k, v)
+		}
+		return h
+	}
+	big := callBody("1", "rows", `,"arguments":{"query":"`+strings.Repeat("x", 2048)+`"}`)
+	cases := []fastCase{
+		{name: "unknown tool", header: callHeader("nope"), body: callBody("1", "nope", "")},
+		{name: "Mcp-Name differs from the body", header: callHeader("fails"), body: ok},
+		{name: "no Mcp-Name", header: with("Mcp-Name", ""), body: ok},
+		{name: "Mcp-Method differs", header: with("Mcp-Method", "tools/list"), body: ok},
+		{name: "older protocol header", header: with("Mcp-Protocol-Version", "2025-11-25"), body: ok},
+		{name: "no protocol header", header: with("Mcp-Protocol-Version", ""), body: ok},
+		{name: "_meta names another version", header: callHeader("rows"), body: strings.Replace(ok, `protocolVersion":"2026-07-28"`, `protocolVersion":"2025-11-25"`, 1)},
+		{name: "no _meta", header: callHeader("rows"), body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"rows"}}`},
+		{name: "no capabilities", header: callHeader("rows"), body: strings.Replace(ok, `"io.modelcontextprotocol/clientCapabilities":{"roots":{"listChanged":true}},`, "", 1)},
+		{name: "capabilities not an object", header: callHeader("rows"), body: strings.Replace(ok, `{"roots":{"listChanged":true}}`, `[1]`, 1)},
+		{name: "capabilities of the wrong type", header: callHeader("rows"), body: strings.Replace(ok, `{"listChanged":true}`, `{"listChanged":"yes"}`, 1)},
+		{name: "client info of the wrong type", header: callHeader("rows"), body: strings.Replace(ok, `{"name":"test","version":"1"}`, `"test"`, 1)},
+		{name: "progress token in _meta", header: callHeader("rows"), body: strings.Replace(ok, `"_meta":{`, `"_meta":{"progressToken":5,`, 1)},
+		{name: "log level in _meta", header: callHeader("rows"), body: strings.Replace(ok, `"_meta":{`, `"_meta":{"io.modelcontextprotocol/logLevel":"debug",`, 1)},
+		{name: "unknown params field", header: callHeader("rows"), body: callBody("1", "rows", `,"requestState":"abc"`)},
+		{name: "key in another case", header: callHeader("rows"), body: strings.Replace(ok, `"method"`, `"Method"`, 1)},
+		{name: "notification", header: callHeader("rows"), body: strings.Replace(ok, `"id":1,`, "", 1)},
+		{name: "null id", header: callHeader("rows"), body: callBody("null", "rows", "")},
+		{name: "object id", header: callHeader("rows"), body: callBody(`{"a":1}`, "rows", "")},
+		{name: "wrong jsonrpc version", header: callHeader("rows"), body: strings.Replace(ok, `"2.0"`, `"1.0"`, 1)},
+		{name: "batch", header: callHeader("rows"), body: "[" + ok + "]"},
+		{name: "trailing data", header: callHeader("rows"), body: ok + `{"jsonrpc":"2.0"}`},
+		{name: "not JSON", header: callHeader("rows"), body: `{"jsonrpc":`},
+		{name: "empty body", header: callHeader("rows"), body: ""},
+		{name: "body over the limit", header: callHeader("rows"), body: big},
+		{name: "GET", method: http.MethodGet, header: callHeader("rows")},
+		{name: "form content type", header: with("Content-Type", "application/x-www-form-urlencoded"), body: ok},
+		{name: "accepts no event stream", header: with("Accept", "application/json"), body: ok},
+		{name: "Last-Event-ID", header: with("Last-Event-ID", "x_1"), body: ok},
+		{name: "session id", header: with("Mcp-Session-Id", "abc"), body: ok},
+	}
+	p := newRouterPair(t, 1024)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			method := c.method
+			if method == "" {
+				method = http.MethodPost
+			}
+			before := p.served.Load()
+			got := p.answer(p.fast, method, c.header, c.body)
+			if p.served.Load() != before {
+				t.Fatalf("the fast path served it: %+v", got)
+			}
+			want := p.answer(p.sdkOnly, method, c.header, c.body)
+			if got != want {
+				t.Fatalf("with the fast path\n  %+v\nwithout\n  %+v", got, want)
+			}
+		})
+	}
+	// The go-sdk saw whole bodies: the unusual but valid calls succeed.
+	for _, extra := range []string{`"progressToken":5,`, `"io.modelcontextprotocol/logLevel":"debug",`} {
+		body := strings.Replace(ok, `"_meta":{`, `"_meta":{`+extra, 1)
+		if got := p.answer(p.fast, http.MethodPost, callHeader("rows"), body); got.status != http.StatusOK || !strings.Contains(got.body, `"resultType":"complete"`) {
+			t.Fatalf("%s: the go-sdk did not answer the restored body: %+v", extra, got)
+		}
+	}
+}
+
+// TestFastToolCallsServeRealClients: every tools/call of a go-sdk client at
+// 2026-07-28 is answered by the fast path, with the tools' whole behaviour
+// against ClickHouse (exerciseTools); the sessions of older clients never
+// reach it.
+func TestFastToolCallsServeRealClients(t *testing.T) {
+	cfg := config.Defaults()
+	cfg.ClickHouse = chs.ClickHouseConfig(config.ProtocolTCP)
+	ch, err := clickhouse.New(cfg.ClickHouse, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ch.Close() })
+	svc := mcp.NewService(ch, nil, "test")
+	var served, posted atomic.Int64
+	fast := &fastToolCalls{server: svc.Implementation(), maxBody: cfg.Server.MaxBodyBytes,
+		call: func(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool) {
+			served.Add(1)
+			return svc.Call(ctx, name, args)
+		}}
+	router := newMCPRouter(func(r *http.Request) *sdk.Server { return svc.ServerFor(r.Context()) }, fast,
+		sdk.StreamableHTTPOptions{MaxRequestBodyBytes: cfg.Server.MaxBodyBytes, DisableLocalhostProtection: true})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.Header.Get("Mcp-Method") == "tools/call" || r.Header.Get("Mcp-Session-Id") != "" {
+			posted.Add(1) // a tools/call, or any message of a session
+		}
+		router.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+
+	for _, c := range []struct {
+		version string
+		viaFast bool
+	}{{"2026-07-28", true}, {"2025-11-25", false}} {
+		t.Run(c.version, func(t *testing.T) {
+			served.Store(0)
+			posted.Store(0)
+			cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL}, c.version)
+			exerciseTools(t, cs)
+			s, p := served.Load(), posted.Load()
+			switch {
+			case p == 0:
+				t.Fatal("no tools/call was sent")
+			case c.viaFast && s < p:
+				t.Fatalf("the fast path served %d of %d tools/calls", s, p)
+			case !c.viaFast && s != 0:
+				t.Fatalf("the fast path served %d calls of a session", s)
+			}
+		})
+	}
+}
