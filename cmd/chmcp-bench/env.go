@@ -49,7 +49,7 @@ func setUp(ctx context.Context, o options) (*environment, error) {
 		return env, err
 	}
 
-	env.mcp = newMCPClient(env.chmcp.url, slices.Max(o.concurrency))
+	env.mcp = newMCPClient(env.chmcp.url, slices.Max(o.concurrency), o.client == clientLean)
 	if err := env.mcp.verify(ctx); err != nil {
 		return env, fmt.Errorf("chmcp: first tools/call failed: %w", err)
 	}

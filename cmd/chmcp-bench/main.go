@@ -18,7 +18,12 @@
 // rounds at -secret-concurrency.
 //
 //	chmcp-bench [-chmcp bin/chmcp] [-rounds 5] [-duration 3s] [-concurrency 1,16] [-json FILE] [-strict]
-//	            [-secret=true] [-secret-concurrency 16] [-secret-rounds N]
+//	            [-client lean|net/http] [-secret=true] [-secret-concurrency 16] [-secret-rounds N]
+//
+// The chmcp load comes from a lean HTTP/1.1 client by default (rawhttp.go):
+// net/http's Transport costs the load generator about 130 µs of CPU and
+// 0.1-0.2 ms of latency per call on a 2-core machine, which is the
+// client's cost, not chmcp's. -client net/http measures with it instead.
 //
 // Linux only: CPU and memory are read from /proc.
 package main
@@ -50,6 +55,7 @@ type options struct {
 	secret      bool // also compare interserver-secret mode with password mode
 	secretConc  int
 	secretRnds  int
+	client      string // the load generator's HTTP client: lean or net/http
 }
 
 func main() {
@@ -82,6 +88,7 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.secret, "secret", true, "also compare chmcp in interserver-secret mode with password mode")
 	fs.IntVar(&o.secretConc, "secret-concurrency", 16, "concurrency of the secret-versus-password comparison")
 	fs.IntVar(&o.secretRnds, "secret-rounds", 0, "measured rounds per side of the secret-versus-password comparison (default: -rounds)")
+	fs.StringVar(&o.client, "client", clientLean, "HTTP client of the chmcp load: lean (one keep-alive connection per load goroutine, no Transport goroutines) or net/http")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -99,6 +106,8 @@ func parseFlags(args []string) (options, error) {
 		o.secretRnds = o.rounds
 	}
 	switch {
+	case o.client != clientLean && o.client != clientNetHTTP:
+		return o, fmt.Errorf("-client: %q is not %s or %s", o.client, clientLean, clientNetHTTP)
 	case o.secretConc < 1 || o.secretRnds < 1:
 		return o, errors.New("-secret-concurrency and -secret-rounds must be >= 1")
 	case o.rounds < 1:
@@ -137,6 +146,11 @@ func run(ctx context.Context, o options) int {
 // side is one way of running the query: it hands out per-worker call funcs.
 // proc is the chmcp whose CPU and memory a round of it reports (for direct,
 // the idle chmcp of the first comparison).
+const (
+	clientLean    = "lean"
+	clientNetHTTP = "net/http"
+)
+
 type side struct {
 	name      string
 	newWorker func() callFunc

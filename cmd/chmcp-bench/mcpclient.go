@@ -34,15 +34,17 @@ var (
 // posting one pre-built body, kept as cheap as possible because it shares
 // the CPUs with what it measures.
 type mcpClient struct {
+	lean   bool // load goroutines use rawWorker, not http.Client
 	url    string
 	http   *http.Client
 	body   []byte
 	header http.Header // shared, read-only
 }
 
-func newMCPClient(url string, concurrency int) *mcpClient {
+func newMCPClient(url string, concurrency int, lean bool) *mcpClient {
 	return &mcpClient{
-		url: url,
+		lean: lean,
+		url:  url,
 		http: &http.Client{
 			Timeout: 30 * time.Second,
 			Transport: &http.Transport{
@@ -92,14 +94,31 @@ func (c *mcpClient) do(ctx context.Context, body []byte, buf *bytes.Buffer) (*ht
 	return resp, nil
 }
 
-// worker returns a call func with its own buffer (one per load goroutine).
+// worker returns a call func with its own connection (one per load
+// goroutine).
 func (c *mcpClient) worker() callFunc {
-	var buf bytes.Buffer
+	if !c.lean {
+		var buf bytes.Buffer
+		return func(ctx context.Context) error {
+			if _, err := c.do(ctx, c.body, &buf); err != nil {
+				return err
+			}
+			if b := buf.Bytes(); bytes.Contains(b, isErrorOn) || !bytes.Contains(b, wantRows) {
+				return fmt.Errorf("unexpected tools/call result: %s", abbrev(b))
+			}
+			return nil
+		}
+	}
+	w, err := newRawWorker(c.url, c.header, c.body)
+	if err != nil {
+		return func(context.Context) error { return err }
+	}
 	return func(ctx context.Context) error {
-		if _, err := c.do(ctx, c.body, &buf); err != nil {
+		b, err := w.do(ctx)
+		if err != nil {
 			return err
 		}
-		if b := buf.Bytes(); bytes.Contains(b, isErrorOn) || !bytes.Contains(b, wantRows) {
+		if bytes.Contains(b, isErrorOn) || !bytes.Contains(b, wantRows) {
 			return fmt.Errorf("unexpected tools/call result: %s", abbrev(b))
 		}
 		return nil

@@ -90,6 +90,7 @@ type report struct {
 	Rounds    int       `json:"rounds"`
 	Duration  string    `json:"round_duration"`
 	Query     string    `json:"query"`
+	Client    string    `json:"chmcp_load_http_client"`
 	Summaries []summary `json:"summaries"`
 	ChmcpMem  memInfo   `json:"chmcp_memory"`
 	// Secret compares interserver-secret with password mode; nil with -secret=false.
@@ -100,7 +101,7 @@ type report struct {
 }
 
 func buildReport(o options, rounds []roundResult, mem memInfo, sec *secretSummary) *report {
-	rep := &report{Rounds: o.rounds, Duration: o.duration.String(), Query: "SELECT 1", ChmcpMem: mem, Secret: sec, Raw: rounds}
+	rep := &report{Rounds: o.rounds, Duration: o.duration.String(), Query: "SELECT 1", Client: o.client, ChmcpMem: mem, Secret: sec, Raw: rounds}
 	for _, c := range o.concurrency {
 		var a, b []roundResult
 		for _, r := range rounds {
@@ -207,8 +208,8 @@ func targets(sums []summary, mem memInfo, sec *secretSummary) []target {
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
 
 func (r *report) print(w io.Writer) {
-	fmt.Fprintf(w, "\n%s: medians of %d rounds x %s per side (chmcp = MCP tools/call execute_query over HTTP, as default; direct = clickhouse-go native)\n\n",
-		r.Query, r.Rounds, r.Duration)
+	fmt.Fprintf(w, "\n%s: medians of %d rounds x %s per side (chmcp = MCP tools/call execute_query over HTTP from a %s client, as default; direct = clickhouse-go native)\n\n",
+		r.Query, r.Rounds, r.Duration, r.Client)
 	const sideWidth = len("direct") + 1
 	printHeader(w, sideWidth)
 	for _, s := range r.Summaries {

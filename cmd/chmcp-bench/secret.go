@@ -102,7 +102,7 @@ func (e *environment) startServer(ctx context.Context, o options, name string, e
 	if err != nil {
 		return nil, err
 	}
-	return &server{name: name, proc: p, mcp: newMCPClient(p.url, o.secretConc)}, nil
+	return &server{name: name, proc: p, mcp: newMCPClient(p.url, o.secretConc, o.client == clientLean)}, nil
 }
 
 // findPassword says where pid's command line or environment holds password,

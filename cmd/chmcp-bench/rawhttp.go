@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// rawWorker is a load goroutine's own keep-alive HTTP/1.1 connection that
+// writes one pre-built request and reads the response on the calling
+// goroutine. net/http's Transport hands every request to a write loop and
+// a read loop goroutine; on a 2-core machine shared with chmcp those
+// wake-ups sit on the measured path and are the client's cost, not chmcp's.
+// The bytes on the wire are the same as http.Client's.
+type rawWorker struct {
+	addr    string
+	request []byte // the whole request: head and body
+	conn    net.Conn
+	br      *bufio.Reader
+	body    bytes.Buffer
+}
+
+func newRawWorker(rawURL string, header http.Header, body []byte) (*rawWorker, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	var req bytes.Buffer
+	fmt.Fprintf(&req, "POST %s HTTP/1.1\r\nHost: %s\r\n", path, u.Host)
+	if err := header.Write(&req); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(&req, "Content-Length: %d\r\n\r\n", len(body))
+	req.Write(body)
+	return &rawWorker{addr: u.Host, request: req.Bytes()}, nil
+}
+
+// do sends the request and returns the response body (valid until the next
+// call). A failed call drops the connection; the next call dials again.
+func (w *rawWorker) do(ctx context.Context) ([]byte, error) {
+	b, err := w.roundTrip(ctx)
+	if err != nil && w.conn != nil {
+		w.conn.Close()
+		w.conn = nil
+	}
+	return b, err
+}
+
+func (w *rawWorker) roundTrip(ctx context.Context) ([]byte, error) {
+	if w.conn == nil {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", w.addr)
+		if err != nil {
+			return nil, err
+		}
+		w.conn, w.br = c, bufio.NewReaderSize(c, 16<<10)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	if err := w.conn.SetDeadline(deadline); err != nil {
+		return nil, err
+	}
+	if _, err := w.conn.Write(w.request); err != nil {
+		return nil, err
+	}
+	resp, err := http.ReadResponse(w.br, nil)
+	if err != nil {
+		return nil, err
+	}
+	w.body.Reset()
+	_, err = w.body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	switch {
+	case err != nil:
+		return nil, err
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, abbrev(w.body.Bytes()))
+	case resp.Close:
+		w.conn.Close()
+		w.conn = nil
+	}
+	return w.body.Bytes(), nil
+}
