@@ -42,7 +42,7 @@ type routerPair struct {
 	served        atomic.Int64
 }
 
-func newRouterPair(t *testing.T, maxBody int64) *routerPair {
+func newRouterPair(t testing.TB, maxBody int64) *routerPair {
 	t.Helper()
 	impl := &sdk.Implementation{Name: "chmcp", Title: "ClickHouse <MCP> & co", Version: "test"}
 	srv := sdk.NewServer(impl, nil)
