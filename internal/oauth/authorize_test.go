@@ -132,7 +132,7 @@ func TestConsent(t *testing.T) {
 		"no cookie":     post(approve),
 		"wrong cookie":  post(approve, "Cookie", cookie.Name+"="+randomToken(32)),
 		"cross origin":  post(approve, "Cookie", cookie.Name+"="+cookie.Value, "Origin", "https://evil.example"),
-		"forged ticket": post(url.Values{"consent": {ticket[:len(ticket)-2] + "AA"}, "action": {"approve"}}, "Cookie", cookie.Name+"="+cookie.Value),
+		"forged ticket": post(url.Values{"consent": {flipChar(ticket, len(ticket)/2)}, "action": {"approve"}}, "Cookie", cookie.Name+"="+cookie.Value),
 	} {
 		if r.StatusCode != 400 || r.Header.Get("Location") != "" {
 			t.Errorf("%s: %d %s", name, r.StatusCode, r.Header.Get("Location"))
@@ -166,4 +166,15 @@ func TestUpstreamDiscoveryOutlivesItsRequest(t *testing.T) {
 	if _, err := h.srv.upstream.LoginURL(ctx, "state", "nonce", "verifier"); err != nil {
 		t.Fatalf("discovery with a canceled request: %v", err)
 	}
+}
+
+// flipChar changes s at i to another base64url character, so the value
+// always differs (overwriting the tail with fixed characters did not when
+// the tail already was those characters).
+func flipChar(s string, i int) string {
+	c := byte('A')
+	if s[i] == c {
+		c = 'B'
+	}
+	return s[:i] + string(c) + s[i+1:]
 }

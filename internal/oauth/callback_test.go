@@ -109,7 +109,7 @@ func TestCallbackErrors(t *testing.T) {
 		t.Errorf("bogus upstream code: %v", q)
 	}
 	// Tampered, missing or expired state: an error page.
-	for _, st := range []string{state[:len(state)-2] + "xx", "", "not-sealed"} {
+	for _, st := range []string{flipChar(state, len(state)/2), "", "not-sealed"} {
 		resp, body := h.get(h.ts.URL + PathCallback + "?" + url.Values{"state": {st}, "code": {"c"}}.Encode())
 		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
 			t.Errorf("state %q: %d %s", st, resp.StatusCode, body)

@@ -46,7 +46,7 @@ func TestCodeExchangeErrors(t *testing.T) {
 		{"another client", edit(g.form(), func(v url.Values) { v.Set("client_id", other) }), 400, "invalid_grant"},
 		{"no client_id", edit(g.form(), func(v url.Values) { v.Del("client_id") }), 401, "invalid_client"},
 		{"client secret", edit(g.form(), func(v url.Values) { v.Set("client_secret", "s3cret") }), 401, "invalid_client"},
-		{"tampered code", edit(g.form(), func(v url.Values) { v.Set("code", g.code[:len(g.code)-3]+"xyz") }), 400, "invalid_grant"},
+		{"tampered code", edit(g.form(), func(v url.Values) { v.Set("code", flipChar(g.code, len(g.code)/2)) }), 400, "invalid_grant"},
 		{"unknown grant type", edit(g.form(), func(v url.Values) { v.Set("grant_type", "password") }), 400, "unsupported_grant_type"},
 		{"no grant type", edit(g.form(), func(v url.Values) { v.Del("grant_type") }), 400, "invalid_request"},
 		{"foreign resource", edit(g.form(), func(v url.Values) { v.Set("resource", "https://other.example/") }), 400, "invalid_target"},
@@ -133,7 +133,7 @@ func TestRefreshErrors(t *testing.T) {
 	wantError(t, status, body, 400, "invalid_grant")
 	status, body = refresh(func(v url.Values) { v.Set("scope", "read admin") })
 	wantError(t, status, body, 400, "invalid_scope")
-	status, body = refresh(func(v url.Values) { v.Set("refresh_token", rt[:len(rt)-4]+"AAAA") })
+	status, body = refresh(func(v url.Values) { v.Set("refresh_token", flipChar(rt, len(rt)/2)) })
 	wantError(t, status, body, 400, "invalid_grant")
 	status, body = refresh(func(v url.Values) { v.Del("refresh_token") })
 	wantError(t, status, body, 400, "invalid_request")
