@@ -22,7 +22,7 @@ type directClient struct {
 func newDirectClient(srv *chtest.Server, maxOpen, maxIdle int) (*directClient, error) {
 	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxOpenConns, cfg.MaxIdleConns = maxOpen, maxIdle
-	opts, err := clickhouse.DriverOptions(cfg)
+	opts, err := clickhouse.DriverOptions(cfg, "bench")
 	if err != nil {
 		return nil, err
 	}

@@ -95,8 +95,7 @@ func setup(cmd *cli.Command, stderr io.Writer) (config.Config, *slog.Logger, *cl
 		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	log := cfg.Logging.NewLogger(stderr)
-	clickhouse.Version = version
-	ch, err := clickhouse.New(cfg.ClickHouse, log.With("component", "clickhouse"))
+	ch, err := clickhouse.New(cfg.ClickHouse, log.With("component", "clickhouse"), clickhouse.WithVersion(version))
 	if err != nil {
 		return cfg, nil, nil, err
 	}

@@ -34,24 +34,34 @@ type Client struct {
 	// capped guards the statements that return a result to a caller,
 	// uncapped the others (Exec, schema queries); see newGuards.
 	capped, uncapped guards
+	version          string // chmcp's, in the client info ClickHouse logs
 }
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithVersion reports v as chmcp's version in the client info ClickHouse
+// records (system.query_log); "dev" without it.
+func WithVersion(v string) Option { return func(c *Client) { c.version = v } }
 
 // New builds the pool. It does not dial: the first query (or Ping) does, so
 // a server that starts before ClickHouse is up still starts.
-func New(cfg config.ClickHouseConfig, log *slog.Logger) (*Client, error) {
+func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts, err := DriverOptions(cfg)
-	if err != nil {
-		return nil, err
-	}
-	policy, err := identity.NewPolicy(cfg.Impersonation, cfg.Username)
-	if err != nil {
-		return nil, err
-	}
-	c := &Client{cfg: cfg, log: log, policy: policy, secretMode: cfg.ClusterSecretMode(),
+	c := &Client{cfg: cfg, log: log, secretMode: cfg.ClusterSecretMode(), version: "dev",
 		capped: newGuards(cfg, true), uncapped: newGuards(cfg, false)}
+	for _, o := range options {
+		o(c)
+	}
+	opts, err := DriverOptions(cfg, c.version)
+	if err != nil {
+		return nil, err
+	}
+	if c.policy, err = identity.NewPolicy(cfg.Impersonation, cfg.Username); err != nil {
+		return nil, err
+	}
 	if c.secretMode {
 		secret, err := cfg.ReadClusterSecret()
 		if err != nil {
@@ -87,10 +97,10 @@ func address(cfg config.ClickHouseConfig) string {
 	return net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.EffectivePort()))
 }
 
-// DriverOptions are the clickhouse-go options chmcp opens its pool with
-// (address, auth, compression, pool sizes, timeouts, TLS). The benchmark
-// opens its direct client with them, so the two never drift apart.
-func DriverOptions(cfg config.ClickHouseConfig) (*ch.Options, error) {
+// DriverOptions are the clickhouse-go options chmcp (of version) opens its
+// pool with (address, auth, compression, pool sizes, timeouts, TLS). The
+// benchmark opens its direct client with them, so the two never drift apart.
+func DriverOptions(cfg config.ClickHouseConfig, version string) (*ch.Options, error) {
 	opts := &ch.Options{
 		Addr: []string{address(cfg)},
 		Auth: ch.Auth{
@@ -98,7 +108,7 @@ func DriverOptions(cfg config.ClickHouseConfig) (*ch.Options, error) {
 			Username: cfg.Username,
 			Password: cfg.Password.Reveal(),
 		},
-		ClientInfo:       ch.ClientInfo{Products: []struct{ Name, Version string }{{Name: "chmcp", Version: Version}}},
+		ClientInfo:       ch.ClientInfo{Products: []struct{ Name, Version string }{{Name: "chmcp", Version: version}}},
 		DialTimeout:      cfg.DialTimeout.D(),
 		MaxOpenConns:     cfg.MaxOpenConns,
 		MaxIdleConns:     cfg.MaxIdleConns,
@@ -143,9 +153,6 @@ func tlsConfig(c config.TLSConfig) (*tls.Config, error) {
 	}
 	return tc, nil
 }
-
-// Version is chmcp's version, reported to ClickHouse in client info; set by main.
-var Version = "dev"
 
 // Close closes the pool.
 func (c *Client) Close() error { return c.conn.Close() }

@@ -290,3 +290,36 @@ func TestValueEncoding(t *testing.T) {
 		t.Fatalf("rows = %s\nwant   %s", got, want)
 	}
 }
+
+// TestClientVersion: ClickHouse records chmcp's version in the client info
+// of its queries, for a registry's clients too.
+func TestClientVersion(t *testing.T) {
+	c, err := New(srv.ClickHouseConfig(config.ProtocolTCP), nil, WithVersion("9.8.7-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	r := NewRegistry(c, RegistryOptions{})
+	t.Cleanup(func() { r.Close() })
+	other := srv.ClickHouseConfig(config.ProtocolTCP)
+	other.Database = "system" // another target: the registry creates a client
+	rc, release, err := r.Acquire(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if rc == c {
+		t.Fatal("the registry returned the shared client for another target")
+	}
+	marker := fmt.Sprintf("version_%d", time.Now().UnixNano())
+	for _, client := range []*Client{c, rc} {
+		if _, err := client.Query(context.Background(), identity.Identity{}, "SELECT '"+marker+"'", QueryOptions{ReadOnly: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(t, "SYSTEM FLUSH LOGS")
+	got := strings.TrimSpace(exec(t, "SELECT count(), countIf(client_name LIKE '%chmcp/9.8.7-test%') FROM system.query_log WHERE type = 'QueryFinish' AND query LIKE '%"+marker+"%' AND query NOT LIKE '%query_log%' FORMAT TSV"))
+	if got != "2\t2" {
+		t.Fatalf("queries, of which with chmcp/9.8.7-test in client_name: %q, want 2 2", got)
+	}
+}

@@ -30,6 +30,7 @@ type Registry struct {
 	max       int
 	idle      time.Duration
 	log       *slog.Logger
+	version   string           // of the clients it creates: the shared client's
 	now       func() time.Time // tests
 
 	mu      sync.Mutex
@@ -66,9 +67,9 @@ func NewRegistry(shared *Client, opts RegistryOptions) *Registry {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	r := &Registry{shared: shared, max: opts.MaxClients, idle: opts.IdleTimeout, log: opts.Log, now: time.Now,
-		clients: map[registryKey]*registryEntry{}}
+		version: "dev", clients: map[registryKey]*registryEntry{}}
 	if shared != nil {
-		r.sharedKey = keyOf(shared.Config())
+		r.sharedKey, r.version = keyOf(shared.Config()), shared.version
 	}
 	return r
 }
@@ -115,7 +116,7 @@ func (r *Registry) Acquire(cfg config.ClickHouseConfig) (*Client, func(), error)
 			}
 			retired = append(retired, victim.client)
 		}
-		c, err := New(cfg, r.log)
+		c, err := New(cfg, r.log, WithVersion(r.version))
 		if err != nil {
 			return nil, nil, err
 		}
