@@ -17,8 +17,9 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// toolCaller runs a tool by name for the identity in ctx; false means no
-// such tool, and then nothing ran.
+// toolCaller runs a tool by name for the identity in ctx and returns a
+// result of the caller's own (mcp.Service.Call builds one per call); false
+// means no such tool, and then nothing ran.
 type toolCaller func(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool)
 
 // fastToolCalls answers the one request that dominates real traffic, a
