@@ -145,6 +145,12 @@ func (s *Service) Call(ctx context.Context, name string, args json.RawMessage) (
 	return s.run(ctx, t, args), true
 }
 
+// HasTool reports whether the identity in ctx has a tool of that name.
+func (s *Service) HasTool(ctx context.Context, name string) bool {
+	_, ok := s.lookup(ctx, name)
+	return ok
+}
+
 func (s *Service) lookup(ctx context.Context, name string) (Tool, bool) {
 	if t, ok := s.builtin[name]; ok || s.dyn == nil {
 		return t, ok

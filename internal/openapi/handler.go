@@ -154,7 +154,7 @@ func (h *Handler) serveCall(w http.ResponseWriter, r *http.Request, tool string)
 	case r.Method == http.MethodGet && tool == toolExecuteQuery:
 		args, err = queryArgs(r.URL.Query())
 	default:
-		if !h.hasTool(r.Context(), tool) {
+		if !h.svc.HasTool(r.Context(), tool) {
 			unknownTool(w, tool)
 			return
 		}
@@ -175,15 +175,6 @@ func (h *Handler) serveCall(w http.ResponseWriter, r *http.Request, tool string)
 		return
 	}
 	h.writeResult(w, res)
-}
-
-func (h *Handler) hasTool(ctx context.Context, name string) bool {
-	for _, t := range h.svc.ToolsFor(ctx) {
-		if t.Def.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // bodyArgs reads one JSON object (or nothing, meaning {}) from the body.
