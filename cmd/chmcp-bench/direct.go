@@ -61,7 +61,7 @@ func (d *directClient) query(ctx context.Context) error {
 	return rows.Err()
 }
 
-func (d *directClient) worker() callFunc { return d.query }
+func (d *directClient) worker() (callFunc, func()) { return d.query, func() {} }
 
 func (d *directClient) verify(ctx context.Context) error {
 	if err := d.query(ctx); err != nil {

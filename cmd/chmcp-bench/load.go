@@ -11,6 +11,10 @@ import (
 // callFunc makes one call; each load goroutine has its own.
 type callFunc func(ctx context.Context) error
 
+// newWorkerFunc hands out a load goroutine's callFunc, and what to call
+// once the goroutine is done with it (returning a connection, say).
+type newWorkerFunc func() (call callFunc, release func())
+
 // loadResult is one closed-loop run: conc goroutines calling back to back
 // until the duration is up (calls in flight at the deadline finish).
 type loadResult struct {
@@ -21,7 +25,7 @@ type loadResult struct {
 	lat      []time.Duration // latencies of the successful calls, sorted
 }
 
-func runLoad(ctx context.Context, conc int, d time.Duration, newWorker func() callFunc) loadResult {
+func runLoad(ctx context.Context, conc int, d time.Duration, newWorker newWorkerFunc) loadResult {
 	type out struct {
 		lat      []time.Duration
 		errors   int
@@ -30,7 +34,9 @@ func runLoad(ctx context.Context, conc int, d time.Duration, newWorker func() ca
 	outs := make([]out, conc)
 	calls := make([]callFunc, conc)
 	for i := range calls {
-		calls[i] = newWorker()
+		var release func()
+		calls[i], release = newWorker()
+		defer release()
 		outs[i].lat = make([]time.Duration, 0, 1<<14)
 	}
 	var wg sync.WaitGroup

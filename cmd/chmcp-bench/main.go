@@ -153,7 +153,7 @@ const (
 
 type side struct {
 	name      string
-	newWorker func() callFunc
+	newWorker newWorkerFunc
 	proc      *process
 }
 

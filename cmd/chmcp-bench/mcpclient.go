@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,6 +40,9 @@ type mcpClient struct {
 	http   *http.Client
 	body   []byte
 	header http.Header // shared, read-only
+
+	mu   sync.Mutex
+	idle []*rawWorker // lean connections between rounds
 }
 
 func newMCPClient(url string, concurrency int, lean bool) *mcpClient {
@@ -64,7 +68,15 @@ func newMCPClient(url string, concurrency int, lean bool) *mcpClient {
 	}
 }
 
-func (c *mcpClient) close() { c.http.CloseIdleConnections() }
+func (c *mcpClient) close() {
+	c.http.CloseIdleConnections()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range c.idle {
+		w.close()
+	}
+	c.idle = nil
+}
 
 // bodyFor is callBody with another query.
 func bodyFor(sql string) []byte {
@@ -94,27 +106,17 @@ func (c *mcpClient) do(ctx context.Context, body []byte, buf *bytes.Buffer) (*ht
 	return resp, nil
 }
 
-// worker returns a call func with its own connection (one per load
-// goroutine).
-func (c *mcpClient) worker() callFunc {
-	if !c.lean {
-		var buf bytes.Buffer
-		return func(ctx context.Context) error {
-			if _, err := c.do(ctx, c.body, &buf); err != nil {
-				return err
-			}
-			if b := buf.Bytes(); bytes.Contains(b, isErrorOn) || !bytes.Contains(b, wantRows) {
-				return fmt.Errorf("unexpected tools/call result: %s", abbrev(b))
-			}
-			return nil
-		}
-	}
-	w, err := newRawWorker(c.url, c.header, c.body)
-	if err != nil {
-		return func(context.Context) error { return err }
+// worker returns a load goroutine's call func. With the lean client it
+// owns a connection, which release keeps for the next round (as
+// http.Client's idle pool keeps its connections).
+func (c *mcpClient) worker() (callFunc, func()) {
+	send, release := c.netHTTPSender(), func() {}
+	if c.lean {
+		w := c.rawWorker()
+		send, release = w.do, func() { c.putRawWorker(w) }
 	}
 	return func(ctx context.Context) error {
-		b, err := w.do(ctx)
+		b, err := send(ctx)
 		if err != nil {
 			return err
 		}
@@ -122,7 +124,35 @@ func (c *mcpClient) worker() callFunc {
 			return fmt.Errorf("unexpected tools/call result: %s", abbrev(b))
 		}
 		return nil
+	}, release
+}
+
+// netHTTPSender sends the call with http.Client, reading into its own buffer.
+func (c *mcpClient) netHTTPSender() func(context.Context) ([]byte, error) {
+	var buf bytes.Buffer
+	return func(ctx context.Context) ([]byte, error) {
+		if _, err := c.do(ctx, c.body, &buf); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
 	}
+}
+
+func (c *mcpClient) rawWorker() *rawWorker {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := len(c.idle); n > 0 {
+		w := c.idle[n-1]
+		c.idle = c.idle[:n-1]
+		return w
+	}
+	return newRawWorker(c.url, c.header, c.body)
+}
+
+func (c *mcpClient) putRawWorker(w *rawWorker) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.idle = append(c.idle, w)
 }
 
 // verify makes one call and checks it fully: a JSON-RPC success whose tool

@@ -23,12 +23,15 @@ type rawWorker struct {
 	conn    net.Conn
 	br      *bufio.Reader
 	body    bytes.Buffer
+	err     error // from newRawWorker: every call fails with it
 }
 
-func newRawWorker(rawURL string, header http.Header, body []byte) (*rawWorker, error) {
+// newRawWorker prepares the request; it dials on its first call (and an
+// unusable URL fails there).
+func newRawWorker(rawURL string, header http.Header, body []byte) *rawWorker {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, err
+		return &rawWorker{err: err}
 	}
 	path := u.EscapedPath()
 	if path == "" {
@@ -37,20 +40,30 @@ func newRawWorker(rawURL string, header http.Header, body []byte) (*rawWorker, e
 	var req bytes.Buffer
 	fmt.Fprintf(&req, "POST %s HTTP/1.1\r\nHost: %s\r\n", path, u.Host)
 	if err := header.Write(&req); err != nil {
-		return nil, err
+		return &rawWorker{err: err}
 	}
 	fmt.Fprintf(&req, "Content-Length: %d\r\n\r\n", len(body))
 	req.Write(body)
-	return &rawWorker{addr: u.Host, request: req.Bytes()}, nil
+	return &rawWorker{addr: u.Host, request: req.Bytes()}
+}
+
+// close drops the connection, if any.
+func (w *rawWorker) close() {
+	if w.conn != nil {
+		w.conn.Close()
+		w.conn = nil
+	}
 }
 
 // do sends the request and returns the response body (valid until the next
 // call). A failed call drops the connection; the next call dials again.
 func (w *rawWorker) do(ctx context.Context) ([]byte, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
 	b, err := w.roundTrip(ctx)
-	if err != nil && w.conn != nil {
-		w.conn.Close()
-		w.conn = nil
+	if err != nil {
+		w.close()
 	}
 	return b, err
 }
@@ -87,8 +100,7 @@ func (w *rawWorker) roundTrip(ctx context.Context) ([]byte, error) {
 	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, abbrev(w.body.Bytes()))
 	case resp.Close:
-		w.conn.Close()
-		w.conn = nil
+		w.close()
 	}
 	return w.body.Bytes(), nil
 }

@@ -39,10 +39,7 @@ func TestRawWorker(t *testing.T) {
 	defer srv.Close()
 
 	header := http.Header{"Mcp-Method": {"tools/call"}, "Content-Type": {"application/json"}}
-	w, err := newRawWorker(srv.URL+"/mcp", header, []byte(`{"x":1}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newRawWorker(srv.URL+"/mcp", header, []byte(`{"x":1}`))
 	for range 3 {
 		b, err := w.do(context.Background())
 		if err != nil || !strings.HasPrefix(string(b), "answer 127.0.0.1:") {
@@ -53,7 +50,7 @@ func TestRawWorker(t *testing.T) {
 		t.Fatalf("%d connections for 3 calls, want 1 (keep-alive)", n)
 	}
 
-	closing, _ := newRawWorker(srv.URL+"/mcp", http.Header{"Mcp-Method": {"tools/call"}, "X-Close": {"1"}}, []byte(`{"x":1}`))
+	closing := newRawWorker(srv.URL+"/mcp", http.Header{"Mcp-Method": {"tools/call"}, "X-Close": {"1"}}, []byte(`{"x":1}`))
 	for range 2 {
 		if _, err := closing.do(context.Background()); err != nil {
 			t.Fatal(err)
