@@ -101,3 +101,35 @@ func TestUnmarshallableResult(t *testing.T) {
 	}
 	metricstest.Expect(t, metricstest.Scrape(t, m.Handler()), metrics.NameToolCalls, `chmcp_tool_calls_total{outcome="internal",tool="generated"} 1`)
 }
+
+// TestPanickingTool: a tool that panics fails its own call as an internal
+// error; the client sees no panic value or stack, the server log has both,
+// and the service goes on serving.
+func TestPanickingTool(t *testing.T) {
+	s := service(t, true)
+	logs := &chtest.LogBuffer{}
+	s.log = slog.New(slog.NewTextHandler(logs, nil))
+	panicky := Tool{Def: &sdk.Tool{Name: "panicky"}, Call: func(context.Context, json.RawMessage) (Output, error) {
+		var m map[string]int
+		m["secret-value"] = 1 // assignment to entry in nil map
+		return Output{}, nil
+	}}
+	ctx := WithRequestID(context.Background(), "req-42")
+	res := s.run(ctx, panicky, nil)
+	text := resultText(res)
+	if !res.IsError || text != "internal error; see the server log for request id req-42" || res.Meta[MetaError].(map[string]any)["kind"] != KindInternal {
+		t.Fatalf("result: %q %v", text, res.Meta)
+	}
+	l := logs.String()
+	if !strings.Contains(l, `msg="tool failed unexpectedly"`) || !strings.Contains(l, "assignment to entry in nil map") ||
+		!strings.Contains(l, "TestPanickingTool") || !strings.Contains(l, "request_id=req-42") {
+		t.Errorf("server log lacks the panic, its stack or the request id:\n%s", l)
+	}
+	// Still serving.
+	ok := Tool{Def: &sdk.Tool{Name: "ok"}, Call: func(context.Context, json.RawMessage) (Output, error) {
+		return Output{Value: map[string]int{"a": 1}}, nil
+	}}
+	if res := s.run(ctx, ok, nil); res.IsError {
+		t.Fatalf("after a panic: %s", resultText(res))
+	}
+}

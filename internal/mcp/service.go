@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -193,7 +195,7 @@ type toolCall struct {
 // a tool error), and writes the call's log line and metrics.
 func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.CallToolResult {
 	c := toolCall{tool: t.Def.Name, start: time.Now(), kind: metrics.OutcomeOK}
-	c.out, c.err = t.Call(ctx, args)
+	c.out, c.err = invoke(ctx, t, args)
 	var body []byte
 	if c.err == nil {
 		if body, c.err = json.Marshal(c.out.Value); c.err != nil { // a programming error: an internal one
@@ -221,6 +223,26 @@ func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.Ca
 	return res
 }
 
+// invoke calls t. A panic (a driver bug on an unusual column type, say)
+// becomes an internal error of this call instead of killing the server
+// and every session on it; the stack goes to the server log only.
+func invoke(ctx context.Context, t Tool, args json.RawMessage) (out Output, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = Output{}, &panicError{value: v, stack: debug.Stack()}
+		}
+	}()
+	return t.Call(ctx, args)
+}
+
+// panicError is a tool call that panicked.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
+
 // errorText is what the caller sees of an error of the kind. Known errors
 // carry their own clear message; anything else is logged and replaced by a
 // generic one, so no internal detail or stack reaches a client.
@@ -229,7 +251,11 @@ func (s *Service) errorText(ctx context.Context, tool, kind string, err error) s
 	case KindCancelled:
 		return "query cancelled"
 	case KindInternal:
-		s.log.ErrorContext(ctx, "tool failed unexpectedly", "tool", tool, "request_id", requestID(ctx), "err", err)
+		attrs := []any{"tool", tool, "request_id", requestID(ctx), "err", err}
+		if p, ok := errors.AsType[*panicError](err); ok {
+			attrs = append(attrs, "stack", string(p.stack))
+		}
+		s.log.ErrorContext(ctx, "tool failed unexpectedly", attrs...)
 		return "internal error; see the server log for request id " + requestID(ctx)
 	}
 	return err.Error()
