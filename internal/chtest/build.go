@@ -21,7 +21,7 @@ func buildLauncher(ctx context.Context, dst string, logf func(string, ...any)) e
 		}
 	}
 	if len(cc) == 0 {
-		return fmt.Errorf("C compiler (gcc or cc, or set CC): %w; install one, e.g. `apt-get install gcc`", errNotFound)
+		return fmt.Errorf("no C compiler (gcc or cc; or set CC): %w; install one, e.g. `apt-get install gcc`", errNotFound)
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dst), ".build-")
 	if err != nil {

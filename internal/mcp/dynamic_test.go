@@ -372,7 +372,8 @@ func TestDynamicPerIdentity(t *testing.T) {
 	if _, ok := s.Call(as("carol"), "q_salaries", nil); ok {
 		t.Fatal("carol can call a tool discovered for alice")
 	}
-	if s.ServerFor(as("alice")) == s.ServerFor(as("carol")) || s.ServerFor(as("alice")) != s.ServerFor(as("alice")) {
+	aliceSrv, aliceSrvAgain := s.ServerFor(as("alice")), s.ServerFor(as("alice"))
+	if aliceSrv == s.ServerFor(as("carol")) || aliceSrv != aliceSrvAgain {
 		t.Fatal("servers are not per identity, or not cached")
 	}
 	res, r := callTool(t, as("carol"), s, "q_orders_by_status", map[string]any{"status": "closed", "min_qty": 0})

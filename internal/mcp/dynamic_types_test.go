@@ -211,7 +211,7 @@ func TestSignatureNamesTarget(t *testing.T) {
 	if sig("crm") == sig("old") {
 		t.Error("insert tools into crm.notes and old.notes have the same signature")
 	}
-	if sig("crm") != sig("crm") {
+	if first, again := sig("crm"), sig("crm"); first != again {
 		t.Error("the signature of an unchanged tool changed")
 	}
 }

@@ -82,6 +82,7 @@ func (s *Service) newServer(e *identityServer) *sdk.Server {
 		// Explicit, because the go-sdk answers prompts/list whatever is
 		// declared. Only generated tools change at run time.
 		Capabilities: &sdk.ServerCapabilities{
+			//lint:ignore SA1019 deprecated in 2026-07-28, still what 2025-xx clients negotiate logging/setLevel with
 			Logging:   &sdk.LoggingCapabilities{},
 			Tools:     &sdk.ToolCapabilities{ListChanged: s.dyn != nil},
 			Resources: &sdk.ResourceCapabilities{},

@@ -37,8 +37,6 @@ type clientReg struct {
 	IssuedAt     int64    `json:"t"`
 }
 
-var errUnknownClient = errors.New("unknown client")
-
 // lookupClient resolves a client_id: an https URL is a client ID metadata
 // document, anything else must be a client id this server sealed.
 func (s *Server) lookupClient(ctx context.Context, clientID string) (*client, error) {
