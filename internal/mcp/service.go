@@ -137,9 +137,12 @@ func (s *Service) handler(t Tool) sdk.ToolHandler {
 	}
 }
 
-// Call runs a tool by name outside MCP (OpenAPI, tests) with the same
-// guards, logging and error mapping: a built-in tool, or one generated for
-// the identity in ctx.
+// Call runs a tool by name outside the go-sdk (OpenAPI, the HTTP fast
+// path, tests) with the same guards, logging and error mapping: a
+// built-in tool, or one generated for the identity in ctx. The result is
+// new, the caller's to annotate. A successful result's StructuredContent
+// is a json.RawMessage that encoding/json made (so compact and
+// HTML-escaped; callers write it as it is), and its text is the same JSON.
 func (s *Service) Call(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool) {
 	t, ok := s.lookup(ctx, name)
 	if !ok {
@@ -199,7 +202,7 @@ func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.Ca
 	c.out, c.err = invoke(ctx, t, args)
 	var body []byte
 	if c.err == nil {
-		if body, c.err = json.Marshal(c.out.Value); c.err != nil { // a programming error: an internal one
+		if body, c.err = encodeOutput(c.out.Value); c.err != nil { // a programming error: an internal one
 			c.out = Output{}
 		}
 	}
@@ -222,6 +225,15 @@ func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.Ca
 	}
 	s.logCall(ctx, &c)
 	return res
+}
+
+// encodeOutput is json.Marshal(v), by v's own AppendJSON when it has one
+// (a query result, whose rows are already JSON).
+func encodeOutput(v any) ([]byte, error) {
+	if a, ok := v.(interface{ AppendJSON([]byte) ([]byte, error) }); ok {
+		return a.AppendJSON(nil)
+	}
+	return json.Marshal(v)
 }
 
 // invoke calls t. A panic (a driver bug on an unusual column type, say)

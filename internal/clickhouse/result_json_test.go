@@ -1,0 +1,71 @@
+package clickhouse
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/chmcp/chmcp/internal/config"
+)
+
+// TestResultAppendJSON: AppendJSON writes exactly what encoding/json
+// writes, for real results (every kind of value appendRow encodes,
+// truncated or not) and for the edges of the struct.
+func TestResultAppendJSON(t *testing.T) {
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	var results []*Result
+	for _, q := range []struct {
+		sql  string
+		opts QueryOptions
+	}{
+		{"SELECT toInt128(-5) AS `a<b>&c`, toUInt256(7), toDecimal64(1.5, 2), CAST(NULL AS Nullable(Int128)), " +
+			"toUUID('00000000-0000-0000-0000-000000000001'), [1, 2], map('k', 1), toDate('2026-01-02'), nan, -inf, " +
+			"[[toUInt8(3)], []], [nan, 1.5], map(2, [toInt128(9)]), CAST([NULL, 'x'] AS Array(Nullable(String))), " +
+			"'<script>&\u2028\u2029\"\\\\\x01', '\xff\xfe', 1e-7, 1e21, 0.1, toFloat32(0.1), now64(6), true", QueryOptions{}},
+		{"SELECT number, toString(number) FROM numbers(50)", QueryOptions{}},
+		{"SELECT 1 WHERE 0", QueryOptions{}},
+	} {
+		q.opts.ReadOnly = true
+		res, err := c.Query(context.Background(), anyone, q.sql, q.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+		results = append(results, res)
+	}
+	truncated, err := newTestClient(t, func() config.ClickHouseConfig {
+		cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+		cfg.MaxResultRows = 3
+		return cfg
+	}()).Query(context.Background(), anyone, "SELECT number FROM numbers(10)", QueryOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !truncated.Truncated {
+		t.Fatal("not truncated")
+	}
+	results = append(results, truncated,
+		&Result{},
+		&Result{Rows: []json.RawMessage{nil, json.RawMessage("[1]")}, User: "<alice>", TruncatedReason: ReasonMaxBytes, ElapsedMs: 1e21},
+		&Result{Columns: []Column{{Name: "é\u2028", Type: "String"}}, Rows: []json.RawMessage{}, QueryID: "q&1", ElapsedMs: 1e-7},
+	)
+	for i, r := range results {
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prefix := []byte("keep:")
+		got, err := r.AppendJSON(prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(got, prefix) || !bytes.Equal(got[len(prefix):], want) {
+			t.Errorf("result %d:\nAppendJSON  %s\njson.Marshal %s", i, got, want)
+		}
+	}
+	// What encoding/json refuses, AppendJSON refuses too.
+	if _, err := (&Result{ElapsedMs: math.NaN()}).AppendJSON(nil); err == nil {
+		t.Error("a NaN elapsed_ms encoded")
+	}
+}
