@@ -152,24 +152,102 @@ func decodes(raw json.RawMessage, dst any) bool {
 // resultType, which the go-sdk sets on an unexported field) inside the
 // usual JSON-RPC envelope.
 func encodeToolResult(id jsonrpc.ID, res *sdk.CallToolResult) ([]byte, error) {
-	result, err := res.MarshalJSON() // compact, as the envelope would make it
-	if err != nil {
-		return nil, err
-	}
-	if len(result) < 2 || result[len(result)-1] != '}' {
-		return nil, errNotObject
-	}
-	result = append(result[:len(result)-1], `,"resultType":"complete"}`...)
 	n, ok := id.Raw().(int64)
 	if !ok { // a string id: the go-sdk's own string escaping
+		result, err := appendToolResult(nil, res)
+		if err != nil {
+			return nil, err
+		}
 		return jsonrpc.EncodeMessage(&jsonrpc.Response{ID: id, Result: result})
 	}
-	msg := make([]byte, 0, len(result)+64)
+	msg := make([]byte, 0, encodedSize(res))
 	msg = append(msg, `{"jsonrpc":"2.0","id":`...)
 	msg = strconv.AppendInt(msg, n, 10)
 	msg = append(msg, `,"result":`...)
-	msg = append(msg, result...)
+	msg, err := appendToolResult(msg, res)
+	if err != nil {
+		return nil, err
+	}
 	return append(msg, '}'), nil
+}
+
+// encodedSize estimates the encoded response, so that a large one is
+// written into one buffer instead of a doubling series of them.
+func encodedSize(res *sdk.CallToolResult) int {
+	n := 256
+	if raw, ok := res.StructuredContent.(json.RawMessage); ok {
+		n += len(raw)
+	}
+	for _, c := range res.Content {
+		if t, ok := c.(*sdk.TextContent); ok && t != nil {
+			n += len(t.Text) + len(t.Text)/4 // escaping
+		}
+	}
+	return n
+}
+
+// appendToolResult appends res as the go-sdk encodes it, with resultType
+// "complete". encoding/json re-validates a raw value at every level it is
+// nested in, which for a 1 MiB result costs tens of milliseconds; so
+// chmcp's own shape (text content, raw structured content, _meta,
+// isError) is written directly, and anything else goes through the
+// go-sdk's MarshalJSON.
+func appendToolResult(b []byte, res *sdk.CallToolResult) ([]byte, error) {
+	structured, raw := res.StructuredContent.(json.RawMessage)
+	if res.InputRequests != nil || res.RequestState != "" || (res.StructuredContent != nil && !raw) || !plainText(res.Content) {
+		result, err := res.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if len(result) < 2 || result[len(result)-1] != '}' {
+			return nil, errNotObject
+		}
+		return append(append(b, result[:len(result)-1]...), `,"resultType":"complete"}`...), nil
+	}
+	b = append(b, '{')
+	if len(res.Meta) > 0 {
+		meta, err := json.Marshal(res.Meta)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `"_meta":`...), meta...)
+		b = append(b, ',')
+	}
+	b = append(b, `"content":[`...)
+	for i, c := range res.Content {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		text, err := json.Marshal(c.(*sdk.TextContent).Text)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, `{"type":"text","text":`...), text...), '}')
+	}
+	b = append(b, ']')
+	if structured != nil {
+		// As Service.run made it: encoding/json output, so already
+		// compact and HTML-escaped, which is all re-encoding would do.
+		b = append(append(b, `,"structuredContent":`...), structured...)
+	}
+	if res.IsError {
+		b = append(b, `,"isError":true`...)
+	}
+	return append(b, `,"resultType":"complete"}`...), nil
+}
+
+// plainText: every content item is text without annotations or _meta
+// (and there is at least the empty list the go-sdk would send).
+func plainText(content []sdk.Content) bool {
+	if content == nil {
+		return false
+	}
+	for _, c := range content {
+		if t, ok := c.(*sdk.TextContent); !ok || t == nil || t.Meta != nil || t.Annotations != nil {
+			return false
+		}
+	}
+	return true
 }
 
 var errNotObject = errors.New("tool result is not a JSON object")

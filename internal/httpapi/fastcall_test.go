@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,13 +20,30 @@ import (
 // request can be compared byte for byte.
 var fixedTools = map[string]func() *sdk.CallToolResult{
 	"rows": func() *sdk.CallToolResult {
-		body := `{"rows":[["<b>&amp;</b>","héllo \u2028 \"quoted\"",null,1.5e300]],"truncated":false}`
+		// As mcp.Service makes results: encoding/json output, as text and
+		// as structured content.
+		body := mustMarshal(map[string]any{"rows": [][]any{{"<b>&amp;</b>", "héllo \u2028 \"quoted\"", nil, 1.5e300}}, "truncated": false})
 		return &sdk.CallToolResult{
-			Content:           []sdk.Content{&sdk.TextContent{Text: body}},
-			StructuredContent: json.RawMessage(body),
+			Content:           []sdk.Content{&sdk.TextContent{Text: string(body)}},
+			StructuredContent: body,
 			Meta:              sdk.Meta{"chmcp/user": "alice@example.com", "chmcp/identity_source": "oauth"},
 		}
 	},
+	"big": func() *sdk.CallToolResult {
+		return &sdk.CallToolResult{
+			Content:           []sdk.Content{&sdk.TextContent{Text: string(bigBody)}},
+			StructuredContent: bigBody,
+			Meta:              sdk.Meta{"chmcp/user": "default", "chmcp/identity_source": "config"},
+		}
+	},
+	// Shapes mcp.Service does not make, encoded by the go-sdk's own code.
+	"annotated": func() *sdk.CallToolResult {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "<hi>", Annotations: &sdk.Annotations{Priority: 0.5}}}}
+	},
+	"mapped": func() *sdk.CallToolResult {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "{}"}}, StructuredContent: map[string]any{"a": "<&>"}}
+	},
+	"empty": func() *sdk.CallToolResult { return &sdk.CallToolResult{Content: []sdk.Content{}} },
 	"fails": func() *sdk.CallToolResult {
 		return &sdk.CallToolResult{
 			IsError: true,
@@ -120,6 +138,10 @@ func TestFastToolCallsAnswerAsTheSDK(t *testing.T) {
 	cases := []fastCase{
 		{name: "go-sdk client shape", header: callHeader("rows"), body: callBody("1", "rows", `,"arguments":{"query":"SELECT 1"}`)},
 		{name: "tool error", header: callHeader("fails"), body: callBody("2", "fails", `,"arguments":{}`)},
+		{name: "1 MiB result", header: callHeader("big"), body: callBody("3", "big", "")},
+		{name: "annotated content", header: callHeader("annotated"), body: callBody("4", "annotated", "")},
+		{name: "structured content not raw", header: callHeader("mapped"), body: callBody("5", "mapped", "")},
+		{name: "no content", header: callHeader("empty"), body: callBody("6", "empty", "")},
 		{name: "no arguments", header: callHeader("rows"), body: callBody("7", "rows", "")},
 		{name: "null arguments", header: callHeader("rows"), body: callBody("7", "rows", `,"arguments":null`)},
 		{name: "zero id", header: callHeader("rows"), body: callBody("0", "rows", "")},
@@ -274,4 +296,21 @@ func TestFastToolCallsServeRealClients(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bigBody is about 1 MiB of rows, as mcp.Service would encode them.
+var bigBody = func() json.RawMessage {
+	var rows [][]any
+	for i := range 12000 {
+		rows = append(rows, []any{i, fmt.Sprintf("user-%d@example.com", i), "2025-07-01 12:00:00", float64(i) + 0.5, "a <b> & c \u2028"})
+	}
+	return mustMarshal(map[string]any{"rows": rows, "truncated": false})
+}()
+
+func mustMarshal(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
