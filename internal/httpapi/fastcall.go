@@ -91,21 +91,36 @@ func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request) bool {
 // outlives the call.
 const strict = fastjson.DontMatchCaseInsensitiveStructFields | fastjson.DisallowUnknownFields | fastjson.ZeroCopy
 
+// maxDepth is the go-sdk's nesting limit for a message: it refuses deeper
+// JSON before decoding, and so must this path, whose decoder recurses
+// once per level (a few MB of "[" would exhaust the stack).
+const maxDepth = 1000
+
 // toolCallMessage is a JSON-RPC tools/call of protocol 2026-07-28, which
 // carries the _meta triple (SEP-2575) in place of an initialize handshake.
 type toolCallMessage struct {
 	JSONRPC string          `json:"jsonrpc"`
 	ID      json.RawMessage `json:"id"`
 	Method  string          `json:"method"`
-	Params  *struct {
-		Meta *struct {
-			ProtocolVersion    string          `json:"io.modelcontextprotocol/protocolVersion"`
-			ClientCapabilities json.RawMessage `json:"io.modelcontextprotocol/clientCapabilities"`
-			ClientInfo         json.RawMessage `json:"io.modelcontextprotocol/clientInfo"`
-		} `json:"_meta"`
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-	} `json:"params"`
+	Params  json.RawMessage `json:"params"`
+}
+
+type toolCallParams struct {
+	Meta *struct {
+		ProtocolVersion    string          `json:"io.modelcontextprotocol/protocolVersion"`
+		ClientCapabilities json.RawMessage `json:"io.modelcontextprotocol/clientCapabilities"`
+		ClientInfo         json.RawMessage `json:"io.modelcontextprotocol/clientInfo"`
+	} `json:"_meta"`
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+// sdkView is the params as the go-sdk decodes them besides: _meta as a map
+// and arguments as any value. Where that fails (a number beyond float64,
+// say) the go-sdk refuses the request, so this path must not serve it.
+type sdkView struct {
+	Meta      map[string]any `json:"_meta"`
+	Arguments any            `json:"arguments"`
 }
 
 // parseToolCall accepts only a single well-formed tools/call of name,
@@ -114,16 +129,16 @@ type toolCallMessage struct {
 // arguments.
 func parseToolCall(body []byte, name string) (jsonrpc.ID, json.RawMessage, bool) {
 	var msg toolCallMessage
-	rest, err := fastjson.Parse(body, &msg, strict)
-	if err != nil || len(bytes.TrimSpace(rest)) > 0 || msg.JSONRPC != "2.0" || msg.Method != fastMethod ||
-		msg.Params == nil || msg.Params.Name != name || msg.Params.Meta == nil {
+	var params toolCallParams
+	if !withinDepth(body, maxDepth) || !parses(body, &msg, strict) ||
+		msg.JSONRPC != "2.0" || msg.Method != fastMethod || !parses(msg.Params, &params, strict) ||
+		params.Name != name || params.Meta == nil || params.Meta.ProtocolVersion != fastProtocolVersion ||
+		!parses(msg.Params, &sdkView{}, fastjson.DontMatchCaseInsensitiveStructFields) {
 		return jsonrpc.ID{}, nil, false
 	}
-	meta := msg.Params.Meta
 	var caps sdk.ClientCapabilities
 	var info sdk.Implementation
-	if meta.ProtocolVersion != fastProtocolVersion ||
-		!decodes(meta.ClientCapabilities, &caps) || (meta.ClientInfo != nil && !decodes(meta.ClientInfo, &info)) {
+	if !decodes(params.Meta.ClientCapabilities, &caps) || (params.Meta.ClientInfo != nil && !decodes(params.Meta.ClientInfo, &info)) {
 		return jsonrpc.ID{}, nil, false
 	}
 	var rawID any
@@ -134,17 +149,49 @@ func parseToolCall(body []byte, name string) (jsonrpc.ID, json.RawMessage, bool)
 	if err != nil || !id.IsValid() {
 		return jsonrpc.ID{}, nil, false
 	}
-	return id, msg.Params.Arguments, true
+	return id, params.Arguments, true
+}
+
+// parses: data is one JSON value (whitespace around it) that decodes into
+// dst with flags.
+func parses(data []byte, dst any, flags fastjson.ParseFlags) bool {
+	if len(data) == 0 {
+		return false
+	}
+	rest, err := fastjson.Parse(data, dst, flags)
+	return err == nil && len(bytes.TrimSpace(rest)) == 0
 }
 
 // decodes: raw, present and not null, decodes into dst as the go-sdk
 // decodes _meta values (known and unknown fields alike).
 func decodes(raw json.RawMessage, dst any) bool {
-	if len(raw) == 0 || string(raw) == "null" {
-		return false
+	return len(raw) > 0 && string(raw) != "null" && parses(raw, dst, fastjson.DontMatchCaseInsensitiveStructFields)
+}
+
+// withinDepth: data nests objects and arrays no deeper than limit,
+// counted as the go-sdk counts (internal/json.checkMaxDepth).
+func withinDepth(data []byte, limit int) bool {
+	depth, inString, escaped := 0, false, false
+	for _, b := range data {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && b == '\\':
+			escaped = true
+		case inString && b == '"':
+			inString = false
+		case inString:
+		case b == '"':
+			inString = true
+		case b == '{' || b == '[':
+			if depth++; depth > limit {
+				return false
+			}
+		case (b == '}' || b == ']') && depth > 0:
+			depth--
+		}
 	}
-	_, err := fastjson.Parse(raw, dst, fastjson.DontMatchCaseInsensitiveStructFields)
-	return err == nil
+	return true
 }
 
 // encodeToolResult is the go-sdk's response to a 2026-07-28 tools/call,

@@ -187,7 +187,9 @@ func TestFastToolCallsLeaveTheRestToTheSDK(t *testing.T) {
 		}
 		return h
 	}
-	big := callBody("1", "rows", `,"arguments":{"query":"`+strings.Repeat("x", 2048)+`"}`)
+	const limit = 4 << 20
+	big := callBody("1", "rows", `,"arguments":{"query":"`+strings.Repeat("x", limit)+`"}`)
+	nested := func(depth int) string { return strings.Repeat("[", depth) + strings.Repeat("]", depth) }
 	cases := []fastCase{
 		{name: "unknown tool", header: callHeader("nope"), body: callBody("1", "nope", "")},
 		{name: "Mcp-Name differs from the body", header: callHeader("fails"), body: ok},
@@ -214,13 +216,20 @@ func TestFastToolCallsLeaveTheRestToTheSDK(t *testing.T) {
 		{name: "not JSON", header: callHeader("rows"), body: `{"jsonrpc":`},
 		{name: "empty body", header: callHeader("rows"), body: ""},
 		{name: "body over the limit", header: callHeader("rows"), body: big},
+		// What the go-sdk refuses before or while decoding.
+		{name: "nested 1001 deep in the arguments", header: callHeader("rows"), body: callBody("1", "rows", `,"arguments":{"x":`+nested(1001)+`}`)},
+		{name: "2 MB of [ as the id", header: callHeader("rows"), body: `{"jsonrpc":"2.0","id":` + strings.Repeat("[", 2_000_000)},
+		{name: "number beyond float64 in the arguments", header: callHeader("rows"), body: callBody("1", "rows", `,"arguments":{"settings":{"max_threads":1e400}}`)},
+		{name: "number beyond float64 in the capabilities", header: callHeader("rows"), body: strings.Replace(ok, `{"roots":{"listChanged":true}}`, `{"x":1e400}`, 1)},
+		{name: "number beyond float64 in a known capability", header: callHeader("rows"), body: strings.Replace(ok, `{"roots":{"listChanged":true}}`, `{"sampling":{"x":1e400}}`, 1)},
+		{name: "number beyond float64 in the client info", header: callHeader("rows"), body: strings.Replace(ok, `{"name":"test","version":"1"}`, `{"name":"test","version":"1","x":1e400}`, 1)},
 		{name: "GET", method: http.MethodGet, header: callHeader("rows")},
 		{name: "form content type", header: with("Content-Type", "application/x-www-form-urlencoded"), body: ok},
 		{name: "accepts no event stream", header: with("Accept", "application/json"), body: ok},
 		{name: "Last-Event-ID", header: with("Last-Event-ID", "x_1"), body: ok},
 		{name: "session id", header: with("Mcp-Session-Id", "abc"), body: ok},
 	}
-	p := newRouterPair(t, 1024)
+	p := newRouterPair(t, limit)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			method := c.method
