@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 )
@@ -31,10 +32,14 @@ func (r *Result) AppendJSON(b []byte) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if len(row) == 0 {
-				row = json.RawMessage("null") // as encoding/json writes an empty RawMessage
+			switch {
+			case row == nil:
+				b = append(b, "null"...) // as encoding/json writes a nil RawMessage
+			case len(row) == 0:
+				return nil, errEmptyRow // encoding/json refuses an empty one
+			default:
+				b = append(b, row...)
 			}
-			b = append(b, row...)
 		}
 		b = append(b, ']')
 	}
@@ -60,6 +65,8 @@ func (r *Result) AppendJSON(b []byte) ([]byte, error) {
 	}
 	return append(b, '}'), nil
 }
+
+var errEmptyRow = errors.New("clickhouse: an empty row is not JSON")
 
 // appendField appends ,"name":value with value as encoding/json writes it.
 func appendField(b []byte, name string, value any) ([]byte, error) {

@@ -65,7 +65,12 @@ func TestResultAppendJSON(t *testing.T) {
 		}
 	}
 	// What encoding/json refuses, AppendJSON refuses too.
-	if _, err := (&Result{ElapsedMs: math.NaN()}).AppendJSON(nil); err == nil {
-		t.Error("a NaN elapsed_ms encoded")
+	for _, r := range []*Result{{ElapsedMs: math.NaN()}, {Rows: []json.RawMessage{{}}}} {
+		if _, err := json.Marshal(r); err == nil {
+			t.Fatalf("json.Marshal accepts %+v", r)
+		}
+		if _, err := r.AppendJSON(nil); err == nil {
+			t.Errorf("AppendJSON accepts %+v", r)
+		}
 	}
 }

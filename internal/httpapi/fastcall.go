@@ -199,23 +199,35 @@ func withinDepth(data []byte, limit int) bool {
 // resultType, which the go-sdk sets on an unexported field) inside the
 // usual JSON-RPC envelope.
 func encodeToolResult(id jsonrpc.ID, res *sdk.CallToolResult) ([]byte, error) {
-	n, ok := id.Raw().(int64)
-	if !ok { // a string id: the go-sdk's own string escaping
-		result, err := appendToolResult(nil, res)
-		if err != nil {
-			return nil, err
-		}
-		return jsonrpc.EncodeMessage(&jsonrpc.Response{ID: id, Result: result})
-	}
 	msg := make([]byte, 0, encodedSize(res))
 	msg = append(msg, `{"jsonrpc":"2.0","id":`...)
-	msg = strconv.AppendInt(msg, n, 10)
-	msg = append(msg, `,"result":`...)
-	msg, err := appendToolResult(msg, res)
+	msg, err := appendID(msg, id)
 	if err != nil {
 		return nil, err
 	}
+	msg = append(msg, `,"result":`...)
+	if msg, err = appendToolResult(msg, res); err != nil {
+		return nil, err
+	}
 	return append(msg, '}'), nil
+}
+
+// appendID appends id as the go-sdk's envelope encodes it: an integer, or
+// a string escaped by encoding/json without HTML escaping.
+func appendID(b []byte, id jsonrpc.ID) ([]byte, error) {
+	switch v := id.Raw().(type) {
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case string:
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return nil, err
+		}
+		return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
+	}
+	return nil, errors.New("unsupported JSON-RPC id")
 }
 
 // encodedSize estimates the encoded response, so that a large one is

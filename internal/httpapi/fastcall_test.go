@@ -139,6 +139,7 @@ func TestFastToolCallsAnswerAsTheSDK(t *testing.T) {
 		{name: "go-sdk client shape", header: callHeader("rows"), body: callBody("1", "rows", `,"arguments":{"query":"SELECT 1"}`)},
 		{name: "tool error", header: callHeader("fails"), body: callBody("2", "fails", `,"arguments":{}`)},
 		{name: "1 MiB result", header: callHeader("big"), body: callBody("3", "big", "")},
+		{name: "1 MiB result, string id", header: callHeader("big"), body: callBody(`"<id>&"`, "big", "")},
 		{name: "annotated content", header: callHeader("annotated"), body: callBody("4", "annotated", "")},
 		{name: "structured content not raw", header: callHeader("mapped"), body: callBody("5", "mapped", "")},
 		{name: "no content", header: callHeader("empty"), body: callBody("6", "empty", "")},
