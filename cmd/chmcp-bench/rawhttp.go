@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,7 +17,7 @@ import (
 // goroutine. net/http's Transport hands every request to a write loop and
 // a read loop goroutine; on a 2-core machine shared with chmcp those
 // wake-ups sit on the measured path and are the client's cost, not chmcp's.
-// The bytes on the wire are the same as http.Client's.
+// The request carries what http.Client sends (its User-Agent included).
 type rawWorker struct {
 	addr    string
 	request []byte // the whole request: head and body
@@ -30,21 +31,28 @@ type rawWorker struct {
 // unusable URL fails there).
 func newRawWorker(rawURL string, header http.Header, body []byte) *rawWorker {
 	u, err := url.Parse(rawURL)
-	if err != nil {
+	switch {
+	case err != nil:
 		return &rawWorker{err: err}
+	case u.Scheme != "http":
+		return &rawWorker{err: fmt.Errorf("the lean client speaks plain http, not %q (use -client net/http)", u.Scheme)}
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "80")
 	}
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"
 	}
 	var req bytes.Buffer
-	fmt.Fprintf(&req, "POST %s HTTP/1.1\r\nHost: %s\r\n", path, u.Host)
+	fmt.Fprintf(&req, "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Go-http-client/1.1\r\n", path, u.Host)
 	if err := header.Write(&req); err != nil {
 		return &rawWorker{err: err}
 	}
 	fmt.Fprintf(&req, "Content-Length: %d\r\n\r\n", len(body))
 	req.Write(body)
-	return &rawWorker{addr: u.Host, request: req.Bytes()}
+	return &rawWorker{addr: addr, request: req.Bytes()}
 }
 
 // close drops the connection, if any.
@@ -55,13 +63,22 @@ func (w *rawWorker) close() {
 	}
 }
 
+// errStale: a kept connection the server had closed (chmcp's idle timeout
+// between rounds, say); the request never reached it.
+var errStale = errors.New("kept connection closed by the server")
+
 // do sends the request and returns the response body (valid until the next
-// call). A failed call drops the connection; the next call dials again.
+// call). A failed call drops the connection; a kept one the server had
+// closed is redialled once, as http.Client does.
 func (w *rawWorker) do(ctx context.Context) ([]byte, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
 	b, err := w.roundTrip(ctx)
+	if errors.Is(err, errStale) {
+		w.close()
+		b, err = w.roundTrip(ctx)
+	}
 	if err != nil {
 		w.close()
 	}
@@ -69,7 +86,8 @@ func (w *rawWorker) do(ctx context.Context) ([]byte, error) {
 }
 
 func (w *rawWorker) roundTrip(ctx context.Context) ([]byte, error) {
-	if w.conn == nil {
+	kept := w.conn != nil
+	if !kept {
 		var d net.Dialer
 		c, err := d.DialContext(ctx, "tcp", w.addr)
 		if err != nil {
@@ -84,8 +102,14 @@ func (w *rawWorker) roundTrip(ctx context.Context) ([]byte, error) {
 	if err := w.conn.SetDeadline(deadline); err != nil {
 		return nil, err
 	}
-	if _, err := w.conn.Write(w.request); err != nil {
-		return nil, err
+	conn := w.conn
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) }) // Ctrl-C ends a call in flight
+	defer stop()
+	if _, err := conn.Write(w.request); err != nil {
+		return nil, staleIf(kept && ctx.Err() == nil, err)
+	}
+	if _, err := w.br.Peek(1); err != nil { // nothing came back
+		return nil, staleIf(kept && ctx.Err() == nil, err)
 	}
 	resp, err := http.ReadResponse(w.br, nil)
 	if err != nil {
@@ -103,4 +127,11 @@ func (w *rawWorker) roundTrip(ctx context.Context) ([]byte, error) {
 		w.close()
 	}
 	return w.body.Bytes(), nil
+}
+
+func staleIf(stale bool, err error) error {
+	if stale {
+		return fmt.Errorf("%w: %w", errStale, err)
+	}
+	return err
 }

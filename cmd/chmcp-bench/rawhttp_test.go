@@ -9,12 +9,14 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestRawWorker: the lean client sends what http.Client would (method,
 // path, headers, body), keeps its connection alive, redials after the
 // server closes it, and reports a non-200 answer as an error.
 func TestRawWorker(t *testing.T) {
+	hangs := make(chan struct{})
 	var conns atomic.Int64
 	var status atomic.Int64
 	status.Store(http.StatusOK)
@@ -22,6 +24,10 @@ func TestRawWorker(t *testing.T) {
 		body, _ := io.ReadAll(r.Body)
 		if r.Method != http.MethodPost || r.URL.Path != "/mcp" || r.Header.Get("Mcp-Method") != "tools/call" || string(body) != `{"x":1}` {
 			http.Error(w, "unexpected request", http.StatusTeapot)
+			return
+		}
+		if r.Header.Get("X-Hang") != "" {
+			<-hangs
 			return
 		}
 		if r.Header.Get("X-Close") != "" {
@@ -37,6 +43,7 @@ func TestRawWorker(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
+	defer close(hangs) // before Close, which waits for the hanging handler
 
 	header := http.Header{"Mcp-Method": {"tools/call"}, "Content-Type": {"application/json"}}
 	w := newRawWorker(srv.URL+"/mcp", header, []byte(`{"x":1}`))
@@ -58,6 +65,28 @@ func TestRawWorker(t *testing.T) {
 	}
 	if n := conns.Load(); n != 3 {
 		t.Fatalf("%d connections, want 3: the closing worker must redial", n)
+	}
+
+	// A kept connection the server closed meanwhile is redialled, not an error.
+	srv.CloseClientConnections()
+	if _, err := w.do(context.Background()); err != nil {
+		t.Fatalf("after the server closed the kept connection: %v", err)
+	}
+	if n := conns.Load(); n != 4 {
+		t.Fatalf("%d connections, want 4: one redial", n)
+	}
+
+	// Cancelling the context ends a call in flight.
+	slow := newRawWorker(srv.URL+"/mcp", http.Header{"Mcp-Method": {"tools/call"}, "X-Hang": {"1"}}, []byte(`{"x":1}`))
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	start := time.Now()
+	if _, err := slow.do(ctx); err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("cancelled call: err %v after %s", err, time.Since(start))
+	}
+
+	if w := newRawWorker("https://127.0.0.1:1/", nil, nil); w.err == nil {
+		t.Error("https accepted by the plain-http client")
 	}
 
 	status.Store(http.StatusServiceUnavailable)
