@@ -67,7 +67,11 @@ func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request) bool {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		return false
 	}
-	// What the go-sdk adds to every 2026-07-28 result (SEP-2575).
+	// What the go-sdk does to every result: no null content, and in
+	// 2026-07-28 its serverInfo in _meta (SEP-2575).
+	if res.Content == nil {
+		res.Content = []sdk.Content{}
+	}
 	if res.Meta == nil {
 		res.Meta = sdk.Meta{}
 	}
@@ -253,7 +257,8 @@ func encodedSize(res *sdk.CallToolResult) int {
 // go-sdk's MarshalJSON.
 func appendToolResult(b []byte, res *sdk.CallToolResult) ([]byte, error) {
 	structured, raw := res.StructuredContent.(json.RawMessage)
-	if res.InputRequests != nil || res.RequestState != "" || (res.StructuredContent != nil && !raw) || !plainText(res.Content) {
+	if res.InputRequests != nil || res.RequestState != "" || !plainText(res.Content) ||
+		(res.StructuredContent != nil && (!raw || (structured != nil && len(structured) == 0))) {
 		result, err := res.MarshalJSON()
 		if err != nil {
 			return nil, err
@@ -284,7 +289,10 @@ func appendToolResult(b []byte, res *sdk.CallToolResult) ([]byte, error) {
 		b = append(append(append(b, `{"type":"text","text":`...), text...), '}')
 	}
 	b = append(b, ']')
-	if structured != nil {
+	switch {
+	case raw && structured == nil: // a typed nil, which encoding/json writes as null
+		b = append(b, `,"structuredContent":null`...)
+	case raw:
 		// As Service.run made it: encoding/json output, so already
 		// compact and HTML-escaped, which is all re-encoding would do.
 		b = append(append(b, `,"structuredContent":`...), structured...)
@@ -295,12 +303,8 @@ func appendToolResult(b []byte, res *sdk.CallToolResult) ([]byte, error) {
 	return append(b, `,"resultType":"complete"}`...), nil
 }
 
-// plainText: every content item is text without annotations or _meta
-// (and there is at least the empty list the go-sdk would send).
+// plainText: every content item is text without annotations or _meta.
 func plainText(content []sdk.Content) bool {
-	if content == nil {
-		return false
-	}
 	for _, c := range content {
 		if t, ok := c.(*sdk.TextContent); !ok || t == nil || t.Meta != nil || t.Annotations != nil {
 			return false

@@ -43,7 +43,11 @@ var fixedTools = map[string]func() *sdk.CallToolResult{
 	"mapped": func() *sdk.CallToolResult {
 		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "{}"}}, StructuredContent: map[string]any{"a": "<&>"}}
 	},
-	"empty": func() *sdk.CallToolResult { return &sdk.CallToolResult{Content: []sdk.Content{}} },
+	"empty":      func() *sdk.CallToolResult { return &sdk.CallToolResult{Content: []sdk.Content{}} },
+	"nilContent": func() *sdk.CallToolResult { return &sdk.CallToolResult{StructuredContent: json.RawMessage(`{}`)} },
+	"typedNil": func() *sdk.CallToolResult {
+		return &sdk.CallToolResult{Content: []sdk.Content{}, StructuredContent: json.RawMessage(nil)}
+	},
 	"fails": func() *sdk.CallToolResult {
 		return &sdk.CallToolResult{
 			IsError: true,
@@ -143,6 +147,8 @@ func TestFastToolCallsAnswerAsTheSDK(t *testing.T) {
 		{name: "annotated content", header: callHeader("annotated"), body: callBody("4", "annotated", "")},
 		{name: "structured content not raw", header: callHeader("mapped"), body: callBody("5", "mapped", "")},
 		{name: "no content", header: callHeader("empty"), body: callBody("6", "empty", "")},
+		{name: "nil content", header: callHeader("nilContent"), body: callBody("7", "nilContent", "")},
+		{name: "typed nil structured content", header: callHeader("typedNil"), body: callBody("8", "typedNil", "")},
 		{name: "no arguments", header: callHeader("rows"), body: callBody("7", "rows", "")},
 		{name: "null arguments", header: callHeader("rows"), body: callBody("7", "rows", `,"arguments":null`)},
 		{name: "zero id", header: callHeader("rows"), body: callBody("0", "rows", "")},
