@@ -22,8 +22,7 @@ import (
 type Service struct {
 	ch      *clickhouse.Client
 	log     *slog.Logger
-	version string
-	impl    *sdk.Implementation // serverInfo; shared, never modified
+	impl    *sdk.Implementation // serverInfo, its version included; shared, never modified
 	tools   []Tool              // built-in, in a stable order
 	builtin map[string]Tool     // tools by name
 	dyn     *dynamicTools       // nil without server.tools rules
@@ -39,8 +38,7 @@ func NewService(ch *clickhouse.Client, log *slog.Logger, version string, opts ..
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{ch: ch, log: log, version: version,
-		impl: &sdk.Implementation{Name: "chmcp", Title: "ClickHouse MCP server", Version: version}}
+	s := &Service{ch: ch, log: log, impl: &sdk.Implementation{Name: "chmcp", Title: "ClickHouse MCP server", Version: version}}
 	s.tools = s.builtinTools()
 	s.builtin = make(map[string]Tool, len(s.tools))
 	for _, t := range s.tools {
@@ -105,7 +103,7 @@ func (s *Service) newServer(e *identityServer) *sdk.Server {
 }
 
 // Version is the server version reported to clients.
-func (s *Service) Version() string { return s.version }
+func (s *Service) Version() string { return s.impl.Version }
 
 // Implementation is the serverInfo every server of this service reports.
 // Shared: do not modify it.
