@@ -31,9 +31,8 @@ type toolCaller func(ctx context.Context, name string, args json.RawMessage) (*s
 // compares the two byte for byte); everything else, including every
 // request that needs an error answer, goes to the go-sdk untouched.
 type fastToolCalls struct {
-	call    toolCaller
-	server  *sdk.Implementation // the serverInfo the go-sdk server reports
-	maxBody int64               // a longer body is the go-sdk's to refuse
+	call   toolCaller
+	server *sdk.Implementation // the serverInfo the go-sdk server reports
 }
 
 const (
@@ -42,8 +41,9 @@ const (
 )
 
 // serve answers r and returns true, or returns false having written
-// nothing and left r's body as it found it.
-func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request) bool {
+// nothing and left r's body as it found it. A body over maxBody is the
+// go-sdk's to refuse.
+func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request, maxBody int64) bool {
 	h := r.Header
 	name := h.Get("Mcp-Name")
 	if r.Method != http.MethodPost || name == "" ||
@@ -52,8 +52,8 @@ func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request) bool {
 		!isJSONContent(h.Get("Content-Type")) || !acceptsJSONAndSSE(h.Values("Accept")) || r.Body == nil {
 		return false
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, f.maxBody+1))
-	if err != nil || int64(len(body)) > f.maxBody {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || int64(len(body)) > maxBody {
 		// Too large, or a broken connection: the go-sdk reports it.
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 		return false

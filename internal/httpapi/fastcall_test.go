@@ -83,7 +83,7 @@ func newRouterPair(t testing.TB, maxBody int64) *routerPair {
 	}
 	get := func(*http.Request) *sdk.Server { return srv }
 	opts := sdk.StreamableHTTPOptions{MaxRequestBodyBytes: maxBody, DisableLocalhostProtection: true}
-	p.fast = newMCPRouter(get, &fastToolCalls{call: call, server: impl, maxBody: maxBody}, opts)
+	p.fast = newMCPRouter(get, &fastToolCalls{call: call, server: impl}, opts)
 	p.sdkOnly = newMCPRouter(get, nil, opts)
 	return p
 }
@@ -277,7 +277,7 @@ func TestFastToolCallsServeRealClients(t *testing.T) {
 	t.Cleanup(func() { ch.Close() })
 	svc := mcp.NewService(ch, nil, "test")
 	var served, posted atomic.Int64
-	fast := &fastToolCalls{server: svc.Implementation(), maxBody: cfg.Server.MaxBodyBytes,
+	fast := &fastToolCalls{server: svc.Implementation(),
 		call: func(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool) {
 			served.Add(1)
 			return svc.Call(ctx, name, args)

@@ -48,7 +48,7 @@ func (m *mcpRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.stateful.ServeHTTP(w, r)
 		return
 	}
-	if m.fast != nil && m.fast.serve(w, r) {
+	if m.fast != nil && m.fast.serve(w, r, m.maxBody) {
 		return
 	}
 	m.stateless.ServeHTTP(w, r)
