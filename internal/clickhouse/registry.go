@@ -30,7 +30,7 @@ type Registry struct {
 	max       int
 	idle      time.Duration
 	log       *slog.Logger
-	version   string           // of the clients it creates: the shared client's
+	options   []Option         // of the clients it creates: the shared client's version
 	now       func() time.Time // tests
 
 	mu      sync.Mutex
@@ -67,9 +67,9 @@ func NewRegistry(shared *Client, opts RegistryOptions) *Registry {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	r := &Registry{shared: shared, max: opts.MaxClients, idle: opts.IdleTimeout, log: opts.Log, now: time.Now,
-		version: "dev", clients: map[registryKey]*registryEntry{}}
+		clients: map[registryKey]*registryEntry{}}
 	if shared != nil {
-		r.sharedKey, r.version = keyOf(shared.Config()), shared.version
+		r.sharedKey, r.options = keyOf(shared.Config()), []Option{WithVersion(shared.version)}
 	}
 	return r
 }
@@ -116,7 +116,7 @@ func (r *Registry) Acquire(cfg config.ClickHouseConfig) (*Client, func(), error)
 			}
 			retired = append(retired, victim.client)
 		}
-		c, err := New(cfg, r.log, WithVersion(r.version))
+		c, err := New(cfg, r.log, r.options...)
 		if err != nil {
 			return nil, nil, err
 		}
