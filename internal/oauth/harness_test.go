@@ -378,3 +378,14 @@ func (h *harness) whoami(token string) identity.Identity {
 	}
 	return id
 }
+
+// flipChar changes s at i to another base64url character, so the value
+// always differs (overwriting the tail with fixed characters did not when
+// the tail already was those characters).
+func flipChar(s string, i int) string {
+	c := byte('A')
+	if s[i] == c {
+		c = 'B'
+	}
+	return s[:i] + string(c) + s[i+1:]
+}
