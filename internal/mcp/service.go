@@ -335,23 +335,25 @@ func errorMeta(kind string, qe *clickhouse.QueryError) map[string]any {
 	return m
 }
 
+// Error kinds: the "kind" of an error result's _meta[MetaError], the
+// outcome label of metrics (which defines them, so the label values and
+// these cannot drift apart) and the class the OpenAPI facade maps to a
+// status.
+const (
+	KindInvalidArguments = metrics.OutcomeInvalidArguments
+	KindRefused          = metrics.OutcomeRefused
+	KindPolicy           = metrics.OutcomePolicy
+	KindNotFound         = metrics.OutcomeNotFound
+	KindClickHouse       = metrics.OutcomeClickHouse
+	KindCancelled        = metrics.OutcomeCancelled
+	KindConnection       = metrics.OutcomeConnection
+	KindAuth             = metrics.OutcomeAuth
+	KindInternal         = metrics.OutcomeInternal
+)
+
 // errKind names the class of an error for clients, logs and metrics
 // without echoing its text (which may quote user data), and returns the
 // ClickHouse error inside it, if any.
-// Error kinds: the "kind" of an error result's _meta[MetaError], the
-// outcome label of metrics and the class the OpenAPI facade maps to a status.
-const (
-	KindInvalidArguments = "invalid_arguments"
-	KindRefused          = "refused"
-	KindPolicy           = "policy"
-	KindNotFound         = "not_found"
-	KindClickHouse       = "clickhouse"
-	KindCancelled        = "cancelled"
-	KindConnection       = "connection"
-	KindAuth             = "auth"
-	KindInternal         = "internal"
-)
-
 func errKind(err error) (string, *clickhouse.QueryError) {
 	if qe, ok := errors.AsType[*clickhouse.QueryError](err); ok {
 		return KindClickHouse, qe

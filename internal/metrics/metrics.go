@@ -28,12 +28,24 @@ import (
 )
 
 // Outcome of a tool call: OutcomeOK, or the error kind of the failure.
-const OutcomeOK = "ok"
+// The kinds are defined here, once; internal/mcp names them Kind*.
+const (
+	OutcomeOK               = "ok"
+	OutcomeInvalidArguments = "invalid_arguments"
+	OutcomeRefused          = "refused"
+	OutcomePolicy           = "policy"
+	OutcomeNotFound         = "not_found"
+	OutcomeClickHouse       = "clickhouse"
+	OutcomeCancelled        = "cancelled"
+	OutcomeConnection       = "connection"
+	OutcomeAuth             = "auth"
+	OutcomeInternal         = "internal"
+)
 
-// outcomes are the values of the outcome label: "ok" and every error kind
-// internal/mcp reports. Their series exist from a tool's first call (or
-// InitTool) on, so rate() sees the first failure too.
-var outcomes = [...]string{OutcomeOK, "invalid_arguments", "refused", "policy", "not_found", "clickhouse", "cancelled", "connection", "auth", "internal"}
+// outcomes are the values of the outcome label. Their series exist from a
+// tool's first call (or InitTool) on, so rate() sees the first failure too.
+var outcomes = [...]string{OutcomeOK, OutcomeInvalidArguments, OutcomeRefused, OutcomePolicy, OutcomeNotFound,
+	OutcomeClickHouse, OutcomeCancelled, OutcomeConnection, OutcomeAuth, OutcomeInternal}
 
 // outcomeIndex is kind's place in outcomes, -1 for a kind added later.
 func outcomeIndex(kind string) int { return slices.Index(outcomes[:], kind) }
