@@ -2,9 +2,6 @@ package httpapi
 
 import (
 	"bufio"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -18,6 +15,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/oauth2-proxy/mockoidc"
+	"golang.org/x/oauth2"
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
@@ -83,12 +81,11 @@ func startOAuthEnv(t *testing.T, jweMint bool) *oauthEnv {
 	return &oauthEnv{ts: ts, idp: idp, browser: browser}
 }
 
+// pkcePair is a PKCE verifier and its S256 challenge, made as the server
+// checks them (x/oauth2).
 func pkcePair() (string, string) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	v := base64.RawURLEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(v))
-	return v, base64.RawURLEncoding.EncodeToString(sum[:])
+	v := oauth2.GenerateVerifier()
+	return v, oauth2.S256ChallengeFromVerifier(v)
 }
 
 var consentTicket = regexp.MustCompile(`name="consent" value="([^"]+)"`)
