@@ -3,7 +3,6 @@ module github.com/chmcp/chmcp
 go 1.26.8
 
 require (
-	github.com/AfterShip/clickhouse-sql-parser v0.5.3
 	github.com/ClickHouse/ch-go v0.75.0
 	github.com/ClickHouse/clickhouse-go/v2 v2.51.0
 	github.com/coreos/go-oidc/v3 v3.21.0

@@ -35,6 +35,8 @@ type Client struct {
 	// uncapped the others (Exec, schema queries); see newGuards.
 	capped, uncapped guards
 	version          string // chmcp's, in the client info ClickHouse logs
+	// tableFunctions: the server's table functions, for the IO guard.
+	tableFunctions serverTableFunctions
 }
 
 // Option configures a Client.

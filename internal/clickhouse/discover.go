@@ -85,14 +85,15 @@ func (c *Client) discoverViews(ctx context.Context, id identity.Identity, keep f
 	// parameterized_view_parameters is what ClickHouse itself parsed; older
 	// servers lack it, and their view text is scanned instead.
 	err := c.each(ctx, id, "SELECT database, name, comment, arrayMap(p -> tupleElement(p, 1), parameterized_view_parameters), "+
-		"arrayMap(p -> tupleElement(p, 2), parameterized_view_parameters) FROM system.tables "+
+		"arrayMap(p -> tupleElement(p, 2), parameterized_view_parameters), as_select FROM system.tables "+
 		"WHERE engine = 'View' AND NOT is_temporary ORDER BY database, name", nil, func(r driver.Rows) error {
 		var v View
 		var names, types []string
-		if err := r.Scan(&v.Database, &v.Name, &v.Comment, &names, &types); err != nil {
+		var sql string
+		if err := r.Scan(&v.Database, &v.Name, &v.Comment, &names, &types, &sql); err != nil {
 			return err
 		}
-		if keep(v.Database, v.Name) {
+		if keep(v.Database, v.Name) && c.viewIsLocal(v, sql) {
 			v.Params = make([]ViewParam, 0, len(names))
 			for i := range names {
 				v.Params = append(v.Params, ViewParam{Name: names[i], Type: types[i]})
@@ -113,13 +114,23 @@ func (c *Client) discoverViews(ctx context.Context, id identity.Identity, keep f
 		if err := r.Scan(&v.Database, &v.Name, &v.Comment, &sql); err != nil {
 			return err
 		}
-		if keep(v.Database, v.Name) {
+		if keep(v.Database, v.Name) && c.viewIsLocal(v, sql) {
 			v.Params = viewParamsFromSQL(sql)
 			views = append(views, v)
 		}
 		return nil
 	})
 	return views, err
+}
+
+// viewIsLocal: a view whose query reaches files, the network or processes
+// through functions the operator did not allow does not become a tool.
+func (c *Client) viewIsLocal(v View, sql string) bool {
+	if err := c.CheckIOText(sql); err != nil {
+		c.log.Warn("view not offered as a tool", "view", v.Database+"."+v.Name, "reason", err)
+		return false
+	}
+	return true
 }
 
 // codeUnknownIdentifier is ClickHouse's UNKNOWN_IDENTIFIER (a column this

@@ -62,6 +62,9 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 	if err := c.authorize(id); err != nil {
 		return nil, err
 	}
+	if err := c.checkIO(ctx, id, sql); err != nil {
+		return nil, err
+	}
 	maxRows, maxBytes := c.cfg.MaxResultRows, c.cfg.MaxResultBytes
 	qctx, queryID := c.statement(ctx, id, c.capped.with(o), o.Params)
 
@@ -111,6 +114,9 @@ func (c *Client) Exec(ctx context.Context, id identity.Identity, sql string, o Q
 		return "", err
 	}
 	if err := c.authorize(id); err != nil {
+		return "", err
+	}
+	if err := c.checkIO(ctx, id, sql); err != nil {
 		return "", err
 	}
 	qctx, queryID := c.statement(ctx, id, c.uncapped.with(o), o.Params)

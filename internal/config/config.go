@@ -39,6 +39,10 @@ type ClickHouseConfig struct {
 	MaxResultRows    int      `json:"max_result_rows" yaml:"max_result_rows"`
 	MaxResultBytes   int64    `json:"max_result_bytes" yaml:"max_result_bytes"`
 	MaxQueryLength   int      `json:"max_query_length" yaml:"max_query_length"`
+	// AllowedIOFunctions opens functions and table functions that reach
+	// files, the network or processes (file, url, s3, remote, dictGet*, ...),
+	// which chmcp refuses by default: exact names or prefixes ending in *.
+	AllowedIOFunctions []string `json:"allowed_io_functions" yaml:"allowed_io_functions"`
 
 	// Interserver-secret authentication: chmcp acts as a trusted peer of
 	// this <remote_servers> cluster and runs each query as the caller.
@@ -215,19 +219,20 @@ type LoggingConfig struct {
 func Defaults() Config {
 	return Config{
 		ClickHouse: ClickHouseConfig{
-			Host:             "localhost",
-			Database:         "default",
-			Username:         "default",
-			Protocol:         ProtocolTCP,
-			ReadOnly:         true,
-			MaxExecutionTime: Duration(60 * time.Second),
-			MaxResultRows:    1000,
-			MaxResultBytes:   1 << 20,
-			MaxQueryLength:   100_000,
-			MaxOpenConns:     16,
-			MaxIdleConns:     16, // = max_open_conns: no redials under steady load
-			DialTimeout:      Duration(5 * time.Second),
-			Impersonation:    ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{}},
+			Host:               "localhost",
+			Database:           "default",
+			Username:           "default",
+			Protocol:           ProtocolTCP,
+			ReadOnly:           true,
+			MaxExecutionTime:   Duration(60 * time.Second),
+			MaxResultRows:      1000,
+			MaxResultBytes:     1 << 20,
+			MaxQueryLength:     100_000,
+			AllowedIOFunctions: []string{},
+			MaxOpenConns:       16,
+			MaxIdleConns:       16, // = max_open_conns: no redials under steady load
+			DialTimeout:        Duration(5 * time.Second),
+			Impersonation:      ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{}},
 		},
 		Server: ServerConfig{
 			Transport:         TransportStdio,

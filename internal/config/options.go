@@ -83,6 +83,8 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.MaxResultRows }},
 	{"clickhouse.max_result_bytes", "clickhouse-max-result-bytes", "CLICKHOUSE_MAX_RESULT_BYTES", ">= 1", "Maximum bytes of result returned by one query",
 		func(c *Config) any { return &c.ClickHouse.MaxResultBytes }},
+	{"clickhouse.allowed_io_functions", "clickhouse-allowed-io-functions", "CLICKHOUSE_ALLOWED_IO_FUNCTIONS", "function names, or prefixes ending in *", "Functions and table functions that reach files, the network or processes (file, url, s3, remote, dictGet*, ...) which queries may call; refused by default",
+		func(c *Config) any { return &c.ClickHouse.AllowedIOFunctions }},
 	{"clickhouse.max_query_length", "clickhouse-max-query-length", "CLICKHOUSE_MAX_QUERY_LENGTH", ">= 1", "Maximum length in bytes of a SQL query accepted from a client",
 		func(c *Config) any { return &c.ClickHouse.MaxQueryLength }},
 

@@ -17,6 +17,9 @@ import (
 // problems collects validation errors, each prefixed with its dotted key.
 type problems []error
 
+// ioFunctionPattern: a function name, or a name prefix ending in *.
+var ioFunctionPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*\*?$`)
+
 func (p *problems) add(key, format string, args ...any) {
 	*p = append(*p, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 }
@@ -161,6 +164,11 @@ func (c ClickHouseConfig) validate(p *problems) {
 	p.atLeast("clickhouse.max_result_rows", int64(c.MaxResultRows), 1)
 	p.atLeast("clickhouse.max_result_bytes", c.MaxResultBytes, 1)
 	p.atLeast("clickhouse.max_query_length", int64(c.MaxQueryLength), 1)
+	for _, f := range c.AllowedIOFunctions {
+		if !ioFunctionPattern.MatchString(f) {
+			p.add("clickhouse.allowed_io_functions", "invalid entry %q (a function name, or a prefix ending in *, such as dictGet*)", f)
+		}
+	}
 	p.atLeast("clickhouse.max_open_conns", int64(c.MaxOpenConns), 1)
 	switch {
 	case c.MaxIdleConns < 0:

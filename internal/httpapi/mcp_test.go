@@ -130,9 +130,10 @@ func exerciseTools(t *testing.T, cs *sdk.ClientSession) {
 	}
 
 	for q, want := range map[string]string{
-		"INSERT INTO t VALUES (1)":        "INSERT is not a read-only statement",
-		"SELECT * FROM default.missing_t": "ClickHouse error 60",
-		"SELEC 1":                         "cannot parse query",
+		"INSERT INTO t VALUES (1)":            "INSERT is not a read-only statement",
+		"SELECT * FROM default.missing_t":     "ClickHouse error 60",
+		"SELEC 1":                             "ClickHouse error 62 (SYNTAX_ERROR)",
+		"/* /* */ SHOW */ KILL QUERY WHERE 1": "KILL QUERY is not a read-only statement",
 	} {
 		res := call(t, cs, "execute_query", map[string]any{"query": q})
 		if !res.IsError || !strings.Contains(text(res), want) {

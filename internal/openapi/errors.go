@@ -36,6 +36,7 @@ const (
 const (
 	chTimeoutExceeded = 159 // TIMEOUT_EXCEEDED: max_execution_time
 	chReadOnly        = 164 // READONLY: refused by readonly=1, the second read-only guard
+	chSyntaxError     = 62  // the caller's SQL does not parse
 	chAccessDenied    = 497 // ACCESS_DENIED: the user lacks a grant
 )
 
@@ -71,7 +72,7 @@ func statusOf(e *apiError) int {
 		switch e.Code {
 		case chTimeoutExceeded:
 			return http.StatusGatewayTimeout
-		case chReadOnly:
+		case chReadOnly, chSyntaxError:
 			return http.StatusBadRequest
 		case chAccessDenied:
 			return http.StatusForbidden

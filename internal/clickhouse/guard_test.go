@@ -1,0 +1,242 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/sqlguard"
+)
+
+// The attack review's bypasses, against the real server: each was run by
+// ClickHouse under readonly=1 behind a guard that classified it as SHOW or
+// SELECT.
+func TestCheckReadRefusesAttacksOnTheServer(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p, func(t *testing.T) {
+			c := newTestClient(t, srv.ClickHouseConfig(p))
+			ctx := context.Background()
+			for q, want := range map[string]string{
+				"/* /* */ SHOW */ KILL QUERY WHERE 1":                                                 "KILL QUERY is not",
+				"/* /* */ SHOW */ DESCRIBE TABLE url('http://127.0.0.1:1/', CSV)":                     "url() connects to a URL",
+				"/* /* */ SELECT */ BACKUP TABLE system.one TO Disk('backups', 'b') SETTINGS async=1": "BACKUP is not",
+				"/* /* */ SHOW */ CHECK TABLE system.one":                                             "CHECK is not",
+				"/* /* */ SHOW */ SET ROLE NONE":                                                      "SET ROLE is not",
+				"/* /* */ SHOW */ USE system":                                                         "USE is not",
+				"WITH 1 AS x INSERT INTO t SELECT x":                                                  "INSERT is not a read-only statement",
+				"WITH (SELECT 1) AS x /* */ INSERT INTO t SELECT x":                                   "INSERT is not",
+				"EXPLAIN AST DROP TABLE t":                                                            "DROP is not",
+				"EXPLAIN indexes = 1 KILL QUERY WHERE 1":                                              "SYNTAX_ERROR",
+				"SELECT file('/etc/hostname')":                                                        "file() reads files",
+				"SELECT * APPLY(file) FROM (SELECT '/etc/hostname' AS p)":                             "file() reads files",
+				"SELECT `fi\\x6ce`('/etc/hostname')":                                                  "uses escapes",
+				"SELECT * FROM eval('SELECT 1')":                                                      "SQL built while the query runs",
+				"SELECT * FROM filesystem()":                                                          "reads files",
+			} {
+				err := c.CheckRead(ctx, anyone, q)
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("CheckRead(%q) = %v, want an error containing %q", q, err, want)
+				}
+			}
+		})
+	}
+}
+
+// Valid read-only SQL that the old parser library refused.
+func TestCheckReadAcceptsWhatClickHouseParses(t *testing.T) {
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	ctx := context.Background()
+	for _, q := range []string{
+		"SELECT number FROM numbers(10) QUALIFY number > 5",
+		"EXPLAIN indexes = 1 SELECT 1",
+		"EXPLAIN PLAN header = 1 SELECT 1",
+		"WITH x AS (SELECT 1 AS a) SELECT a FROM x",
+		"WITH 1 AS insert SELECT insert",
+		"FROM numbers(2) SELECT number",
+		"(SELECT 1) UNION ALL (SELECT 2)",
+		"SELECT 1 <=> 1, ‘it’ AS “a b”, $$x'y$$",
+		"SHOW DATABASES",
+		"EXISTS TABLE system.one",
+		"DESCRIBE numbers(3)",
+		"/* a /* nested */ comment */ SELECT 1",
+	} {
+		if err := c.CheckRead(ctx, anyone, q); err != nil {
+			t.Errorf("CheckRead(%q) = %v", q, err)
+			continue
+		}
+		if _, err := c.Query(ctx, anyone, q, QueryOptions{ReadOnly: true}); err != nil {
+			t.Errorf("Query(%q) = %v", q, err)
+		}
+	}
+	// Invalid SQL is reported as ClickHouse's syntax error, not as "not allowed".
+	err := c.CheckRead(ctx, anyone, "WITH 1 AS x SELEC x")
+	var qe *QueryError
+	if !errors.As(err, &qe) || qe.Code != 62 {
+		t.Errorf("CheckRead(syntax error) = %v, want ClickHouse's SYNTAX_ERROR (62)", err)
+	}
+	var ge *GuardError
+	if err := c.CheckRead(ctx, anyone, "SELECT 'unclosed"); !errors.As(err, &ge) || !ge.Invalid || !strings.HasPrefix(err.Error(), "invalid SQL") {
+		t.Errorf("CheckRead(unclosed quote) = %v, want an invalid-SQL GuardError", err)
+	}
+	if err := c.CheckRead(ctx, anyone, "DROP TABLE t"); !errors.As(err, &ge) || ge.Invalid || !strings.HasPrefix(err.Error(), "not allowed here") {
+		t.Errorf("CheckRead(DROP) = %v, want a not-allowed GuardError", err)
+	}
+}
+
+func TestIOFunctionsNeedTheOperator(t *testing.T) {
+	ctx := context.Background()
+	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	c := newTestClient(t, cfg)
+	// Every path that runs a caller's SQL refuses IO: Query and Exec too.
+	if _, err := c.Query(ctx, anyone, "SELECT file('/etc/hostname')", QueryOptions{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "clickhouse.allowed_io_functions") {
+		t.Fatalf("Query(file) = %v, want the refusal naming the setting", err)
+	}
+	if _, err := c.Exec(ctx, anyone, "INSERT INTO FUNCTION url('http://127.0.0.1:1/', CSV, 'a UInt8') SELECT 1", QueryOptions{}); err == nil || !strings.Contains(err.Error(), "url()") {
+		t.Fatalf("Exec(url) = %v", err)
+	}
+	cfg.AllowedIOFunctions = []string{"file"}
+	open := newTestClient(t, cfg)
+	if err := open.CheckRead(ctx, anyone, "SELECT file('/etc/hostname')"); err != nil {
+		t.Fatalf("allowed file(): %v", err)
+	}
+	res, err := open.Query(ctx, anyone, "SELECT length(file('/etc/hostname')) > 0", QueryOptions{ReadOnly: true})
+	if err != nil || rows(res) != "[[1]]" {
+		t.Fatalf("allowed file() query = %v, %v", res, err)
+	}
+}
+
+// The built-in lists name every table function of the server the tests
+// run, so a new engine version with a new one fails here until it is sorted
+// into IO or local.
+func TestEveryServerTableFunctionIsClassified(t *testing.T) {
+	out := exec(t, "SELECT name FROM system.table_functions ORDER BY name")
+	io := sqlguard.IOFunctions()
+	local := sqlguard.LocalTableFunctions()
+	for _, name := range strings.Fields(out) {
+		lower := strings.ToLower(name)
+		if !slices.Contains(io, lower) && !slices.Contains(local, lower) {
+			t.Errorf("table function %s is neither IO nor known to stay local: add it to sqlguard's lists", name)
+		}
+	}
+	// And the client learns the server's list: every name it knows.
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	p := c.guardPolicy(context.Background(), anyone)
+	if len(p.ServerTableFunctions) < 50 || !p.ServerTableFunctions["numbers"] {
+		t.Fatalf("server table functions not loaded: %d names", len(p.ServerTableFunctions))
+	}
+}
+
+// TestGuardAgreesWithClickHouse is the differential test: queries built to
+// confuse a lexer (nested comments, quotes, escapes, heredocs, Unicode
+// quotes and spaces, statement separators) are decided by chmcp and parsed
+// by ClickHouse. Whatever chmcp accepts, ClickHouse must parse as one
+// read-only statement with no IO function.
+func TestGuardAgreesWithClickHouse(t *testing.T) {
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	corpus := guardCorpus(1200)
+	accepted := 0
+	for _, q := range corpus {
+		if serverDisagrees(t, c, q) {
+			continue
+		}
+		if c.CheckRead(context.Background(), anyone, q) == nil {
+			accepted++
+		}
+	}
+	t.Logf("%d queries, %d accepted by chmcp", len(corpus), accepted)
+	if accepted < len(corpus)/20 {
+		t.Fatalf("only %d of %d accepted: the corpus no longer tests acceptance", accepted, len(corpus))
+	}
+}
+
+func FuzzGuardAgreesWithClickHouse(f *testing.F) {
+	for _, q := range guardCorpus(40) {
+		f.Add(q)
+	}
+	c, err := New(srv.ClickHouseConfig(config.ProtocolTCP), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { c.Close() })
+	f.Fuzz(func(t *testing.T, q string) {
+		if len(q) > 2000 {
+			return
+		}
+		serverDisagrees(t, c, q)
+	})
+}
+
+// serverDisagrees fails t when chmcp accepts q and ClickHouse's parser does
+// not see one read-only statement without IO functions.
+func serverDisagrees(t *testing.T, c *Client, q string) bool {
+	t.Helper()
+	ctx := context.Background()
+	if c.CheckRead(ctx, anyone, q) != nil {
+		return false
+	}
+	tree, err := c.syntaxTree(ctx, anyone, q)
+	var qe *QueryError
+	if errors.As(err, &qe) && qe.Code == 62 {
+		return false // ClickHouse will not run it either
+	}
+	if err != nil {
+		t.Errorf("chmcp accepted %q; EXPLAIN AST: %v", q, err)
+		return true
+	}
+	if err := sqlguard.CheckAST(tree, c.guardPolicy(ctx, anyone)); err != nil {
+		t.Errorf("chmcp accepted %q, but ClickHouse parses it as something else: %v\n%s", q, err, strings.Join(tree, "\n"))
+		return true
+	}
+	return false
+}
+
+// guardCorpus builds n queries from pieces that lexers disagree on.
+func guardCorpus(n int) []string {
+	statements := []string{
+		"SELECT 1", "SHOW TABLES", "KILL QUERY WHERE 1", "DROP TABLE t", "INSERT INTO t VALUES (1)",
+		"WITH 1 AS x INSERT INTO t SELECT x", "WITH 1 AS x SELECT x", "EXPLAIN AST DROP TABLE t", "EXPLAIN SELECT 1",
+		"USE system", "SET ROLE NONE", "BACKUP TABLE t TO Disk('a', 'b')", "CHECK TABLE t", "SYSTEM FLUSH LOGS",
+		"DESCRIBE TABLE url('http://x', CSV)", "SELECT file('x')", "SELECT * FROM numbers(1)", "EXISTS TABLE t",
+		"(SELECT 1)", "FROM numbers(1) SELECT 1", "SELECT 1 QUALIFY 1", "OPTIMIZE TABLE t", "GRANT SELECT ON *.* TO x",
+		"DESC system.one", "SHOW CREATE TABLE system.one", "ALTER TABLE t DELETE WHERE 1", "RENAME TABLE a TO b",
+		"SELECT * APPLY(file) FROM t", "EXPLAIN indexes = 1 SELECT 1", "WITH 1 AS x DELETE FROM t",
+	}
+	pieces := []string{
+		"/* x */", "/* /* */", "*/", "/* /* */ SHOW */", "-- c\n", "--", "# c\n", "#!c\n", "#x", "// c\n", "\n",
+		"/*/ SELECT */", "$$ x $$", "$a$ ; $a$", "$a$", "$$", "‘x’", "‘", "’", "“x”", "“", "”", "'\\''", "'a\\' SELECT '",
+		"'", "\"", "`", "\\", "\u00a0", "\u2028", "\ufeff", "\u2212", "\u200b", "\u00ad", ";", "; ", " ", "(", ")",
+		"x'41'", "b'1'", "0x1p3", "1e", ".5", "1_0", "x.1.1", "SELECT", "SHOW", "WITH", "EXPLAIN", "AS", ",", "=",
+		"'it''s'", "\"q\"\"q\"", "`b``b`", "/* a /* b /* c */ */ */", "/* ' */", "-- ' \n", "/* \" */", "$b$ ' $b$",
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	out := make([]string, 0, n)
+	for _, s := range statements {
+		out = append(out, s)
+	}
+	for len(out) < n {
+		var b strings.Builder
+		for range 1 + r.IntN(3) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+			if r.IntN(2) == 0 {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(statements[r.IntN(len(statements))])
+		for range r.IntN(3) {
+			if r.IntN(2) == 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		if r.IntN(4) == 0 {
+			b.WriteString(fmt.Sprint(" ", statements[r.IntN(len(statements))]))
+		}
+		out = append(out, b.String())
+	}
+	return out
+}

@@ -1,0 +1,197 @@
+// Package sqlguard decides whether chmcp lets a SQL statement reach
+// ClickHouse. It sees the text exactly as ClickHouse's lexer does (Lex),
+// decides from the tokens where ClickHouse's grammar lets the first keyword
+// decide, and otherwise leaves the decision to ClickHouse's own parser (the
+// caller runs EXPLAIN AST and hands the tree to CheckAST). Where it cannot
+// be sure, it refuses.
+package sqlguard
+
+import (
+	"fmt"
+	"strings"
+)
+
+// DefaultMaxDepth bounds the nesting of brackets. ClickHouse refuses a
+// parser depth over 1000; real queries stay far below this.
+const DefaultMaxDepth = 256
+
+// Policy is what the operator lets through.
+type Policy struct {
+	// AllowedIO names IO functions the operator allows
+	// (clickhouse.allowed_io_functions): exact names or prefixes ending in *.
+	AllowedIO []string
+	// ServerTableFunctions are the table functions the server knows
+	// (lower-cased, from system.table_functions); any not known to stay
+	// local is treated as IO. Nil: only the built-in list applies.
+	ServerTableFunctions map[string]bool
+	// MaxDepth bounds bracket nesting; 0 means DefaultMaxDepth.
+	MaxDepth int
+}
+
+// Error is a statement the guard refuses. Invalid says the SQL itself is
+// malformed (ClickHouse would not parse it either), as opposed to valid SQL
+// that is not allowed here.
+type Error struct {
+	Reason  string
+	Invalid bool
+	// NotRead: the first keyword is not one a read statement starts with.
+	// ClickHouse's parser can tell whether the text is a statement at all.
+	NotRead bool
+}
+
+func (e *Error) Error() string { return e.Reason }
+
+// Verdict is the guard's decision on a statement that passed the checks.
+type Verdict struct {
+	// Keyword is the statement's first keyword, upper-cased (SELECT, WITH, ...).
+	Keyword string
+	// AskServer: the first keyword does not decide the statement kind in
+	// ClickHouse's grammar (WITH ... INSERT is an INSERT; EXPLAIN wraps
+	// another statement); run EXPLAIN AST and pass the tree to CheckAST.
+	AskServer bool
+}
+
+// readKeywords decide the statement kind by themselves: ClickHouse's parser
+// for a statement starting with one of them only builds a read statement.
+var readKeywords = map[string]bool{"SELECT": true, "FROM": true, "SHOW": true, "DESC": true, "DESCRIBE": true, "EXISTS": true}
+
+// askKeywords start read statements only sometimes.
+var askKeywords = map[string]bool{"WITH": true, "EXPLAIN": true}
+
+// CheckRead accepts one read-only statement: SELECT (also FROM ... SELECT,
+// (SELECT ...) and WITH), SHOW, DESCRIBE, EXISTS or EXPLAIN, with no IO
+// function the policy does not allow.
+func CheckRead(sql string, p *Policy) (Verdict, error) {
+	toks, err := scan(sql, p)
+	if err != nil {
+		return Verdict{}, err
+	}
+	first := toks.sig[0]
+	if first.Kind == OpeningRoundBracket {
+		return Verdict{Keyword: "SELECT"}, nil
+	}
+	word := strings.ToUpper(toks.text(first))
+	switch {
+	case first.Kind == BareWord && readKeywords[word]:
+		return Verdict{Keyword: word}, nil
+	case first.Kind == BareWord && askKeywords[word]:
+		return Verdict{Keyword: word, AskServer: true}, nil
+	}
+	return Verdict{}, &Error{NotRead: true, Reason: fmt.Sprintf("%s is not a read-only statement; execute_query runs SELECT, WITH, SHOW, DESCRIBE, EXISTS and EXPLAIN",
+		describeStart(toks.text(first)))}
+}
+
+// CheckIO refuses only what CheckRead refuses for every statement: lexical
+// errors, several statements, deep nesting and IO functions. write_query and
+// the definitions of views that become tools go through it.
+func CheckIO(sql string, p *Policy) error {
+	_, err := scan(sql, p)
+	return err
+}
+
+func describeStart(word string) string {
+	if len(word) > 40 {
+		word = word[:40] + "..."
+	}
+	return strings.ToUpper(word)
+}
+
+type tokens struct {
+	sql string
+	sig []Token // significant tokens of the one statement
+}
+
+func (t tokens) text(tok Token) string { return t.sql[tok.Begin:tok.End] }
+
+// scan lexes sql and applies the checks every statement gets.
+func scan(sql string, p *Policy) (tokens, error) {
+	t := tokens{sql: sql}
+	ended := false
+	for _, tok := range Lex(sql) {
+		switch {
+		case tok.Kind == ErrorToken:
+			return t, &Error{Invalid: true, Reason: fmt.Sprintf("cannot parse query: unrecognized or unclosed token at position %d (%s)",
+				tok.Begin+1, excerpt(sql, tok))}
+		case !tok.Kind.significant():
+		case ended:
+			return t, &Error{Reason: "only one statement per call is allowed"}
+		case tok.Kind == Semicolon:
+			ended = true
+		default:
+			t.sig = append(t.sig, tok)
+		}
+	}
+	if len(t.sig) == 0 {
+		return t, &Error{Invalid: true, Reason: "empty query"}
+	}
+	maxDepth := DefaultMaxDepth
+	if p != nil && p.MaxDepth > 0 {
+		maxDepth = p.MaxDepth
+	}
+	depth := 0
+	for i, tok := range t.sig {
+		switch tok.Kind {
+		case OpeningRoundBracket, OpeningSquareBracket, OpeningCurlyBrace:
+			if depth++; depth > maxDepth {
+				return t, &Error{Reason: fmt.Sprintf("query nests brackets deeper than %d levels", maxDepth)}
+			}
+		case ClosingRoundBracket, ClosingSquareBracket, ClosingCurlyBrace:
+			depth--
+		case BareWord, QuotedIdentifier:
+			if err := t.checkName(i, p); err != nil {
+				return t, err
+			}
+		}
+	}
+	return t, nil
+}
+
+// checkName refuses the i-th token when it names an IO function in call
+// position: name(...), or the function of an APPLY column transformer
+// (SELECT * APPLY(file)), the one place ClickHouse takes a bare function name.
+// INTO OUTFILE is refused as well: it writes a file.
+func (t tokens) checkName(i int, p *Policy) error {
+	name, plain := identifier(t.text(t.sig[i]), t.sig[i].Kind)
+	called := i+1 < len(t.sig) && t.sig[i+1].Kind == OpeningRoundBracket
+	applied := i > 0 && t.isWord(i-1, "APPLY") ||
+		i > 1 && t.sig[i-1].Kind == OpeningRoundBracket && t.isWord(i-2, "APPLY")
+	if (called || applied) && !plain {
+		return &Error{Reason: fmt.Sprintf("function name %s uses escapes; write it without backslashes", t.text(t.sig[i]))}
+	}
+	if called || applied {
+		if err := p.checkFunction(name); err != nil {
+			return err
+		}
+	}
+	if t.isWord(i, "INTO") && i+1 < len(t.sig) && t.isWord(i+1, "OUTFILE") {
+		return &Error{Reason: "INTO OUTFILE writes a file; it is not allowed here"}
+	}
+	return nil
+}
+
+func (t tokens) isWord(i int, upper string) bool {
+	return t.sig[i].Kind == BareWord && strings.EqualFold(t.text(t.sig[i]), upper)
+}
+
+// identifier unquotes a quoted identifier well enough to compare its name:
+// "file", `file` and “file” name the function file. ok is false for a name
+// with backslash escapes (`\x66ile` is file): the guard refuses those in call
+// position rather than decode them differently from ClickHouse.
+func identifier(text string, k Kind) (name string, ok bool) {
+	if k != QuotedIdentifier {
+		return text, true
+	}
+	if strings.HasPrefix(text, "\u201C") {
+		return strings.TrimSuffix(strings.TrimPrefix(text, "\u201C"), "\u201D"), true
+	}
+	q, inner := text[:1], text[1:len(text)-1]
+	return strings.ReplaceAll(inner, q+q, q), !strings.Contains(inner, `\`)
+}
+
+func excerpt(sql string, tok Token) string {
+	end := tok.End
+	if end-tok.Begin > 20 {
+		end = tok.Begin + 20
+	}
+	return fmt.Sprintf("%q", sql[tok.Begin:end])
+}

@@ -1,0 +1,191 @@
+package sqlguard
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestCheckReadDecidesOrAsks(t *testing.T) {
+	decided := map[string]string{
+		"SELECT 1":                                       "SELECT",
+		"select 1;":                                      "SELECT",
+		"  (SELECT 1) UNION ALL (SELECT 2)":              "SELECT",
+		"FROM numbers(1) SELECT 1":                       "FROM",
+		"SELECT 1 QUALIFY 1":                             "SELECT",
+		"SHOW TABLES FROM system LIKE '%;%'":             "SHOW",
+		"SHOW TABLES FROM system; -- done":               "SHOW",
+		"DESCRIBE TABLE system.tables":                   "DESCRIBE",
+		"desc numbers(3)":                                "DESC",
+		"EXISTS TABLE system.tables":                     "EXISTS",
+		"/* DROP TABLE t */ SELECT 1":                    "SELECT",
+		"/* /* nested */ still comment */ SELECT 1":      "SELECT",
+		"-- c\nSELECT 'a\\'b', \"x\"\"y\", `z`":          "SELECT",
+		"SELECT $$it's$$, $a$ ; DROP $a$":                "SELECT",
+		"SELECT ‘it's’ AS “a b”":                         "SELECT",
+		"SELECT\u00a01\u3000FROM\u2028numbers(1)":        "SELECT",
+		"SELECT url, file_name FROM logs":                "SELECT",
+		"SELECT 1 SETTINGS max_threads = 1":              "SELECT",
+		"SELECT 0x1F, 1_000, .5e-3, 1e+10, x.1.1 FROM t": "SELECT",
+	}
+	for q, want := range decided {
+		v, err := CheckRead(q, nil)
+		if err != nil || v.Keyword != want || v.AskServer {
+			t.Errorf("CheckRead(%q) = %+v, %v; want %s decided", q, v, err, want)
+		}
+	}
+	for _, q := range []string{"WITH 1 AS x SELECT x", "EXPLAIN indexes = 1 SELECT 1", "explain ast select 1", "WITH 1 AS x INSERT INTO t SELECT x"} {
+		v, err := CheckRead(q, nil)
+		if err != nil || !v.AskServer {
+			t.Errorf("CheckRead(%q) = %+v, %v; want it to ask the server", q, v, err)
+		}
+	}
+}
+
+// The attack review's bypasses: a nested comment hid the real statement
+// from the old guard, which classified the query as SHOW or SELECT.
+func TestCheckReadRefusesAttacks(t *testing.T) {
+	refused := map[string]string{
+		"/* /* */ SHOW */ KILL QUERY WHERE 1":                                    "KILL is not a read-only statement",
+		"/* /* */ SELECT */ BACKUP TABLE t TO S3('http://x/b') SETTINGS async=1": "S3() connects to object storage",
+		"/* /* */ SELECT */ BACKUP TABLE t TO Disk('backups', 'b')":              "BACKUP is not",
+		"/* /* */ SHOW */ DESCRIBE TABLE url('http://x', CSV)":                   "url() connects to a URL",
+		"/* /* */ SHOW */ CHECK TABLE t":                                         "CHECK is not",
+		"/* /* */ SHOW */ SET ROLE NONE":                                         "SET is not",
+		"/* /* */ SHOW */ USE system":                                            "USE is not",
+		"RESTORE TABLE t FROM Disk('a', 'b')":                                    "RESTORE is not",
+		"INSERT INTO t VALUES (1)":                                               "INSERT is not",
+		"SELECT 1; DROP TABLE t":                                                 "only one statement",
+		"SELECT 1; SELECT 2":                                                     "only one statement",
+		"SELECT 1;;":                                                             "only one statement",
+		"SELECT file('/etc/passwd')":                                             "file() reads files",
+		"SELECT FILE('/etc/passwd')":                                             "reads files",
+		"SELECT `file`('/etc/passwd')":                                           "reads files",
+		"SELECT \"file\" ('/etc/passwd')":                                        "reads files",
+		"SELECT “file”('/etc/passwd')":                                           "reads files",
+		"SELECT `fi\\x6ce`('/etc/passwd')":                                       "uses escapes",
+		"SELECT * APPLY(file) FROM (SELECT '/etc/passwd' AS p)":                  "reads files",
+		"SELECT * APPLY file FROM (SELECT '/etc/passwd' AS p)":                   "reads files",
+		"SELECT * FROM url('http://169.254.169.254/', CSV)":                      "connects to a URL",
+		"SELECT * FROM s3Cluster('c', 'http://x')":                               "object storage",
+		"SELECT * FROM remote('10.0.0.1', system.one)":                           "another ClickHouse server",
+		"SELECT * FROM executable('x.sh', CSV, 'a String')":                      "runs a program",
+		"SELECT * FROM mysql('h:3306', 'd', 't', 'u', 'p')":                      "another database",
+		"SELECT dictGetString('d', 'a', 1)":                                      "dictionary",
+		"SELECT * FROM eval('SELECT 1')":                                         "SQL built while the query runs",
+		"SELECT 1 INTO OUTFILE '/tmp/x'":                                         "INTO OUTFILE",
+		"SELECT 'unclosed":                                                       "cannot parse query",
+		"SELECT 1 /* unclosed /* */":                                             "cannot parse query",
+		"SELECT #x":                                                              "cannot parse query",
+		"SELECT \u00ad1":                                                         "cannot parse query",
+		"":                                                                       "empty query",
+		"  -- only a comment":                                                    "empty query",
+		"SELEC 1":                                                                "SELEC is not a read-only statement",
+	}
+	for q, want := range refused {
+		_, err := CheckRead(q, nil)
+		var ge *Error
+		if !errors.As(err, &ge) || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckRead(%q) = %v, want an Error containing %q", q, err, want)
+		}
+	}
+}
+
+func TestCheckReadNestingIsBoundedCheaply(t *testing.T) {
+	deep := "SELECT " + strings.Repeat("(", 100_000) + "1" + strings.Repeat(")", 100_000)
+	_, err := CheckRead(deep, nil)
+	if err == nil || !strings.Contains(err.Error(), "deeper than 256") {
+		t.Fatalf("CheckRead(100k nested parentheses) = %v, want the depth refusal", err)
+	}
+	ok := "SELECT " + strings.Repeat("(", 200) + "1" + strings.Repeat(")", 200)
+	if _, err := CheckRead(ok, nil); err != nil {
+		t.Fatalf("200 levels: %v", err)
+	}
+	if _, err := CheckRead(ok, &Policy{MaxDepth: 100}); err == nil {
+		t.Fatal("MaxDepth 100 let 200 levels through")
+	}
+}
+
+func TestAllowedIOFunctions(t *testing.T) {
+	p := &Policy{AllowedIO: []string{"URL", "dictGet*"}}
+	for _, q := range []string{"SELECT * FROM url('http://x', CSV)", "SELECT dictGetString('d', 'a', 1)", "SELECT dictGet('d', 'a', 1)"} {
+		if _, err := CheckRead(q, p); err != nil {
+			t.Errorf("allowed %q: %v", q, err)
+		}
+	}
+	if _, err := CheckRead("SELECT dictHas('d', 1)", p); err == nil {
+		t.Error("dictHas passed with only dictGet* allowed")
+	}
+	if _, err := CheckRead("SELECT file('x')", p); err == nil {
+		t.Error("file passed with only url allowed")
+	}
+	// A table function the server has and chmcp does not know is IO.
+	p = &Policy{ServerTableFunctions: map[string]bool{"numbers": true, "brandnewstorage": true}}
+	if _, err := CheckRead("SELECT * FROM brandNewStorage('x')", p); err == nil || !strings.Contains(err.Error(), "does not know") {
+		t.Errorf("unknown server table function: %v", err)
+	}
+	if _, err := CheckRead("SELECT * FROM numbers(2)", p); err != nil {
+		t.Errorf("numbers: %v", err)
+	}
+}
+
+func TestCheckIO(t *testing.T) {
+	for _, q := range []string{"INSERT INTO FUNCTION url('http://x', CSV) SELECT 1", "CREATE TABLE t (a Int8) ENGINE = URL('http://x', CSV)",
+		"CREATE DICTIONARY d (k UInt64) PRIMARY KEY k SOURCE(HTTP(url 'http://x' format 'CSV')) LAYOUT(FLAT()) LIFETIME(0)",
+		"INSERT INTO t SELECT * FROM file('/etc/passwd')"} {
+		if err := CheckIO(q, nil); err == nil {
+			t.Errorf("CheckIO(%q) passed", q)
+		}
+	}
+	for _, q := range []string{"INSERT INTO t VALUES (1)", "CREATE TABLE t (url String) ENGINE = MergeTree ORDER BY url"} {
+		if err := CheckIO(q, nil); err != nil {
+			t.Errorf("CheckIO(%q) = %v", q, err)
+		}
+	}
+}
+
+func TestCheckAST(t *testing.T) {
+	ok := [][]string{
+		{"SelectWithUnionQuery (children 1)", " ExpressionList (children 1)"},
+		{"ShowTables"},
+		{"Explain EXPLAIN (children 2)", " Set", " SelectWithUnionQuery (children 1)", "  ExpressionList (children 1)", "   SelectQuery (children 1)"},
+	}
+	for _, rows := range ok {
+		if err := CheckAST(rows, nil); err != nil {
+			t.Errorf("CheckAST(%q) = %v", rows, err)
+		}
+	}
+	bad := map[string][]string{
+		"INSERT is not":     {"InsertQuery   (children 2)", " Identifier t", " SelectWithUnionQuery (children 1)"},
+		"KILL QUERY is not": {"KillQueryQuery Literal_UInt64_1 ASYNC (children 1)", " Literal UInt64_1"},
+		"DROP is not":       {"Explain EXPLAIN (children 1)", " DropQuery  t"},
+		"reads files":       {"SelectWithUnionQuery (children 1)", " ExpressionList (children 1)", "  Function file (children 1)"},
+		"no syntax tree":    {},
+	}
+	for want, rows := range bad {
+		if err := CheckAST(rows, nil); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckAST(%q) = %v, want %q", rows, err, want)
+		}
+	}
+}
+
+func FuzzCheckRead(f *testing.F) {
+	for _, s := range []string{"SELECT 1", "/* /* */ SHOW */ KILL QUERY WHERE 1", "SELECT $a$x$a$", "SELECT ‘x’", "WITH 1 AS x SELECT x",
+		"SELECT 'a\\'b' -- c", "SELECT 0x1p-2, 1e5, x.1.1", "SELECT \u00a0 1", "SELECT * APPLY(file) FROM t"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		toks := Lex(q)
+		end := 0
+		for _, tok := range toks {
+			if tok.Begin != end || tok.End <= tok.Begin {
+				t.Fatalf("Lex(%q): token %+v does not follow %d", q, tok, end)
+			}
+			end = tok.End
+		}
+		if end != len(q) {
+			t.Fatalf("Lex(%q) covered %d of %d bytes", q, end, len(q))
+		}
+		_, _ = CheckRead(q, nil) // must not panic
+	})
+}
