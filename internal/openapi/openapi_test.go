@@ -281,6 +281,9 @@ func TestGuards(t *testing.T) {
 	}{
 		{"insert via execute_query", "POST", "/openapi/execute_query", `{"query": "INSERT INTO oa.guarded VALUES (1)"}`, true, 400, kindRefused, "INSERT is not a read-only statement"},
 		{"insert via GET", "GET", "/openapi/execute_query?query=" + url.QueryEscape("INSERT INTO oa.guarded VALUES (1)"), "", true, 400, kindRefused, "not a read-only statement"},
+		{"nested-comment bypass", "POST", "/openapi/execute_query", `{"query": "/* /* */ SHOW */ KILL QUERY WHERE 1"}`, true, 400, kindRefused, "KILL QUERY is not a read-only statement"},
+		{"nested-comment bypass via GET", "GET", "/openapi/execute_query?query=" + url.QueryEscape("/* /* */ SHOW */ DESCRIBE TABLE url('http://127.0.0.1:1/', CSV)"), "", true, 400, kindRefused, "url() connects to a URL"},
+		{"file()", "POST", "/openapi/execute_query", `{"query": "SELECT file('/etc/hostname')"}`, true, 400, kindRefused, "clickhouse.allowed_io_functions"},
 		{"two statements", "POST", "/openapi/execute_query", `{"query": "SELECT 1; SELECT 2"}`, true, 400, kindRefused, "only one statement"},
 		{"readonly setting", "POST", "/openapi/execute_query", `{"query": "SELECT 1", "settings": {"readonly": 0}}`, true, 400, kindInvalidArguments, "setting(s) not allowed: readonly"},
 		{"readonly setting via GET", "GET", "/openapi/execute_query?query=SELECT+1&settings=" + url.QueryEscape(`{"readonly":0}`), "", true, 400, kindInvalidArguments, "not allowed: readonly"},
