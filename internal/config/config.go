@@ -39,6 +39,11 @@ type ClickHouseConfig struct {
 	MaxResultRows    int      `json:"max_result_rows" yaml:"max_result_rows"`
 	MaxResultBytes   int64    `json:"max_result_bytes" yaml:"max_result_bytes"`
 	MaxQueryLength   int      `json:"max_query_length" yaml:"max_query_length"`
+	// Operator limits on every caller statement (0 = left to ClickHouse).
+	// chmcp sends the tighter of each and the user's profile value.
+	MaxRowsToRead  int64 `json:"max_rows_to_read" yaml:"max_rows_to_read"`
+	MaxBytesToRead int64 `json:"max_bytes_to_read" yaml:"max_bytes_to_read"`
+	MaxMemoryUsage int64 `json:"max_memory_usage" yaml:"max_memory_usage"`
 
 	// Interserver-secret authentication: chmcp acts as a trusted peer of
 	// this <remote_servers> cluster and runs each query as the caller.
