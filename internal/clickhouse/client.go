@@ -34,7 +34,11 @@ type Client struct {
 	// capped guards the statements that return a result to a caller,
 	// uncapped the others (Exec, schema queries); see newGuards.
 	capped, uncapped guards
-	version          string // chmcp's, in the client info ClickHouse logs
+	// guardrails are the operator's limits on every caller statement;
+	// profiles caches the users' own limits they are compared with.
+	guardrails []guardrail
+	profiles   *profiles
+	version    string // chmcp's, in the client info ClickHouse logs
 }
 
 // Option configures a Client.
@@ -51,7 +55,7 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{cfg: cfg, log: log, secretMode: cfg.ClusterSecretMode(), version: "dev",
-		capped: newGuards(cfg, true), uncapped: newGuards(cfg, false)}
+		capped: newGuards(cfg, true), uncapped: newGuards(cfg, false), guardrails: newGuardrails(cfg), profiles: newProfiles()}
 	for _, o := range options {
 		o(c)
 	}
