@@ -53,7 +53,7 @@ func TestClusterDefined(t *testing.T) {
 }
 
 func TestUsers(t *testing.T) {
-	if got := mustExec(t, "SELECT arrayStringConcat(groupArray(name), ',') FROM (SELECT name FROM system.users ORDER BY name)"); got != "admin,alice,bob,default" {
+	if got := mustExec(t, "SELECT arrayStringConcat(groupArray(name), ',') FROM (SELECT name FROM system.users ORDER BY name)"); got != "admin,alice,bob,default,limited" {
 		t.Fatalf("users = %q", got)
 	}
 	for _, tc := range []struct{ user, password string }{

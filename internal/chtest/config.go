@@ -59,20 +59,22 @@ func writeConfig(s *Server, extra, extraUsers string) error {
 
 	// Users must come from this file: CREATE USER fails in clickhouse-local
 	// ("no writeable access storage"). default stays passwordless because
-	// clickhouse-local's own session logs in as default to run the startup queries.
+	// clickhouse-local's own session logs in as default to run the startup
+	// queries. limited's profile sets limits of its own (LimitedProfile).
 	var u bytes.Buffer
 	fmt.Fprintf(&u, `<clickhouse>
-  <profiles><default></default></profiles>
+  <profiles><default></default><limited>%[5]s</limited></profiles>
   <quotas><default></default></quotas>
   <users>
     <default><no_password/>%[1]s<profile>default</profile><quota>default</quota><access_management>1</access_management></default>
     <%[2]s><password>%[3]s</password>%[1]s<profile>default</profile><quota>default</quota></%[2]s>
     <alice><no_password/>%[1]s<profile>default</profile><quota>default</quota></alice>
     <bob><no_password/>%[1]s<profile>default</profile><quota>default</quota></bob>
+    <limited><no_password/>%[1]s<profile>limited</profile><quota>default</quota></limited>
     %[4]s
   </users>
 </clickhouse>
-`, loopback, s.AdminUser, esc(s.AdminPassword), extraUsers)
+`, loopback, s.AdminUser, esc(s.AdminPassword), extraUsers, limitedProfileXML())
 
 	if err := os.WriteFile(filepath.Join(s.Dir, configFile), c.Bytes(), 0o600); err != nil {
 		return err
@@ -83,5 +85,22 @@ func writeConfig(s *Server, extra, extraUsers string) error {
 func esc(s string) string {
 	var b bytes.Buffer
 	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// LimitedProfile is the settings profile of the user "limited": limits
+// tighter than ClickHouse's defaults, for tests that chmcp keeps a user's
+// own limits.
+var LimitedProfile = map[string]uint64{
+	"max_rows_to_read": 1000,
+	"max_memory_usage": 200_000_000,
+	"max_threads":      1,
+}
+
+func limitedProfileXML() string {
+	var b bytes.Buffer
+	for _, name := range []string{"max_rows_to_read", "max_memory_usage", "max_threads"} {
+		fmt.Fprintf(&b, "<%s>%d</%s>", name, LimitedProfile[name], name)
+	}
 	return b.String()
 }

@@ -197,7 +197,7 @@ func (s *Server) Exec(ctx context.Context, sql string) (string, error) {
 	return s.ExecAs(ctx, "default", sql)
 }
 
-// ExecAs is Exec as a passwordless user (alice, bob, or one of
+// ExecAs is Exec as a passwordless user (alice, bob, limited, or one of
 // Options.ExtraUsers).
 func (s *Server) ExecAs(ctx context.Context, user, sql string) (string, error) {
 	// wait_end_of_query makes errors arrive as an HTTP status, never mid-body.

@@ -34,9 +34,13 @@ type Client struct {
 	// capped guards the statements that return a result to a caller,
 	// uncapped the others (Exec, schema queries); see newGuards.
 	capped, uncapped guards
-	version          string // chmcp's, in the client info ClickHouse logs
 	// tableFunctions: the server's table functions, for the IO guard.
 	tableFunctions serverTableFunctions
+	// guardrails are the operator's limits on every caller statement;
+	// profiles caches the users' own limits they are compared with.
+	guardrails []guardrail
+	profiles   *profiles
+	version    string // chmcp's, in the client info ClickHouse logs
 }
 
 // Option configures a Client.
@@ -53,7 +57,7 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{cfg: cfg, log: log, secretMode: cfg.ClusterSecretMode(), version: "dev",
-		capped: newGuards(cfg, true), uncapped: newGuards(cfg, false)}
+		capped: newGuards(cfg, true), uncapped: newGuards(cfg, false), guardrails: newGuardrails(cfg), profiles: newProfiles()}
 	for _, o := range options {
 		o(c)
 	}

@@ -168,20 +168,20 @@ func TestGuards(t *testing.T) {
 
 	want := ch.Settings{"max_execution_time": 1, "max_result_rows": 11, "max_result_bytes": resultBytesBackstop(100),
 		"result_overflow_mode": "break", "readonly": 1, "cancel_http_readonly_queries_on_client_close": 1}
-	got := capped.with(QueryOptions{ReadOnly: true, Settings: map[string]any{"readonly": 0, "max_threads": 2}})
+	got := capped.with(QueryOptions{ReadOnly: true, Settings: map[string]any{"readonly": 0, "max_threads": 2}}, nil)
 	want["max_threads"] = 2
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("capped read-only with caller settings:\n got %v\nwant %v", got, want)
 	}
 	delete(want, "max_threads")
-	if got := capped.with(QueryOptions{ReadOnly: true}); !reflect.DeepEqual(got, want) {
+	if got := capped.with(QueryOptions{ReadOnly: true}, nil); !reflect.DeepEqual(got, want) {
 		t.Errorf("capped read-only (the caller's settings leaked into the shared map?):\n got %v\nwant %v", got, want)
 	}
-	if got := uncapped.with(QueryOptions{}); !reflect.DeepEqual(got, ch.Settings{"max_execution_time": 1}) {
+	if got := uncapped.with(QueryOptions{}, nil); !reflect.DeepEqual(got, ch.Settings{"max_execution_time": 1}) {
 		t.Errorf("uncapped: %v", got)
 	}
 	cfg.MaxExecutionTime = 0 // no limit
-	if got := newGuards(cfg, false).with(QueryOptions{}); len(got) != 0 {
+	if got := newGuards(cfg, false).with(QueryOptions{}, nil); len(got) != 0 {
 		t.Errorf("no time limit: %v", got)
 	}
 }

@@ -21,13 +21,20 @@ type QueryError struct {
 	Name    string `json:"name,omitempty"`
 	Message string `json:"message"`
 	QueryID string `json:"query_id,omitempty"`
+	// Limit names the chmcp guardrail that imposed the limit ClickHouse
+	// reports as exceeded, e.g. "clickhouse.max_rows_to_read=1000".
+	Limit string `json:"limit,omitempty"`
 }
 
 func (e *QueryError) Error() string {
+	s := fmt.Sprintf("ClickHouse error %d: %s", e.Code, e.Message)
 	if e.Name != "" {
-		return fmt.Sprintf("ClickHouse error %d (%s): %s", e.Code, e.Name, e.Message)
+		s = fmt.Sprintf("ClickHouse error %d (%s): %s", e.Code, e.Name, e.Message)
 	}
-	return fmt.Sprintf("ClickHouse error %d: %s", e.Code, e.Message)
+	if e.Limit != "" {
+		s += " [limit set by chmcp: " + e.Limit + "]"
+	}
+	return s
 }
 
 // CancelledError: the caller went away; the query was cancelled on the server.

@@ -65,13 +65,18 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 	if err := c.checkIO(ctx, id, sql); err != nil {
 		return nil, err
 	}
+	lim, err := c.limits(ctx, id, o.Settings)
+	if err != nil {
+		return nil, err
+	}
 	maxRows, maxBytes := c.cfg.MaxResultRows, c.cfg.MaxResultBytes
-	qctx, queryID := c.statement(ctx, id, c.capped.with(o), o.Params)
+	qctx, queryID := c.statement(ctx, id, c.capped.with(o, lim.settings), o.Params)
+	fail := func(err error) error { return lim.blame(c.failed(ctx, id, queryID, err)) }
 
 	start := time.Now()
 	rows, err := c.conn.Query(qctx, sql)
 	if err != nil {
-		return nil, c.failed(ctx, id, queryID, err)
+		return nil, fail(err)
 	}
 	defer rows.Close()
 
@@ -90,7 +95,7 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 			break
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, c.failed(ctx, id, queryID, err)
+			return nil, fail(err)
 		}
 		buf = appendRow(buf[:0], dest)
 		if size+int64(len(buf)) > maxBytes {
@@ -101,7 +106,7 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 		res.Rows = append(res.Rows, json.RawMessage(append([]byte(nil), buf...)))
 	}
 	if err := rows.Err(); err != nil && !res.Truncated {
-		return nil, c.failed(ctx, id, queryID, err)
+		return nil, fail(err)
 	}
 	res.RowCount = len(res.Rows)
 	res.ElapsedMs = float64(time.Since(start).Microseconds()) / 1000
@@ -119,9 +124,13 @@ func (c *Client) Exec(ctx context.Context, id identity.Identity, sql string, o Q
 	if err := c.checkIO(ctx, id, sql); err != nil {
 		return "", err
 	}
-	qctx, queryID := c.statement(ctx, id, c.uncapped.with(o), o.Params)
+	lim, err := c.limits(ctx, id, o.Settings)
+	if err != nil {
+		return "", err
+	}
+	qctx, queryID := c.statement(ctx, id, c.uncapped.with(o, lim.settings), o.Params)
 	if err := c.conn.Exec(qctx, sql); err != nil {
-		return "", c.failed(ctx, id, queryID, err)
+		return "", lim.blame(c.failed(ctx, id, queryID, err))
 	}
 	return queryID, nil
 }
@@ -163,19 +172,34 @@ func newGuards(cfg config.ClickHouseConfig, capped bool) guards {
 }
 
 // with returns the settings of a statement run with o: the caller's
-// settings, overridden by the guards.
-func (g guards) with(o QueryOptions) ch.Settings {
+// settings, overridden by the checked limits (see planLimits), overridden
+// by the guards.
+func (g guards) with(o QueryOptions, limits ch.Settings) ch.Settings {
 	base := g.readWrite
 	if o.ReadOnly {
 		base = g.readOnly
 	}
-	if len(o.Settings) == 0 {
+	if len(o.Settings) == 0 && len(limits) == 0 {
 		return base
 	}
-	s := make(ch.Settings, len(o.Settings)+len(base))
+	s := make(ch.Settings, len(o.Settings)+len(limits)+len(base))
 	maps.Copy(s, o.Settings)
+	maps.Copy(s, limits)
 	maps.Copy(s, base)
 	return s
+}
+
+// limits plans the limit settings of a statement run as id with the
+// caller's settings; the user's profile is read only when they depend on it.
+func (c *Client) limits(ctx context.Context, id identity.Identity, caller map[string]any) (limitPlan, error) {
+	if !needsProfile(caller, c.guardrails) {
+		return limitPlan{}, nil
+	}
+	prof, err := c.profile(ctx, id)
+	if err != nil {
+		return limitPlan{}, err
+	}
+	return planLimits(caller, c.guardrails, prof, c.EffectiveUser(id))
 }
 
 // resultBytesBackstop is ClickHouse's in-memory byte cap. In-memory and JSON

@@ -72,19 +72,24 @@ func (c *Client) each(ctx context.Context, id identity.Identity, sql string, par
 	if err := c.authorize(id); err != nil {
 		return err
 	}
-	qctx, queryID := c.statement(ctx, id, c.uncapped.readOnly, params)
+	lim, err := c.limits(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	qctx, queryID := c.statement(ctx, id, c.uncapped.with(QueryOptions{ReadOnly: true}, lim.settings), params)
+	fail := func(err error) error { return lim.blame(c.failed(ctx, id, queryID, err)) }
 	rows, err := c.conn.Query(qctx, sql)
 	if err != nil {
-		return c.failed(ctx, id, queryID, err)
+		return fail(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		if err := scan(rows); err != nil {
-			return c.failed(ctx, id, queryID, err)
+			return fail(err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return c.failed(ctx, id, queryID, err)
+		return fail(err)
 	}
 	return nil
 }

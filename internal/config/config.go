@@ -43,6 +43,11 @@ type ClickHouseConfig struct {
 	// files, the network or processes (file, url, s3, remote, dictGet*, ...),
 	// which chmcp refuses by default: exact names or prefixes ending in *.
 	AllowedIOFunctions []string `json:"allowed_io_functions" yaml:"allowed_io_functions"`
+	// Operator limits on every caller statement (0 = left to ClickHouse).
+	// chmcp sends the tighter of each and the user's profile value.
+	MaxRowsToRead  int64 `json:"max_rows_to_read" yaml:"max_rows_to_read"`
+	MaxBytesToRead int64 `json:"max_bytes_to_read" yaml:"max_bytes_to_read"`
+	MaxMemoryUsage int64 `json:"max_memory_usage" yaml:"max_memory_usage"`
 
 	// Interserver-secret authentication: chmcp acts as a trusted peer of
 	// this <remote_servers> cluster and runs each query as the caller.

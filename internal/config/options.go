@@ -87,6 +87,12 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.AllowedIOFunctions }},
 	{"clickhouse.max_query_length", "clickhouse-max-query-length", "CLICKHOUSE_MAX_QUERY_LENGTH", ">= 1", "Maximum length in bytes of a SQL query accepted from a client",
 		func(c *Config) any { return &c.ClickHouse.MaxQueryLength }},
+	{"clickhouse.max_rows_to_read", "clickhouse-max-rows-to-read", "CLICKHOUSE_MAX_ROWS_TO_READ", ">= 0; 0 = leave to ClickHouse", "Most rows one query may read (ClickHouse max_rows_to_read, read_overflow_mode=throw); a tighter user profile value is kept",
+		func(c *Config) any { return &c.ClickHouse.MaxRowsToRead }},
+	{"clickhouse.max_bytes_to_read", "clickhouse-max-bytes-to-read", "CLICKHOUSE_MAX_BYTES_TO_READ", ">= 0; 0 = leave to ClickHouse", "Most uncompressed bytes one query may read (ClickHouse max_bytes_to_read, read_overflow_mode=throw); a tighter user profile value is kept",
+		func(c *Config) any { return &c.ClickHouse.MaxBytesToRead }},
+	{"clickhouse.max_memory_usage", "clickhouse-max-memory-usage", "CLICKHOUSE_MAX_MEMORY_USAGE", ">= 0; 0 = leave to ClickHouse", "Most memory in bytes one query may use (ClickHouse max_memory_usage); a tighter user profile value is kept",
+		func(c *Config) any { return &c.ClickHouse.MaxMemoryUsage }},
 
 	// ClickHouse connection pool.
 	{"clickhouse.max_open_conns", "clickhouse-max-open-conns", "CLICKHOUSE_MAX_OPEN_CONNS", ">= 1", "Maximum open connections to ClickHouse",

@@ -169,6 +169,14 @@ func (c ClickHouseConfig) validate(p *problems) {
 			p.add("clickhouse.allowed_io_functions", "invalid entry %q (a function name, or a prefix ending in *, such as dictGet*)", f)
 		}
 	}
+	for _, g := range []struct {
+		key string
+		v   int64
+	}{{"clickhouse.max_rows_to_read", c.MaxRowsToRead}, {"clickhouse.max_bytes_to_read", c.MaxBytesToRead}, {"clickhouse.max_memory_usage", c.MaxMemoryUsage}} {
+		if g.v < 0 {
+			p.add(g.key, "invalid value %d (must be >= 0; 0 = leave the limit to ClickHouse and the user's profile)", g.v)
+		}
+	}
 	p.atLeast("clickhouse.max_open_conns", int64(c.MaxOpenConns), 1)
 	switch {
 	case c.MaxIdleConns < 0:

@@ -135,6 +135,12 @@ func TestValidate(t *testing.T) {
 		{"max_result_rows", func(c *Config) { c.ClickHouse.MaxResultRows = 0 }, "clickhouse.max_result_rows: invalid value 0 (must be >= 1)"},
 		{"max_result_bytes", func(c *Config) { c.ClickHouse.MaxResultBytes = -5 }, "clickhouse.max_result_bytes: invalid value -5 (must be >= 1)"},
 		{"max_query_length", func(c *Config) { c.ClickHouse.MaxQueryLength = 0 }, "clickhouse.max_query_length: invalid value 0 (must be >= 1)"},
+		{"max_rows_to_read negative", func(c *Config) { c.ClickHouse.MaxRowsToRead = -1 }, "clickhouse.max_rows_to_read: invalid value -1 (must be >= 0; 0 = leave the limit to ClickHouse and the user's profile)"},
+		{"max_bytes_to_read negative", func(c *Config) { c.ClickHouse.MaxBytesToRead = -2 }, "clickhouse.max_bytes_to_read: invalid value -2 (must be >= 0"},
+		{"max_memory_usage negative", func(c *Config) { c.ClickHouse.MaxMemoryUsage = -3 }, "clickhouse.max_memory_usage: invalid value -3 (must be >= 0"},
+		{"guardrails zero ok", func(c *Config) {
+			c.ClickHouse.MaxRowsToRead, c.ClickHouse.MaxBytesToRead, c.ClickHouse.MaxMemoryUsage = 0, 0, 0
+		}, ""},
 		{"max_open_conns", func(c *Config) { c.ClickHouse.MaxOpenConns, c.ClickHouse.MaxIdleConns = 0, 0 }, "clickhouse.max_open_conns: invalid value 0 (must be >= 1)"},
 		{"max_idle_conns negative", func(c *Config) { c.ClickHouse.MaxIdleConns = -1 }, "clickhouse.max_idle_conns: invalid value -1 (must be >= 0)"},
 		{"max_idle_conns above open", func(c *Config) { c.ClickHouse.MaxIdleConns = 17 }, "clickhouse.max_idle_conns: invalid value 17 (must be <= clickhouse.max_open_conns, which is 16)"},

@@ -15,7 +15,7 @@ import (
 
 type executeQueryIn struct {
 	Query    string         `json:"query" jsonschema:"One read-only ClickHouse SQL statement: SELECT, WITH, SHOW, DESCRIBE, EXISTS or EXPLAIN."`
-	Settings map[string]any `json:"settings,omitempty" jsonschema:"Optional ClickHouse settings for this query, from an allow-list (e.g. max_threads, max_rows_to_read, join_algorithm)."`
+	Settings map[string]any `json:"settings,omitempty" jsonschema:"Optional ClickHouse settings for this query, from an allow-list (e.g. max_threads, max_rows_to_read, join_algorithm). Limits can only be tightened: a value of 0 or above your limit is refused."`
 }
 
 func (in *executeQueryIn) validate() error {
@@ -163,7 +163,9 @@ func (s *Service) describeTable(ctx context.Context, in describeTableIn) (*click
 
 // allowedSettings are the ClickHouse settings a caller may pass to
 // execute_query. Anything that could lift a guard rail (readonly, result
-// caps, execution time, access to other hosts) is absent on purpose.
+// caps, execution time, access to other hosts) is absent on purpose; the
+// limits among them (max_threads, max_rows_to_read, ...) may only tighten
+// the user's own, which the clickhouse package checks for every query.
 var allowedSettings = map[string]bool{
 	"max_threads": true, "max_block_size": true, "max_rows_to_read": true, "max_bytes_to_read": true,
 	"max_memory_usage": true, "max_bytes_before_external_group_by": true, "max_bytes_before_external_sort": true,

@@ -222,7 +222,7 @@ func executeQueryGet(opIDs map[string]bool, out any) obj {
 			obj{{"name", "query"}, {"in", "query"}, {"required", true}, {"schema", obj{{"type", "string"}}},
 				{"description", "One read-only ClickHouse SQL statement."}},
 			obj{{"name", "settings"}, {"in", "query"}, {"required", false}, {"schema", obj{{"type", "string"}}},
-				{"description", `Optional JSON object of ClickHouse settings from an allow-list, e.g. {"max_threads":2}.`}},
+				{"description", `Optional JSON object of ClickHouse settings from an allow-list, e.g. {"max_threads":1}. Limits can only be tightened: a value of 0 or above your limit is refused.`}},
 		}},
 		{"responses", responses(out)},
 	}

@@ -203,7 +203,7 @@ func TestCalls(t *testing.T) {
 	mustExec(t, "INSERT INTO oa.events SELECT number, toString(number) FROM numbers(10)")
 	e := start(t, setup{})
 
-	r := e.call(t, "POST", "/openapi/execute_query", `{"query": "SELECT id, name FROM oa.events ORDER BY id LIMIT 3", "settings": {"max_threads": 2}}`)
+	r := e.call(t, "POST", "/openapi/execute_query", `{"query": "SELECT id, name FROM oa.events ORDER BY id LIMIT 3", "settings": {"max_threads": 1}}`)
 	body := r.json(t)
 	if r.Status != 200 || body["row_count"] != 3.0 || body["truncated"] != false || r.Header.Get(HeaderTruncated) != "" {
 		t.Fatalf("execute_query: %d %s", r.Status, r.Body)
