@@ -106,8 +106,23 @@ func (t tokens) text(tok Token) string { return t.sql[tok.Begin:tok.End] }
 // scan lexes sql and applies the checks every statement gets.
 func scan(sql string, p *Policy) (tokens, error) {
 	t := tokens{sql: sql}
-	ended := false
-	for _, tok := range Lex(sql) {
+	maxDepth := DefaultMaxDepth
+	if p != nil && p.MaxDepth > 0 {
+		maxDepth = p.MaxDepth
+	}
+	ended, depth := false, 0
+	// One pass, token by token: a query nested too deep is refused as soon
+	// as the nesting passes the limit, before the rest is even read.
+	for l := newLexer(sql); !l.done(); {
+		tok := l.token()
+		switch tok.Kind {
+		case OpeningRoundBracket, OpeningSquareBracket, OpeningCurlyBrace:
+			if depth++; depth > maxDepth {
+				return t, &Error{Reason: fmt.Sprintf("query nests brackets deeper than %d levels", maxDepth)}
+			}
+		case ClosingRoundBracket, ClosingSquareBracket, ClosingCurlyBrace:
+			depth--
+		}
 		switch {
 		case tok.Kind == ErrorToken:
 			return t, &Error{Invalid: true, Reason: fmt.Sprintf("cannot parse query: unrecognized or unclosed token at position %d (%s)",
@@ -124,20 +139,8 @@ func scan(sql string, p *Policy) (tokens, error) {
 	if len(t.sig) == 0 {
 		return t, &Error{Invalid: true, Reason: "empty query"}
 	}
-	maxDepth := DefaultMaxDepth
-	if p != nil && p.MaxDepth > 0 {
-		maxDepth = p.MaxDepth
-	}
-	depth := 0
 	for i, tok := range t.sig {
-		switch tok.Kind {
-		case OpeningRoundBracket, OpeningSquareBracket, OpeningCurlyBrace:
-			if depth++; depth > maxDepth {
-				return t, &Error{Reason: fmt.Sprintf("query nests brackets deeper than %d levels", maxDepth)}
-			}
-		case ClosingRoundBracket, ClosingSquareBracket, ClosingCurlyBrace:
-			depth--
-		case BareWord, QuotedIdentifier:
+		if tok.Kind == BareWord || tok.Kind == QuotedIdentifier {
 			if err := t.checkName(i, p); err != nil {
 				return t, err
 			}

@@ -189,3 +189,27 @@ func FuzzCheckRead(f *testing.F) {
 		_, _ = CheckRead(q, nil) // must not panic
 	})
 }
+
+// BenchmarkCheckReadDeepNesting is the attack review's memory case: 100 KB
+// of nested parentheses (the old parser library took 50 MB per query). The
+// guard refuses it after one linear pass.
+func BenchmarkCheckReadDeepNesting(b *testing.B) {
+	q := "SELECT " + strings.Repeat("(", 50_000) + "1" + strings.Repeat(")", 50_000)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(q)))
+	for b.Loop() {
+		if _, err := CheckRead(q, nil); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}
+
+func BenchmarkCheckReadTypical(b *testing.B) {
+	q := "SELECT region, count() AS n, avg(amount) FROM sales.orders WHERE day >= today() - 7 AND status = 'paid' GROUP BY region ORDER BY n DESC LIMIT 10"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := CheckRead(q, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
