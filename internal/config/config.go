@@ -71,10 +71,19 @@ type ImpersonationConfig struct {
 	Lowercase   bool `json:"lowercase" yaml:"lowercase"`
 	StripDomain bool `json:"strip_domain" yaml:"strip_domain"`
 	// AllowedUsers / DeniedUsers are anchored regular expressions on the
-	// final user name. Deny wins. "default" and clickhouse.username are
-	// denied unless an allowed_users entry names them.
+	// final user name. Deny wins.
 	AllowedUsers []string `json:"allowed_users" yaml:"allowed_users"`
 	DeniedUsers  []string `json:"denied_users" yaml:"denied_users"`
+	// ProtectedUsers are refused unless an allowed_users entry names them
+	// literally; "default" and clickhouse.username always are.
+	ProtectedUsers []string `json:"protected_users" yaml:"protected_users"`
+	// AllowedDomains: a user name taken from an email-shaped claim (or
+	// naming one) must be in one of these domains. strip_domain needs them
+	// or server.oauth.allowed_email_domains.
+	AllowedDomains []string `json:"allowed_domains" yaml:"allowed_domains"`
+	// AllowMutableClaims accepts user_claims the user can edit at the
+	// identity provider (name, preferred_username, ...).
+	AllowMutableClaims bool `json:"allow_mutable_claims" yaml:"allow_mutable_claims"`
 }
 
 // ClusterSecretMode reports whether queries authenticate with the
@@ -237,7 +246,8 @@ func Defaults() Config {
 			MaxOpenConns:       16,
 			MaxIdleConns:       16, // = max_open_conns: no redials under steady load
 			DialTimeout:        Duration(5 * time.Second),
-			Impersonation:      ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{}},
+			Impersonation: ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{},
+				ProtectedUsers: []string{"default", "admin"}, AllowedDomains: []string{}},
 		},
 		Server: ServerConfig{
 			Transport:         TransportStdio,

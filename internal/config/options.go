@@ -71,8 +71,14 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.Impersonation.StripDomain }},
 	{"clickhouse.impersonation.allowed_users", "clickhouse-impersonation-allowed-users", "CLICKHOUSE_IMPERSONATION_ALLOWED_USERS", "anchored regular expressions", "Users chmcp may act as (empty = any user not denied)",
 		func(c *Config) any { return &c.ClickHouse.Impersonation.AllowedUsers }},
-	{"clickhouse.impersonation.denied_users", "clickhouse-impersonation-denied-users", "CLICKHOUSE_IMPERSONATION_DENIED_USERS", "anchored regular expressions", "Users chmcp never acts as; default and clickhouse.username are always denied unless allowed by name",
+	{"clickhouse.impersonation.denied_users", "clickhouse-impersonation-denied-users", "CLICKHOUSE_IMPERSONATION_DENIED_USERS", "anchored regular expressions", "Users chmcp never acts as",
 		func(c *Config) any { return &c.ClickHouse.Impersonation.DeniedUsers }},
+	{"clickhouse.impersonation.protected_users", "clickhouse-impersonation-protected-users", "CLICKHOUSE_IMPERSONATION_PROTECTED_USERS", "user names", "Privileged users chmcp acts as only when allowed_users names them literally; default and clickhouse.username always are",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.ProtectedUsers }},
+	{"clickhouse.impersonation.allowed_domains", "clickhouse-impersonation-allowed-domains", "CLICKHOUSE_IMPERSONATION_ALLOWED_DOMAINS", "domain names", "Email domains a mapped or named user may come from (empty = any; strip_domain needs this or server.oauth.allowed_email_domains)",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.AllowedDomains }},
+	{"clickhouse.impersonation.allow_mutable_claims", "clickhouse-impersonation-allow-mutable-claims", "CLICKHOUSE_IMPERSONATION_ALLOW_MUTABLE_CLAIMS", "true, false", "Accept user_claims the user can edit at the identity provider (name, preferred_username, nickname, ...)",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.AllowMutableClaims }},
 
 	// ClickHouse guard rails.
 	{"clickhouse.read_only", "read-only", "CLICKHOUSE_READ_ONLY", "true, false", "Allow only read queries (set --read-only=false to allow writes)",

@@ -137,6 +137,7 @@ func (c Config) Validate() error {
 	p.placeholders(&c)
 	c.ClickHouse.validate(&p)
 	c.Server.validate(&p)
+	c.validateIdentity(&p)
 	c.Logging.validate(&p)
 	return errors.Join(p...)
 }
@@ -207,6 +208,19 @@ func (c ClickHouseConfig) validateClusterSecret(p *problems) {
 		if !claimName.MatchString(claim) {
 			p.add("clickhouse.impersonation.user_claims", "invalid claim name %q", claim)
 		}
+		if slices.Contains(mutableClaims, claim) && !im.AllowMutableClaims {
+			p.add("clickhouse.impersonation.user_claims", "claim %q can be changed by the user at the identity provider, so anyone could pick their ClickHouse user; use email or sub, or set clickhouse.impersonation.allow_mutable_claims: true if your provider locks it", claim)
+		}
+	}
+	for _, u := range im.ProtectedUsers {
+		if u == "" {
+			p.add("clickhouse.impersonation.protected_users", "empty user name")
+		}
+	}
+	for _, d := range im.AllowedDomains {
+		if !domainName.MatchString(d) {
+			p.add("clickhouse.impersonation.allowed_domains", "invalid domain %q (want an ASCII domain name such as example.com, without @ or wildcards)", d)
+		}
 	}
 	for _, key := range []struct {
 		name string
@@ -227,6 +241,26 @@ func CompileUserPattern(expr string) (*regexp.Regexp, error) {
 }
 
 var claimName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]*$`)
+
+// mutableClaims are standard OIDC claims a user can usually edit at the
+// identity provider: naming the ClickHouse user by one of them lets the
+// user choose whom chmcp acts as.
+var mutableClaims = []string{"name", "given_name", "family_name", "middle_name", "nickname", "preferred_username"}
+
+// domainName is an ASCII (A-label) domain: labels of letters, digits and
+// inner hyphens (no (?i): Go's folding would let the Kelvin sign match k).
+// Unicode is refused so that case folding cannot make two different
+// domains compare equal.
+var domainName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// validateIdentity checks rules that span sections: strip_domain turns
+// alice@anywhere into alice, so it needs a domain restriction.
+func (c Config) validateIdentity(p *problems) {
+	im := c.ClickHouse.Impersonation
+	oauthDomains := c.Server.OAuth.Enabled && len(c.Server.OAuth.AllowedEmailDomains) > 0
+	p.require("clickhouse.impersonation.allowed_domains", im.StripDomain && len(im.AllowedDomains) == 0 && !oauthDomains,
+		"clickhouse.impersonation.strip_domain is true and server.oauth.allowed_email_domains is not set: without a domain restriction alice@attacker.example would be mapped to the internal user alice")
+}
 
 // ReadClusterSecret returns the interserver secret, from the file when
 // cluster_secret_file is set (surrounding whitespace trimmed).

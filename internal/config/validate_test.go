@@ -100,6 +100,28 @@ func TestValidate(t *testing.T) {
 		{"bad denied regexp", func(c *Config) { c.ClickHouse.Impersonation.DeniedUsers = []string{"("} }, `clickhouse.impersonation.denied_users: invalid regular expression "("`},
 		{"no user claims", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = nil }, "clickhouse.impersonation.user_claims: must name at least one claim"},
 		{"bad claim", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = []string{"e mail"} }, `clickhouse.impersonation.user_claims: invalid claim name "e mail"`},
+		// Issue 9: identity mapping cannot be steered.
+		{"strip_domain without domains", func(c *Config) { c.ClickHouse.Impersonation.StripDomain = true },
+			"clickhouse.impersonation.allowed_domains: required when clickhouse.impersonation.strip_domain is true and server.oauth.allowed_email_domains is not set: without a domain restriction alice@attacker.example would be mapped to the internal user alice"},
+		{"strip_domain, OAuth's domains without OAuth", func(c *Config) {
+			c.ClickHouse.Impersonation.StripDomain = true
+			c.Server.OAuth.AllowedEmailDomains = []string{"corp.com"}
+		}, "clickhouse.impersonation.allowed_domains: required when clickhouse.impersonation.strip_domain is true"},
+		{"strip_domain with domains", func(c *Config) {
+			c.ClickHouse.Impersonation.StripDomain, c.ClickHouse.Impersonation.AllowedDomains = true, []string{"corp.com", "Corp-2.example"}
+		}, ""},
+		{"mutable claim", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = []string{"email", "preferred_username"} },
+			`clickhouse.impersonation.user_claims: claim "preferred_username" can be changed by the user at the identity provider, so anyone could pick their ClickHouse user; use email or sub, or set clickhouse.impersonation.allow_mutable_claims: true`},
+		{"mutable claim: name", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = []string{"name"} }, `claim "name" can be changed by the user`},
+		{"mutable claim: nickname", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = []string{"nickname"} }, `claim "nickname" can be changed by the user`},
+		{"mutable claim allowed", func(c *Config) {
+			c.ClickHouse.Impersonation.UserClaims, c.ClickHouse.Impersonation.AllowMutableClaims = []string{"preferred_username"}, true
+		}, ""},
+		{"domain wildcard", func(c *Config) { c.ClickHouse.Impersonation.AllowedDomains = []string{"*.corp.com"} },
+			`clickhouse.impersonation.allowed_domains: invalid domain "*.corp.com" (want an ASCII domain name such as example.com, without @ or wildcards)`},
+		{"domain with @", func(c *Config) { c.ClickHouse.Impersonation.AllowedDomains = []string{"@corp.com"} }, `allowed_domains: invalid domain "@corp.com"`},
+		{"unicode domain", func(c *Config) { c.ClickHouse.Impersonation.AllowedDomains = []string{"\u212Aorp.com"} }, "allowed_domains: invalid domain"},
+		{"empty protected user", func(c *Config) { c.ClickHouse.Impersonation.ProtectedUsers = []string{"admin", ""} }, "clickhouse.impersonation.protected_users: empty user name"},
 
 		{"host underscore", func(c *Config) { c.ClickHouse.Host = "clickhouse_server" }, ""},
 		{"port 0 ok", func(c *Config) { c.ClickHouse.Port = 0 }, ""},
@@ -260,4 +282,18 @@ func TestIsLoopbackHost(t *testing.T) {
 			t.Errorf("IsLoopbackHost(%q) = %v, want %v", host, got, want)
 		}
 	}
+}
+
+// TestStripDomainWithOAuthDomains: OAuth's allowed_email_domains is a
+// domain restriction for strip_domain when OAuth is on.
+func TestStripDomainWithOAuthDomains(t *testing.T) {
+	c := Defaults()
+	c.Server.Transport = TransportHTTP
+	c.ClickHouse.Impersonation.StripDomain = true
+	c.Server.OAuth.Enabled, c.Server.OAuth.AllowedEmailDomains = true, []string{"corp.com"}
+	if err := c.Validate(); err != nil && strings.Contains(err.Error(), "clickhouse.impersonation.allowed_domains") {
+		t.Fatalf("OAuth's domains should do: %v", err)
+	}
+	c.Server.OAuth.AllowedEmailDomains = nil
+	wantErr(t, c.Validate(), "clickhouse.impersonation.allowed_domains: required when")
 }

@@ -89,6 +89,12 @@ func TestResolve(t *testing.T) {
 		{"secret: default", Connection{Username: "default"}, "privileged account"},
 		{"secret: the fallback user", Connection{Username: "mcp"}, "privileged account"},
 		{"secret: denied", Connection{Username: "root_ops"}, "denied_users"},
+		// Issue 9: a token naming a user directly meets the same rules as a
+		// mapped claim: protected users, plain names, allowed domains.
+		{"secret: admin is protected", Connection{Username: "admin"}, "privileged account"},
+		{"secret: unicode name", Connection{Username: "\u212Aelly"}, "not a plain user name"},
+		{"secret: space", Connection{Username: "al ice"}, "not a plain user name"},
+		{"secret: foreign email domain", Connection{Username: "eve@attacker.example"}, "not in clickhouse.impersonation.allowed_domains"},
 	} {
 		cases = append(cases, resolveCase{name: tc.name, mutate: secret, conn: tc.conn, refuse: tc.refuse})
 	}
@@ -104,6 +110,7 @@ func TestResolve(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			base := baseConfig()
 			base.Impersonation.DeniedUsers = []string{"root_.*"}
+			base.Impersonation.AllowedDomains = []string{"corp.com"}
 			if tc.mutate != nil {
 				tc.mutate(&base)
 			}
