@@ -103,7 +103,7 @@ var options = []option{
 		func(c *Config) any { return &c.Server.Port }},
 	{"server.cors_origin", "cors-origin", "MCP_CORS_ORIGIN", `"", "*" or scheme://host[:port]`, `Access-Control-Allow-Origin for http/sse; "" = no CORS`,
 		func(c *Config) any { return &c.Server.CORSOrigin }},
-	{"server.allowed_hosts", "allowed-hosts", "MCP_ALLOWED_HOSTS", "host names (comma-separated in flag/env)", "Extra Host/Origin names accepted by the DNS-rebinding check, besides loopback and server.address",
+	{"server.allowed_hosts", "allowed-hosts", "MCP_ALLOWED_HOSTS", "host names (comma-separated in flag/env)", "Host/Origin names accepted by the DNS-rebinding check besides loopback and server.address; when set, enforced on every listener",
 		func(c *Config) any { return &c.Server.AllowedHosts }},
 	{"server.allow_public_cors", "allow-public-cors", "MCP_ALLOW_PUBLIC_CORS", "true, false", `Accept cors_origin "*" with neither OAuth nor JWE on (any web page may then query through a visitor's browser)`,
 		func(c *Config) any { return &c.Server.AllowPublicCORS }},
