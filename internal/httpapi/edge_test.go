@@ -73,7 +73,7 @@ func TestOriginAndHostValidation(t *testing.T) {
 			t.Errorf("GET %s with a rebinding host: %d %s", path, resp.StatusCode, body)
 		}
 	}
-	if resp, body := send(t, newRequest(t, http.MethodGet, ts.URL+query, ""), map[string]string{"Host": "mcp.example.com"}); resp.StatusCode != 200 {
+	if resp, body := send(t, newRequest(t, http.MethodGet, ts.URL+query, ""), map[string]string{"Host": "mcp.example.com", "X-Chmcp-Request": "1"}); resp.StatusCode != 200 {
 		t.Errorf("GET %s with an allowed host: %d %s", query, resp.StatusCode, body)
 	}
 	if resp, body := post(t, ts.URL+"/sse?sessionid=none", pingBody, map[string]string{"Host": "mcp.example.com"}); resp.StatusCode != http.StatusNotFound {
