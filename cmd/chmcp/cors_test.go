@@ -31,9 +31,10 @@ func TestPublicCORSNeedsAuthOrOptIn(t *testing.T) {
 // seconds (a server that starts instead is stopped and fails the test).
 func runBriefly(t *testing.T, env []string, args ...string) (string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	bin := build(t) // before the clock starts
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, build(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
