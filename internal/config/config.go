@@ -115,6 +115,9 @@ type ServerConfig struct {
 	// AllowedHosts extends the DNS-rebinding allow-list (Host / Origin host
 	// names accepted besides loopback and the configured address).
 	AllowedHosts []string `json:"allowed_hosts" yaml:"allowed_hosts"`
+	// AllowPublicCORS accepts cors_origin "*" without OAuth or JWE: any
+	// web page may then call the open endpoint from a visitor's browser.
+	AllowPublicCORS bool `json:"allow_public_cors" yaml:"allow_public_cors"`
 
 	OAuth   OAuthConfig   `json:"oauth" yaml:"oauth"`
 	JWE     JWEConfig     `json:"jwe" yaml:"jwe"`
@@ -184,6 +187,10 @@ type JWEConfig struct {
 	// AllowedHosts are the ClickHouse hosts a token may name besides
 	// clickhouse.host (exact names). Empty: only clickhouse.host.
 	AllowedHosts []string `json:"allowed_hosts" yaml:"allowed_hosts"`
+	// AllowedTargets are host:port pairs, besides clickhouse.host and its
+	// port, to which a token without a username may move the server's own
+	// ClickHouse login (and password). Empty: only clickhouse.host:port.
+	AllowedTargets []string `json:"allowed_targets" yaml:"allowed_targets"`
 	// MaxTTL caps the lifetime of tokens chmcp mints.
 	MaxTTL Duration `json:"max_ttl" yaml:"max_ttl"`
 	// MintEnabled serves POST /jwe/token, protected by OAuth or AdminKey.
@@ -271,7 +278,7 @@ func Defaults() Config {
 				StoreTable:           "default.chmcp_oauth_state",
 				Upstream:             UpstreamConfig{Scopes: []string{"openid", "email", "profile"}},
 			},
-			JWE:           JWEConfig{AllowedHosts: []string{}, MaxTTL: Duration(30 * 24 * time.Hour)},
+			JWE:           JWEConfig{AllowedHosts: []string{}, AllowedTargets: []string{}, MaxTTL: Duration(30 * 24 * time.Hour)},
 			Tools:         []ToolRule{},
 			ToolsCacheTTL: Duration(time.Minute),
 		},

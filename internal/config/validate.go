@@ -138,6 +138,9 @@ func (c Config) Validate() error {
 	c.ClickHouse.validate(&p)
 	c.Server.validate(&p)
 	c.validateIdentity(&p)
+	if c.Server.JWE.Enabled {
+		c.Server.JWE.validateTargets(&p, c.ClickHouse)
+	}
 	c.Logging.validate(&p)
 	return errors.Join(p...)
 }
@@ -286,6 +289,7 @@ func (s ServerConfig) validate(p *problems) {
 			p.add(fmt.Sprintf("server.allowed_hosts[%d]", i), "invalid value %q (want a host name or IP address, without scheme, port or path)", h)
 		}
 	}
+	s.validatePublicCORS(p)
 
 	t := s.TLS
 	p.require("server.tls.cert_file", t.Enabled && t.CertFile == "", "server.tls.enabled is true")
@@ -335,6 +339,45 @@ func (j JWEConfig) validate(p *problems, transport string, oauth bool) {
 	p.durationRange("server.jwe.max_ttl", j.MaxTTL, Duration(time.Minute), Duration(365*24*time.Hour))
 	if j.MintEnabled && !oauth && len(j.MintAdminKey) < minSigningKey {
 		p.add("server.jwe.mint_enabled", "needs server.oauth.enabled or a server.jwe.mint_admin_key of at least %d bytes: minting is never open", minSigningKey)
+	}
+}
+
+// validatePublicCORS refuses cors_origin "*" on an endpoint without
+// authentication unless allow_public_cors says it is meant: every web page
+// a visitor opens could then query ClickHouse through the visitor's
+// browser (from inside the visitor's network).
+func (s ServerConfig) validatePublicCORS(p *problems) {
+	open := !s.OAuth.Enabled && !s.JWE.Enabled
+	overHTTP := s.Transport == TransportHTTP || s.Transport == TransportSSE
+	switch {
+	case s.CORSOrigin == "*" && open && overHTTP && !s.AllowPublicCORS:
+		p.add("server.cors_origin", `"*" with neither server.oauth nor server.jwe enabled lets any web page query ClickHouse through its visitors' browsers; `+
+			"name the one origin that may, turn on authentication, or set server.allow_public_cors: true if that is really meant")
+	case s.AllowPublicCORS && !(s.CORSOrigin == "*" && open && overHTTP):
+		p.add("server.allow_public_cors", `not used here (it only permits server.cors_origin "*" on an http or sse server without OAuth or JWE)`)
+	}
+}
+
+// validateTargets checks server.jwe.allowed_targets: host:port pairs whose
+// host a token may name (clickhouse.host or server.jwe.allowed_hosts). A
+// cluster secret never leaves the server's own target, so there they mean
+// nothing.
+func (j JWEConfig) validateTargets(p *problems, ch ClickHouseConfig) {
+	for i, t := range j.AllowedTargets {
+		key := fmt.Sprintf("server.jwe.allowed_targets[%d]", i)
+		host, port, err := net.SplitHostPort(t)
+		n, perr := strconv.Atoi(port)
+		switch {
+		case ch.ClusterSecretMode():
+			p.add(key, "not used with a cluster secret (a token cannot move the connection; the secret only goes to clickhouse.host)")
+			return
+		case err != nil || !validHost(host):
+			p.add(key, "invalid value %q (want host:port, e.g. ch2.internal:9000 or [::1]:9000)", t)
+		case perr != nil || n < 1 || n > 65535:
+			p.add(key, "invalid value %q (port must be 1..65535)", t)
+		case !strings.EqualFold(host, ch.Host) && !slices.ContainsFunc(j.AllowedHosts, func(h string) bool { return strings.EqualFold(h, host) }):
+			p.add(key, "host %q is neither clickhouse.host nor in server.jwe.allowed_hosts: a token could never name it", host)
+		}
 	}
 }
 

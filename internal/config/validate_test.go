@@ -58,6 +58,37 @@ func TestValidate(t *testing.T) {
 		{"jwe ok", func(c *Config) {
 			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportHTTP, true, Secret(strings.Repeat("k", 32))
 		}, ""},
+		// server.jwe.allowed_targets: where the server's own login may go
+		{"jwe targets ok", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportHTTP, true, Secret(strings.Repeat("k", 32))
+			c.Server.JWE.AllowedHosts, c.Server.JWE.AllowedTargets = []string{"ch2.internal", "::1"}, []string{"localhost:8123", "CH2.internal:9000", "[::1]:9000"}
+		}, ""},
+		{"jwe target without port", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.AllowedTargets = TransportHTTP, true, Secret(strings.Repeat("k", 32)), []string{"localhost"}
+		}, `server.jwe.allowed_targets[0]: invalid value "localhost" (want host:port`},
+		{"jwe target bad port", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.AllowedTargets = TransportHTTP, true, Secret(strings.Repeat("k", 32)), []string{"localhost:0"}
+		}, `server.jwe.allowed_targets[0]: invalid value "localhost:0" (port must be 1..65535)`},
+		{"jwe target on a host no token may name", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.AllowedTargets = TransportHTTP, true, Secret(strings.Repeat("k", 32)), []string{"evil.example:9000"}
+		}, `server.jwe.allowed_targets[0]: host "evil.example" is neither clickhouse.host nor in server.jwe.allowed_hosts`},
+		{"jwe targets with a cluster secret", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.AllowedTargets = TransportHTTP, true, Secret(strings.Repeat("k", 32)), []string{"localhost:8123"}
+			c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret = "cl", "s"
+		}, "server.jwe.allowed_targets[0]: not used with a cluster secret"},
+		// server.cors_origin "*" needs authentication or an explicit opt-in
+		{"public cors without auth", func(c *Config) { c.Server.Transport, c.Server.CORSOrigin = TransportHTTP, "*" },
+			`server.cors_origin: "*" with neither server.oauth nor server.jwe enabled`},
+		{"public cors allowed", func(c *Config) {
+			c.Server.Transport, c.Server.CORSOrigin, c.Server.AllowPublicCORS = TransportHTTP, "*", true
+		}, ""},
+		{"public cors with jwe", func(c *Config) {
+			c.Server.Transport, c.Server.CORSOrigin, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportSSE, "*", true, Secret(strings.Repeat("k", 32))
+		}, ""},
+		{"public cors over stdio", func(c *Config) { c.Server.CORSOrigin = "*" }, ""},
+		{"allow_public_cors unused", func(c *Config) {
+			c.Server.Transport, c.Server.CORSOrigin, c.Server.AllowPublicCORS = TransportHTTP, "https://app.example.com", true
+		}, "server.allow_public_cors: not used here"},
 		{"openapi bad url", func(c *Config) { c.Server.OpenAPI.PublicURL = "ftp://x" }, `server.openapi.public_url: invalid value "ftp://x"`},
 		{"tool rule bad type", func(c *Config) { c.Server.Tools = []ToolRule{{Type: "delete", ViewRegexp: "x"}} }, `server.tools[0].type: invalid value "delete" (allowed: read, write)`},
 		{"tool rule read without regexp", func(c *Config) { c.Server.Tools = []ToolRule{{Type: "read"}} }, "server.tools[0].view_regexp: required for type: read"},

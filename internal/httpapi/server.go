@@ -105,7 +105,7 @@ func (s *Server) routes(svc *mcp.Service) http.Handler {
 	mux.Handle("/", protect(jsonRPCErrors(streamable)))
 	if s.cfg.OpenAPI.Enabled {
 		api := protect(openAPIBasePath(openapi.New(svc, s.cfg.OpenAPI, s.cfg.TLS.Enabled, s.log, openapi.Options{
-			Version: svc.Version(), Security: s.openAPISecurity(), MaxBodyBytes: s.cfg.MaxBodyBytes,
+			Version: svc.Version(), Security: s.openAPISecurity(), MaxBodyBytes: s.cfg.MaxBodyBytes, Open: s.auth == nil,
 		})))
 		mux.Handle("/openapi", api)
 		mux.Handle("/openapi/", api)

@@ -3,7 +3,9 @@ package jwe
 import (
 	"errors"
 	"fmt"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/chmcp/chmcp/internal/config"
@@ -36,7 +38,9 @@ type Target struct {
 //   - TLS can be turned on but not off, and certificate checks can only be
 //     skipped where the server itself skips them.
 //   - Without a username the server's own login is used, and only on its
-//     own host: its password never goes to a host a token chose.
+//     own host and port (clickhouse.host and its effective port) or on a
+//     host:port of server.jwe.allowed_targets: its password never goes to
+//     a listener a token chose.
 //   - With a cluster secret, the token may not set password, host, port,
 //     protocol or TLS (the secret is only ever presented to the server's own
 //     target); its username, required, is the user to act as and must pass
@@ -81,13 +85,33 @@ func Resolve(base config.ClickHouseConfig, cfg config.JWEConfig, policy *identit
 		out.Username, out.Password = c.Username, config.Secret(c.Password)
 	case c.Password != "":
 		return Target{}, notAllowed("password: given without a username")
-	case !sameHost:
-		return Target{}, notAllowed("username: required when the token names another host (the server's own login stays on clickhouse.host)")
+	case !serverLoginAllowed(base, cfg, out):
+		what := "another host"
+		if sameHost {
+			what = "another port, protocol or TLS setting"
+		}
+		return Target{}, notAllowed("username: required when the token names %s (%s): the server's own login goes only to clickhouse.host:%d and server.jwe.allowed_targets",
+			what, clip(net.JoinHostPort(out.Host, strconv.Itoa(out.EffectivePort()))), base.EffectivePort())
 	}
 	if c.Database != "" {
 		out.Database = c.Database
 	}
 	return Target{Config: out}, nil
+}
+
+// serverLoginAllowed: the server's own username and password may be sent
+// to target's host:port. A token that only names a port, protocol or TLS
+// would otherwise make chmcp log in, with the server's password, to any
+// listener on clickhouse.host.
+func serverLoginAllowed(base config.ClickHouseConfig, cfg config.JWEConfig, target config.ClickHouseConfig) bool {
+	port := target.EffectivePort()
+	if strings.EqualFold(target.Host, base.Host) && port == base.EffectivePort() {
+		return true
+	}
+	return slices.ContainsFunc(cfg.AllowedTargets, func(t string) bool {
+		host, p, err := net.SplitHostPort(t)
+		return err == nil && strings.EqualFold(host, target.Host) && p == strconv.Itoa(port)
+	})
 }
 
 func resolveSecret(base config.ClickHouseConfig, policy *identity.Policy, c Connection) (Target, error) {

@@ -24,7 +24,7 @@ type resolveCase struct {
 }
 
 func TestResolve(t *testing.T) {
-	jweCfg := config.JWEConfig{AllowedHosts: []string{"ch2.internal"}}
+	jweCfg := config.JWEConfig{AllowedHosts: []string{"ch2.internal"}, AllowedTargets: []string{"ch.internal:8123", "CH2.internal:9000"}}
 	cases := []resolveCase{
 		{name: "nothing: the server's own connection", check: func(t *testing.T, got Target) {
 			if got.Config.Host != "ch.internal" || got.Config.Username != "mcp" || got.Config.Password != "server-password" || got.User != "" {
@@ -48,8 +48,32 @@ func TestResolve(t *testing.T) {
 			}
 		}},
 		{name: "host not allowed", conn: Connection{Host: "evil.example", Username: "ann"}, refuse: "host not allowed"},
-		{name: "server login never leaves its host", conn: Connection{Host: "ch2.internal"}, refuse: "username: required"},
+		{name: "server login never leaves its host", conn: Connection{Host: "ch2.internal", Port: 9001}, refuse: "username: required when the token names another host"},
 		{name: "password without username", conn: Connection{Password: "x"}, refuse: "without a username"},
+		// The server's login goes only where the operator sends it.
+		{name: "server login to another port", conn: Connection{Port: 9001}, refuse: "username: required when the token names another port"},
+		{name: "server login to the protocol's default port", conn: Connection{Protocol: "http", TLS: ptr(true)}, refuse: "ch.internal:8443"},
+		{name: "server login with tls on", conn: Connection{TLS: ptr(true)}, refuse: "ch.internal:9440"},
+		{name: "server login to an allowed target", conn: Connection{Protocol: "http", Port: 8123}, check: func(t *testing.T, got Target) {
+			if got.Config.Username != "mcp" || got.Config.Password != "server-password" || got.Config.EffectivePort() != 8123 {
+				t.Fatalf("%+v", got.Config)
+			}
+		}},
+		{name: "server login to an allowed target on another host", conn: Connection{Host: "ch2.internal"}, check: func(t *testing.T, got Target) {
+			if got.Config.Host != "ch2.internal" || got.Config.Username != "mcp" || got.Config.EffectivePort() != 9000 {
+				t.Fatalf("%+v", got.Config)
+			}
+		}},
+		{name: "server login, same port spelled out", conn: Connection{Host: "CH.internal", Port: 9000, Protocol: "tcp"}, check: func(t *testing.T, got Target) {
+			if got.Config.Username != "mcp" {
+				t.Fatalf("%+v", got.Config)
+			}
+		}},
+		{name: "own login to any port", conn: Connection{Port: 9001, Username: "ann", Password: "pw"}, check: func(t *testing.T, got Target) {
+			if got.Config.Port != 9001 || got.Config.Password != "pw" {
+				t.Fatalf("%+v", got.Config)
+			}
+		}},
 		{name: "protocol change resets the port", conn: Connection{Protocol: "http", Username: "a"}, check: func(t *testing.T, got Target) {
 			if got.Config.Protocol != "http" || got.Config.EffectivePort() != 8123 {
 				t.Fatalf("%+v", got.Config)
