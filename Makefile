@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOFILES  = $(shell find . -name '*.go' -not -path './tmp/*' -not -path './.cache/*' -not -path './.git/*')
 
-.PHONY: all build engine vet test-go fuzz-short conformance test bench demo clean
+.PHONY: all build engine vet test-go fuzz fuzz-short conformance test bench demo clean
 
 all: build
 
@@ -31,8 +31,14 @@ test-go:
 FUZZ_TARGETS ?= \
 	./internal/identity:FuzzMap \
 	./internal/jwe:FuzzDecode \
-	./internal/jwe:FuzzClaims
+	./internal/jwe:FuzzClaims \
+	./internal/sqlguard:FuzzCheckRead \
+	./internal/clickhouse:FuzzGuardAgreesWithClickHouse
 FUZZTIME ?= 3s
+
+# A longer campaign over the same targets (not in CI): make fuzz FUZZTIME=10m
+fuzz:
+	@$(MAKE) --no-print-directory fuzz-short FUZZTIME=$(if $(filter command line environment,$(origin FUZZTIME)),$(FUZZTIME),60s)
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
