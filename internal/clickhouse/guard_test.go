@@ -240,3 +240,31 @@ func guardCorpus(n int) []string {
 	}
 	return out
 }
+
+// The guard holds in cluster-secret mode too, where ClickHouse's parser is
+// asked as the impersonated user; cluster() stays inside the cluster and is
+// allowed.
+func TestCheckReadAsImpersonatedUser(t *testing.T) {
+	c := newTestClient(t, secretConfig())
+	ctx := context.Background()
+	alice := as("alice")
+	if err := c.CheckRead(ctx, alice, "WITH 1 AS x SELECT x"); err != nil {
+		t.Fatalf("WITH as alice: %v", err)
+	}
+	for q, want := range map[string]string{
+		"/* /* */ SHOW */ KILL QUERY WHERE 1": "KILL QUERY is not",
+		"WITH 1 AS x INSERT INTO t SELECT x":  "INSERT is not",
+		"SELECT file('/etc/hostname')":        "reads files",
+	} {
+		if err := c.CheckRead(ctx, alice, q); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckRead(%q) as alice = %v, want %q", q, err, want)
+		}
+	}
+	q := "SELECT count() FROM cluster('" + srv.ClusterName + "', system.one)"
+	if err := c.CheckRead(ctx, alice, q); err != nil {
+		t.Fatalf("cluster(): %v", err)
+	}
+	if res, err := c.Query(ctx, alice, q, QueryOptions{ReadOnly: true}); err != nil || res.RowCount != 1 {
+		t.Fatalf("cluster() query: %v %v", res, err)
+	}
+}
