@@ -34,6 +34,7 @@ func TestCheckReadRefusesAttacksOnTheServer(t *testing.T) {
 				"EXPLAIN indexes = 1 KILL QUERY WHERE 1":                                              "SYNTAX_ERROR",
 				"SELECT file('/etc/hostname')":                                                        "file() reads files",
 				"SELECT * APPLY(file) FROM (SELECT '/etc/hostname' AS p)":                             "file() reads files",
+				"SELECT arrayMap(file, ['/etc/hostname'])":                                            "file() reads files",
 				"SELECT `fi\\x6ce`('/etc/hostname')":                                                  "uses escapes",
 				"SELECT * FROM eval('SELECT 1')":                                                      "SQL built while the query runs",
 				"SELECT * FROM filesystem()":                                                          "reads files",

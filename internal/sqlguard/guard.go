@@ -139,9 +139,23 @@ func scan(sql string, p *Policy) (tokens, error) {
 	if len(t.sig) == 0 {
 		return t, &Error{Invalid: true, Reason: "empty query"}
 	}
+	// calls[d] names the function whose argument list is the d-th open
+	// bracket ("" for a bracket that is no call).
+	calls := []string{""}
 	for i, tok := range t.sig {
-		if tok.Kind == BareWord || tok.Kind == QuotedIdentifier {
-			if err := t.checkName(i, p); err != nil {
+		switch tok.Kind {
+		case OpeningRoundBracket, OpeningSquareBracket, OpeningCurlyBrace:
+			name := ""
+			if prev := i - 1; tok.Kind == OpeningRoundBracket && prev >= 0 && (t.sig[prev].Kind == BareWord || t.sig[prev].Kind == QuotedIdentifier) {
+				name = strings.ToLower(t.text(t.sig[prev]))
+			}
+			calls = append(calls, name)
+		case ClosingRoundBracket, ClosingSquareBracket, ClosingCurlyBrace:
+			if len(calls) > 1 {
+				calls = calls[:len(calls)-1]
+			}
+		case BareWord, QuotedIdentifier:
+			if err := t.checkName(i, calls[len(calls)-1], p); err != nil {
 				return t, err
 			}
 		}
@@ -150,14 +164,21 @@ func scan(sql string, p *Policy) (tokens, error) {
 }
 
 // checkName refuses the i-th token when it names an IO function in call
-// position: name(...), or the function of an APPLY column transformer
-// (SELECT * APPLY(file)), the one place ClickHouse takes a bare function name.
-// INTO OUTFILE is refused as well: it writes a file.
-func (t tokens) checkName(i int, p *Policy) error {
+// position, name(...), or where ClickHouse takes a bare function name: the
+// function of an APPLY column transformer (SELECT * APPLY(file)) and an
+// argument of a higher-order function (arrayMap(file, paths),
+// mapApply(...)); enclosing names the call whose arguments the token is
+// among. INTO OUTFILE is refused as well: it writes a file.
+func (t tokens) checkName(i int, enclosing string, p *Policy) error {
 	name, plain := identifier(t.text(t.sig[i]), t.sig[i].Kind)
 	called := i+1 < len(t.sig) && t.sig[i+1].Kind == OpeningRoundBracket
 	applied := i > 0 && t.isWord(i-1, "APPLY") ||
 		i > 1 && t.sig[i-1].Kind == OpeningRoundBracket && t.isWord(i-2, "APPLY")
+	if higherOrder(enclosing) && i > 0 && i+1 < len(t.sig) &&
+		(t.sig[i-1].Kind == OpeningRoundBracket || t.sig[i-1].Kind == Comma) &&
+		(t.sig[i+1].Kind == Comma || t.sig[i+1].Kind == ClosingRoundBracket) {
+		applied = true
+	}
 	if (called || applied) && !plain {
 		return &Error{Reason: fmt.Sprintf("function name %s uses escapes; write it without backslashes", t.text(t.sig[i]))}
 	}
@@ -170,6 +191,13 @@ func (t tokens) checkName(i int, p *Policy) error {
 		return &Error{Reason: "INTO OUTFILE writes a file; it is not allowed here"}
 	}
 	return nil
+}
+
+// higherOrder: ClickHouse's functions that take a function as an argument
+// (arrayMap, arraySort, arrayFold, mapApply, mapFilter, ...) are the array
+// and map families; a name containing either word counts, to be safe.
+func higherOrder(lowerName string) bool {
+	return strings.Contains(lowerName, "array") || strings.Contains(lowerName, "map")
 }
 
 func (t tokens) isWord(i int, upper string) bool {
