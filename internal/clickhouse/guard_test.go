@@ -216,9 +216,7 @@ func guardCorpus(n int) []string {
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	out := make([]string, 0, n)
-	for _, s := range statements {
-		out = append(out, s)
-	}
+	out = append(out, statements...)
 	for len(out) < n {
 		var b strings.Builder
 		for range 1 + r.IntN(3) {
