@@ -221,6 +221,11 @@ func (c *Client) authorize(id identity.Identity) error {
 // system.query_log know it by), which it returns.
 func (c *Client) statement(ctx context.Context, id identity.Identity, s ch.Settings, params map[string]string) (context.Context, string) {
 	queryID := uuid.NewString()
+	if c.cfg.LogComment {
+		if comment := logComment(ctx, id, c.version); comment != "" {
+			s = withLogComment(s, comment)
+		}
+	}
 	opts := []ch.QueryOption{ch.WithSettings(s), ch.WithQueryID(queryID)}
 	if c.secretMode {
 		// Never empty: clickhouse.username is required, and an empty initial

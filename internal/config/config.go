@@ -39,6 +39,9 @@ type ClickHouseConfig struct {
 	MaxResultRows    int      `json:"max_result_rows" yaml:"max_result_rows"`
 	MaxResultBytes   int64    `json:"max_result_bytes" yaml:"max_result_bytes"`
 	MaxQueryLength   int      `json:"max_query_length" yaml:"max_query_length"`
+	// LogComment puts who asked (MCP client, tool, request id, identity)
+	// into each query's log_comment, for system.query_log.
+	LogComment bool `json:"log_comment" yaml:"log_comment"`
 	// AllowedIOFunctions opens functions and table functions that reach
 	// files, the network or processes (file, url, s3, remote, dictGet*, ...),
 	// which chmcp refuses by default: exact names or prefixes ending in *.
@@ -250,6 +253,7 @@ func Defaults() Config {
 			MaxResultBytes:     1 << 20,
 			MaxQueryLength:     100_000,
 			AllowedIOFunctions: []string{},
+			LogComment:         true,
 			MaxOpenConns:       16,
 			MaxIdleConns:       16, // = max_open_conns: no redials under steady load
 			DialTimeout:        Duration(5 * time.Second),

@@ -91,6 +91,8 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.MaxResultBytes }},
 	{"clickhouse.allowed_io_functions", "clickhouse-allowed-io-functions", "CLICKHOUSE_ALLOWED_IO_FUNCTIONS", "function names, or prefixes ending in *", "Functions and table functions that reach files, the network or processes (file, url, s3, remote, dictGet*, ...) which queries may call; refused by default",
 		func(c *Config) any { return &c.ClickHouse.AllowedIOFunctions }},
+	{"clickhouse.log_comment", "clickhouse-log-comment", "CLICKHOUSE_LOG_COMMENT", "", "Put the MCP client, tool, request id and identity of each query into its log_comment (system.query_log)",
+		func(c *Config) any { return &c.ClickHouse.LogComment }},
 	{"clickhouse.max_query_length", "clickhouse-max-query-length", "CLICKHOUSE_MAX_QUERY_LENGTH", ">= 1", "Maximum length in bytes of a SQL query accepted from a client",
 		func(c *Config) any { return &c.ClickHouse.MaxQueryLength }},
 	{"clickhouse.max_rows_to_read", "clickhouse-max-rows-to-read", "CLICKHOUSE_MAX_ROWS_TO_READ", ">= 0; 0 = leave to ClickHouse", "Most rows one query may read (ClickHouse max_rows_to_read, read_overflow_mode=throw); a tighter user profile value is kept",

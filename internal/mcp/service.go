@@ -131,6 +131,9 @@ func requestID(ctx context.Context) string {
 // handler adapts a Tool to the go-sdk.
 func (s *Service) handler(t Tool) sdk.ToolHandler {
 	return func(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+		if info := req.ClientInfo(); info != nil {
+			ctx = clickhouse.WithAttribution(ctx, clickhouse.Attribution{Client: info.Name, ClientVersion: info.Version})
+		}
 		return s.run(ctx, t, req.Params.Arguments), nil
 	}
 }
@@ -197,6 +200,7 @@ type toolCall struct {
 // a tool error), and writes the call's log line and metrics.
 func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.CallToolResult {
 	c := toolCall{tool: t.Def.Name, start: time.Now(), kind: metrics.OutcomeOK}
+	ctx = clickhouse.WithAttribution(ctx, clickhouse.Attribution{Tool: c.tool, RequestID: requestID(ctx)})
 	c.out, c.err = invoke(ctx, t, args)
 	var body []byte
 	if c.err == nil {

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/oauth"
@@ -183,7 +184,9 @@ func (h *Handler) serveCall(w http.ResponseWriter, r *http.Request, tool string)
 		writeError(w, statusOf(err), *err)
 		return
 	}
-	res, found := h.svc.Call(r.Context(), tool, args)
+	// The OpenAPI caller's User-Agent names the client in log_comment.
+	ctx := clickhouse.WithAttribution(r.Context(), clickhouse.Attribution{Client: "openapi", ClientVersion: r.UserAgent()})
+	res, found := h.svc.Call(ctx, tool, args)
 	if !found {
 		unknownTool(w, tool)
 		return
