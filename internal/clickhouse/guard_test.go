@@ -267,3 +267,22 @@ func TestCheckReadAsImpersonatedUser(t *testing.T) {
 		t.Fatalf("cluster() query: %v %v", res, err)
 	}
 }
+
+// ClickHouse's readonly=1 refuses a query's own SETTINGS clause but applies
+// one in a subquery (getSetting('readonly') answers 0 there), so the guard
+// refuses every SETTINGS clause in execute_query's SQL.
+func TestSubquerySettingsEscapeReadonly(t *testing.T) {
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	ctx := context.Background()
+	q := "SELECT * FROM (SELECT getSetting('readonly') SETTINGS readonly = 0)"
+	res, err := c.Query(ctx, anyone, q, QueryOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("ClickHouse refused the subquery SETTINGS itself (%v): the guard's rule may be relaxed", err)
+	}
+	if got := rows(res); got != "[[0]]" {
+		t.Fatalf("getSetting('readonly') in the subquery = %s, want 0 (ClickHouse fixed it? then relax the guard)", got)
+	}
+	if err := c.CheckRead(ctx, anyone, q); err == nil || !strings.Contains(err.Error(), "SETTINGS clause is not allowed") {
+		t.Fatalf("CheckRead(%q) = %v", q, err)
+	}
+}

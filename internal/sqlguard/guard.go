@@ -66,6 +66,9 @@ func CheckRead(sql string, p *Policy) (Verdict, error) {
 	if err != nil {
 		return Verdict{}, err
 	}
+	if err := toks.checkNoSettingsClause(); err != nil {
+		return Verdict{}, err
+	}
 	first := toks.sig[0]
 	if first.Kind == OpeningRoundBracket {
 		return Verdict{Keyword: "SELECT"}, nil
@@ -87,6 +90,21 @@ func CheckRead(sql string, p *Policy) (Verdict, error) {
 func CheckIO(sql string, p *Policy) error {
 	_, err := scan(sql, p)
 	return err
+}
+
+// checkNoSettingsClause refuses SETTINGS name = value anywhere in a read.
+// ClickHouse's readonly=1 refuses a query's own SETTINGS clause, but not
+// one in a subquery, a CTE or before a UNION: there
+// getSetting('readonly') answers 0. The settings argument is the way.
+func (t tokens) checkNoSettingsClause() error {
+	for i := 0; i+2 < len(t.sig); i++ {
+		if t.isWord(i, "SETTINGS") && (i == 0 || t.sig[i-1].Kind != Dot) &&
+			(t.sig[i+1].Kind == BareWord || t.sig[i+1].Kind == QuotedIdentifier) &&
+			t.sig[i+2].Kind == Operator && t.text(t.sig[i+2]) == "=" {
+			return &Error{Reason: "a SETTINGS clause is not allowed in execute_query's SQL; pass allowed settings in its settings argument, e.g. {\"max_threads\": 1}"}
+		}
+	}
+	return nil
 }
 
 func describeStart(word string) string {
