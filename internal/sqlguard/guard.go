@@ -66,19 +66,19 @@ func CheckRead(sql string, p *Policy) (Verdict, error) {
 	if err != nil {
 		return Verdict{}, err
 	}
-	if err := toks.checkNoSettingsClause(); err != nil {
-		return Verdict{}, err
-	}
 	first := toks.sig[0]
-	if first.Kind == OpeningRoundBracket {
-		return Verdict{Keyword: "SELECT"}, nil
-	}
 	word := strings.ToUpper(toks.text(first))
+	var v Verdict
 	switch {
+	case first.Kind == OpeningRoundBracket:
+		v = Verdict{Keyword: "SELECT"}
 	case first.Kind == BareWord && readKeywords[word]:
-		return Verdict{Keyword: word}, nil
+		v = Verdict{Keyword: word}
 	case first.Kind == BareWord && askKeywords[word]:
-		return Verdict{Keyword: word, AskServer: true}, nil
+		v = Verdict{Keyword: word, AskServer: true}
+	}
+	if v.Keyword != "" {
+		return v, toks.checkNoSettingsClause()
 	}
 	return Verdict{}, &Error{NotRead: true, Reason: fmt.Sprintf("%s is not a read-only statement; execute_query runs SELECT, WITH, SHOW, DESCRIBE, EXISTS and EXPLAIN",
 		describeStart(toks.text(first)))}
@@ -101,7 +101,10 @@ func (t tokens) checkNoSettingsClause() error {
 		if t.isWord(i, "SETTINGS") && (i == 0 || t.sig[i-1].Kind != Dot) &&
 			(t.sig[i+1].Kind == BareWord || t.sig[i+1].Kind == QuotedIdentifier) &&
 			t.sig[i+2].Kind == Operator && t.text(t.sig[i+2]) == "=" {
-			return &Error{Reason: "a SETTINGS clause is not allowed in execute_query's SQL; pass allowed settings in its settings argument, e.g. {\"max_threads\": 1}"}
+			name, _ := identifier(t.text(t.sig[i+1]), t.sig[i+1].Kind)
+			return &Error{Reason: fmt.Sprintf("a SETTINGS clause (SETTINGS %s = ...) is not allowed in execute_query's SQL; "+
+				"pass the setting in the execute_query \"settings\" argument instead, e.g. {\"settings\": {%q: ...}} "+
+				"(allow-listed settings only; limits may only be tightened)", name, name)}
 		}
 	}
 	return nil
