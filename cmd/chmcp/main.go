@@ -66,6 +66,7 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 				Action: func(ctx context.Context, cmd *cli.Command) error { return testConnection(ctx, cmd, stdout, stderr) },
 			},
 			tokenCommand(stdout, stderr),
+			migrateCommand(stdout),
 			{
 				Name:  "config",
 				Usage: "print the effective configuration (secrets redacted)",

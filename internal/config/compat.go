@@ -44,17 +44,6 @@ var aliases = []alias{
 	{FromMCPClickHouse, "", "", "CLICKHOUSE_MCP_BIND_PORT", "server.port"},
 }
 
-// name is how the alias was written, for messages.
-func (a *alias) name() string {
-	switch {
-	case a.key != "":
-		return a.key
-	case a.flag != "":
-		return "--" + a.flag
-	}
-	return a.env
-}
-
 // cliName is the hidden flag that carries the alias's flag and variable;
 // variable-only aliases get a name nobody types by accident.
 func (a *alias) cliName() string {
