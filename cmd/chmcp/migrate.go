@@ -22,7 +22,7 @@ func migrateCommand(stdout io.Writer) *cli.Command {
 		Usage:     "print the chmcp configuration equivalent to altinity-mcp's or mcp-clickhouse's (its file, flags after --, and environment)",
 		ArgsUsage: "[-- <the other server's flags>]",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "from", Required: true, Usage: config.FromAltinity + " or " + config.FromMCPClickHouse},
+			&cli.StringFlag{Name: "from", Required: true, Usage: "altinity (altinity-mcp) or " + config.FromMCPClickHouse},
 			&cli.StringFlag{Name: "config", Usage: "the other server's config file (altinity-mcp YAML/JSON or Helm values; mcp-clickhouse .env)", TakesFile: true},
 		},
 		Action: func(_ context.Context, cmd *cli.Command) error {

@@ -47,30 +47,21 @@ func aliasFlags() []cli.Flag {
 			continue
 		}
 		o := *optionByKey[a.target]
-		o.flag, o.env = a.cliName(), a.env
+		o.flag, o.env = a.cliName(), a.env // env "" reads nothing: a flag-only alias
 		f := o.cliFlag()
 		switch f := f.(type) {
 		case *cli.BoolFlag:
-			f.Hidden, f.Category = true, ""
+			f.Hidden = true
 		case *cli.IntFlag:
-			f.Hidden, f.Category = true, ""
+			f.Hidden = true
+		case *cli.Int64Flag:
+			f.Hidden = true
 		case *cli.StringSliceFlag:
-			f.Hidden, f.Category = true, ""
+			f.Hidden = true
 		case *cli.StringFlag:
-			f.Hidden, f.Category = true, ""
-		}
-		if a.env == "" {
-			o.env = "" // flag only
-			switch f := f.(type) {
-			case *cli.BoolFlag:
-				f.Sources = cli.ValueSourceChain{}
-			case *cli.IntFlag:
-				f.Sources = cli.ValueSourceChain{}
-			case *cli.StringSliceFlag:
-				f.Sources = cli.ValueSourceChain{}
-			case *cli.StringFlag:
-				f.Sources = cli.ValueSourceChain{}
-			}
+			f.Hidden = true
+		default:
+			panic(fmt.Sprintf("config: alias %s: unexpected flag type %T", a.cliName(), f))
 		}
 		flags = append(flags, f)
 	}
