@@ -66,12 +66,14 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 				Action: func(ctx context.Context, cmd *cli.Command) error { return testConnection(ctx, cmd, stdout, stderr) },
 			},
 			tokenCommand(stdout, stderr),
+			migrateCommand(stdout),
 			{
 				Name:  "config",
 				Usage: "print the effective configuration (secrets redacted)",
 				Flags: []cli.Flag{&cli.StringFlag{Name: "format", Value: "yaml", Usage: "yaml or json"}},
 				Action: func(_ context.Context, cmd *cli.Command) error {
-					cfg, err := config.FromCommand(cmd)
+					cfg, notices, err := config.Load(cmd)
+					printNotices(stderr, notices)
 					if err != nil {
 						return err
 					}
@@ -90,11 +92,18 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 // setup loads the configuration and builds the logger and ClickHouse pool.
 // Logs always go to stderr: in stdio mode stdout belongs to the protocol.
 func setup(cmd *cli.Command, stderr io.Writer) (config.Config, *slog.Logger, *clickhouse.Client, error) {
-	cfg, err := config.FromCommand(cmd)
+	cfg, notices, err := config.Load(cmd)
 	if err != nil {
+		printNotices(stderr, notices)
 		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	log := cfg.Logging.NewLogger(stderr)
+	for _, msg := range notices.Info {
+		log.Info(msg, "component", "config")
+	}
+	for _, msg := range notices.Warnings {
+		log.Warn(msg, "component", "config")
+	}
 	ch, err := clickhouse.New(cfg.ClickHouse, log.With("component", "clickhouse"), clickhouse.WithVersion(version))
 	if err != nil {
 		return cfg, nil, nil, err
@@ -163,6 +172,16 @@ func testConnection(ctx context.Context, cmd *cli.Command, stdout, stderr io.Wri
 	_, err = fmt.Fprintf(stdout, "OK: ClickHouse %s at %s:%d (%s), user %s, latency %.1f ms\n",
 		info.Version, cfg.ClickHouse.Host, cfg.ClickHouse.EffectivePort(), cfg.ClickHouse.Protocol, info.User, info.LatencyMs)
 	return err
+}
+
+// printNotices writes the loader's notices where no logger exists yet.
+func printNotices(w io.Writer, n config.Notices) {
+	for _, msg := range n.Info {
+		fmt.Fprintln(w, "chmcp: note:", msg)
+	}
+	for _, msg := range n.Warnings {
+		fmt.Fprintln(w, "chmcp: warning:", msg)
+	}
 }
 
 // tuneGC trades a little memory for CPU: a request allocates mostly

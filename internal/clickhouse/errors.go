@@ -84,6 +84,9 @@ func (c *Client) classify(err error, queryID, user string) error {
 	if c.secretMode && closed {
 		return &AuthError{User: user, Cluster: c.cfg.ClusterName, Cause: err}
 	}
+	if hint := connectHint(err, c.cfg); hint != "" {
+		return &ConnectionError{Message: hint, Cause: err}
+	}
 	addr := address(c.cfg)
 	var ne net.Error
 	switch {

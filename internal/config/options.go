@@ -250,6 +250,7 @@ func init() {
 		knownKeys = append(knownKeys, k)
 	}
 	slices.Sort(knownKeys)
+	indexAliases()
 }
 
 // value returns the current value of o's field in c.
