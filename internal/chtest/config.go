@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // File names inside Server.Dir. The config is not called config.xml because
@@ -48,14 +49,13 @@ func writeConfig(s *Server, extra, extraUsers string) error {
   <remote_servers>
     <%s>
       <secret>%s</secret>
-      <shard><replica><host>%s</host><port>%d</port></replica></shard>
-    </%s>
+%s    </%s>
   </remote_servers>
 %s
 </clickhouse>
 `, s.TCPPort, s.HTTPPort, esc(s.Dir), esc(filepath.Join(s.Dir, usersFile)),
 		esc(filepath.Join(s.Dir, logFile)), esc(filepath.Join(s.Dir, errLogFile)),
-		s.ClusterName, esc(s.ClusterSecret), s.Host, s.TCPPort, s.ClusterName, extra)
+		s.ClusterName, esc(s.ClusterSecret), shards(s.Host, s.ShardPorts), s.ClusterName, extra)
 
 	// Users must come from this file: CREATE USER fails in clickhouse-local
 	// ("no writeable access storage"). default stays passwordless because
@@ -78,6 +78,16 @@ func writeConfig(s *Server, extra, extraUsers string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(s.Dir, usersFile), u.Bytes(), 0o600)
+}
+
+// shards is one <shard> per node: every node gets the same list, so a
+// Distributed table on any of them fans out to all.
+func shards(host string, ports []int) string {
+	var b strings.Builder
+	for _, p := range ports {
+		fmt.Fprintf(&b, "      <shard><replica><host>%s</host><port>%d</port></replica></shard>\n", host, p)
+	}
+	return b.String()
 }
 
 func esc(s string) string {
