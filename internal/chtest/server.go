@@ -150,6 +150,21 @@ func (s *Server) HTTPURL() string {
 // would, and waits for the exit. Stop still cleans up afterwards.
 func (s *Server) Kill() { s.proc.Kill() }
 
+// Restart runs a stopped or killed server again with the same config, ports
+// and data (a node coming back after a crash).
+func (s *Server) Restart(ctx context.Context) error {
+	select {
+	case <-s.proc.Done():
+	default:
+		return fmt.Errorf("chtest: restart: pid %d is still running", s.Pid())
+	}
+	eng, err := EnsureEngine(ctx, s.logf)
+	if err != nil {
+		return err
+	}
+	return s.launch(ctx, eng)
+}
+
 // ServerLog is the server's own log file (warnings and errors, the level the
 // harness configures) with terminal codes removed.
 func (s *Server) ServerLog() string { return s.readFile(logFile) }
