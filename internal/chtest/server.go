@@ -26,6 +26,10 @@ type Options struct {
 	// user with restricted <grants> for per-user visibility tests.
 	ExtraUsers string
 	Logf       func(string, ...any) // progress/log sink; nil = discard
+
+	// ExtraProfiles is raw XML inserted inside users.xml's <profiles>, e.g.
+	// a profile with <constraints> for the users of ExtraUsers.
+	ExtraProfiles string
 }
 
 // Server is a running ClickHouse. All fields are read-only after Start.
@@ -85,7 +89,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			lastErr = err
 			break
 		}
-		if err := writeConfig(s, opts.ExtraConfig, opts.ExtraUsers); err != nil {
+		if err := writeConfig(s, opts.ExtraConfig, opts.ExtraUsers, opts.ExtraProfiles); err != nil {
 			lastErr = fmt.Errorf("chtest: writing config: %w", err)
 			break
 		}

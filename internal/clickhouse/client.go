@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -67,11 +68,16 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 		if err != nil {
 			return nil, err
 		}
-		opts.Cluster = ch.ClusterCredentials{Name: cfg.ClusterName, Secret: secret.Reveal()}
+		opts.Cluster = ch.ClusterCredentials{Name: cfg.ClusterName, Secret: secret.Reveal(),
+			// chmcp originates its queries: they are initial queries, with the
+			// semantics of a password login (docs/cluster-secret.md).
+			InitialQuery:  true,
+			OnV1Handshake: v1Warning(log, cfg),
+		}
 		opts.Auth.Password = "" // only the secret's signature reaches the wire
 		if !cfg.TLS.Enabled && !config.IsLoopbackHost(cfg.Host) {
-			log.Warn("cluster secret used without TLS to a non-loopback host: a captured query frame can be replayed "+
-				"(clickhouse-go speaks the interserver handshake without server nonce); enable clickhouse.tls",
+			log.Warn("cluster secret used without TLS to a non-loopback host: queries, results and the signed "+
+				"connection travel in cleartext; enable clickhouse.tls",
 				"host", cfg.Host, "cluster", cfg.ClusterName)
 		}
 	}
@@ -79,6 +85,20 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 		return nil, fmt.Errorf("clickhouse: %w", err)
 	}
 	return c, nil
+}
+
+// v1Warning returns the hook the driver calls for each connection to a
+// server too old for the V2 interserver handshake; it warns once per Client.
+func v1Warning(log *slog.Logger, cfg config.ClickHouseConfig) func(uint64) {
+	var once sync.Once
+	return func(serverRevision uint64) {
+		once.Do(func() {
+			log.Warn("ClickHouse is older than 23.3 (protocol revision "+strconv.FormatUint(serverRevision, 10)+
+				" < 54462): it sends no nonce, so queries are signed with the deprecated V1 interserver protocol "+
+				"and a captured query can be replayed; upgrade ClickHouse, and use clickhouse.tls meanwhile",
+				"host", cfg.Host, "cluster", cfg.ClusterName, "server_revision", serverRevision)
+		})
+	}
 }
 
 // Policy returns the identity policy (also used at the edge to map claims).

@@ -74,6 +74,18 @@ type ClusterCredentials struct {
 	Name string
 	// Secret is the shared secret. Empty disables interserver mode.
 	Secret string
+	// InitialQuery sends each query as an initial query (query_kind 1), as
+	// any client does, instead of a secondary one, which is what a node
+	// sends for its share of a distributed query that it already analysed.
+	// Set it when the application originates the queries: positional
+	// arguments, the analyzer, Distributed tables, settings constraints and
+	// system.query_log (is_initial_query) then behave as for a password login.
+	InitialQuery bool
+	// OnV1Handshake, if set, is called for each new connection to a server
+	// whose revision is below 54462 (before ClickHouse 23.3): such a server
+	// sends no nonce, so the connection signs queries without one (the
+	// deprecated V1 protocol), and a captured query can be replayed.
+	OnV1Handshake func(serverRevision uint64)
 }
 
 // String redacts Secret.

@@ -74,7 +74,7 @@ func dial(ctx context.Context, addr string, num int, opt *Options) (*connect, er
 			logger:               logger,
 			buffer:               new(chproto.Buffer),
 			reader:               chproto.NewReader(conn),
-			revision:             ClientTCPProtocolVersion,
+			revision:             clientRevision(opt),
 			structMap:            &structMap{},
 			compression:          compression,
 			connectedAt:          time.Now(),
@@ -143,6 +143,15 @@ type connect struct {
 
 func (c *connect) connID() int {
 	return c.id
+}
+
+// clientRevision is the protocol revision a connection declares: in
+// interserver-secret mode the one that brings the server's nonce (V2).
+func clientRevision(opt *Options) uint64 {
+	if opt.Cluster.Secret != "" {
+		return proto.DBMS_MIN_REVISION_WITH_INTERSERVER_SECRET_V2
+	}
+	return ClientTCPProtocolVersion
 }
 
 // effectiveInitialUser returns the user for an interserver query.

@@ -16,7 +16,7 @@ const interserverSaltLen = 32
 func (c *connect) handshake(auth Auth) error {
 	defer c.buffer.Reset()
 	c.logger.Debug("handshake: sending client hello",
-		slog.Int("protocol_version", ClientTCPProtocolVersion),
+		slog.Uint64("protocol_version", c.revision),
 		slog.String("client_name", c.opt.ClientInfo.String()))
 	// set a read deadline - alternative to context.Read operation will fail if no data is received after deadline.
 	c.conn.SetReadDeadline(time.Now().Add(c.readTimeout))
@@ -27,7 +27,7 @@ func (c *connect) handshake(auth Auth) error {
 	{
 		c.buffer.PutByte(proto.ClientHello)
 		handshake := &proto.ClientHandshake{
-			ProtocolVersion: ClientTCPProtocolVersion,
+			ProtocolVersion: c.revision,
 			ClientName:      c.opt.ClientInfo.String(),
 			ClientVersion:   proto.Version{ClientVersionMajor, ClientVersionMinor, ClientVersionPatch}, //nolint:govet
 		}
@@ -63,7 +63,7 @@ func (c *connect) handshake(auth Auth) error {
 		case proto.ServerException:
 			return c.exception()
 		case proto.ServerHello:
-			if err := c.server.Decode(c.reader); err != nil {
+			if err := c.server.DecodeRevision(c.reader, c.revision); err != nil {
 				return fmt.Errorf("handshake: failed to decode server hello from %s (conn_id=%d): %w",
 					c.conn.RemoteAddr(), c.id, err)
 			}
@@ -83,6 +83,13 @@ func (c *connect) handshake(auth Auth) error {
 		c.logger.Debug("handshake: downgrading client protocol",
 			slog.Uint64("from_revision", c.revision),
 			slog.Uint64("to_revision", c.server.Revision))
+	}
+	if c.opt.Cluster.Secret != "" && c.revision < proto.DBMS_MIN_REVISION_WITH_INTERSERVER_SECRET_V2 {
+		c.logger.Debug("handshake: server sends no interserver nonce, signing queries with the V1 protocol",
+			slog.Uint64("server_revision", c.server.Revision))
+		if c.opt.Cluster.OnV1Handshake != nil {
+			c.opt.Cluster.OnV1Handshake(c.server.Revision)
+		}
 	}
 	c.logger.Debug("handshake complete",
 		slog.String("server_name", c.server.Name),

@@ -14,7 +14,7 @@ func (c *connect) sendQuery(body string, o *QueryOptions) error {
 		slog.String("query", body))
 	c.buffer.PutByte(proto.ClientQuery)
 	q := proto.Query{
-		ClientTCPProtocolVersion: ClientTCPProtocolVersion,
+		ClientTCPProtocolVersion: clientRevision(c.opt),
 		ClientName:               c.opt.ClientInfo.Append(o.clientInfo).String(),
 		ClientVersion:            proto.Version{ClientVersionMajor, ClientVersionMinor, ClientVersionPatch}, //nolint:govet
 		ID:                       o.queryID,
@@ -28,6 +28,8 @@ func (c *connect) sendQuery(body string, o *QueryOptions) error {
 		Parameters:               parametersToProtoParameters(o.parameters),
 		ClusterSecret:            c.opt.Cluster.Secret,
 		ClusterSalt:              c.clusterSalt,
+		ClusterNonce:             c.server.Nonce,
+		InitialQuery:             c.opt.Cluster.InitialQuery,
 	}
 	if err := q.Encode(c.buffer, c.revision); err != nil {
 		return err

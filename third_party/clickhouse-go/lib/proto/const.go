@@ -21,6 +21,11 @@ const (
 	DBMS_MIN_PROTOCOL_VERSION_WITH_PARAMETERS                   = 54459
 	DBMS_MIN_PROTOCOL_VERSION_WITH_SERVER_QUERY_TIME_IN_PROGRES = 54460
 	DBMS_TCP_PROTOCOL_VERSION                                   = DBMS_MIN_PROTOCOL_VERSION_WITH_SERVER_QUERY_TIME_IN_PROGRES
+	// Spoken only in interserver-secret mode (see ClusterCredentials); the
+	// only protocol changes from DBMS_TCP_PROTOCOL_VERSION are in the server
+	// hello: the password complexity rules, then the nonce of the V2 signature.
+	DBMS_MIN_PROTOCOL_VERSION_WITH_PASSWORD_COMPLEXITY_RULES = 54461
+	DBMS_MIN_REVISION_WITH_INTERSERVER_SECRET_V2             = 54462
 )
 
 const (

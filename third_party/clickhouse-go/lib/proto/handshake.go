@@ -35,7 +35,21 @@ type ServerHandshake struct {
 	Revision    uint64
 	Version     Version
 	Timezone    *time.Location
+	// PasswordComplexityRules and Nonce are sent when both sides speak
+	// revision 54461 and 54462 respectively (see DecodeRevision).
+	PasswordComplexityRules []PasswordComplexityRule
+	// Nonce salts the V2 interserver-secret signature of this connection.
+	Nonce *uint64
 }
+
+// PasswordComplexityRule is one of the server's password rules.
+type PasswordComplexityRule struct {
+	Pattern, Message string
+}
+
+// maxPasswordComplexityRules bounds what a hostile server can make us
+// allocate (ClickHouse's DBMS_MAX_PASSWORD_COMPLEXITY_RULES).
+const maxPasswordComplexityRules = 256
 
 type Version struct {
 	Major uint64
@@ -68,7 +82,15 @@ func CheckMinVersion(constraint Version, version Version) bool {
 	return true
 }
 
+// Decode reads a server hello sent to a client of DBMS_TCP_PROTOCOL_VERSION.
 func (srv *ServerHandshake) Decode(reader *chproto.Reader) (err error) {
+	return srv.DecodeRevision(reader, DBMS_TCP_PROTOCOL_VERSION)
+}
+
+// DecodeRevision reads a server hello sent to a client that declared
+// clientRevision; the server sends the newer fields only when both sides
+// know them.
+func (srv *ServerHandshake) DecodeRevision(reader *chproto.Reader, clientRevision uint64) (err error) {
 	if srv.Name, err = reader.Str(); err != nil {
 		return fmt.Errorf("could not read server name: %v", err)
 	}
@@ -101,6 +123,33 @@ func (srv *ServerHandshake) Decode(reader *chproto.Reader) (err error) {
 		}
 	} else {
 		srv.Version.Patch = srv.Revision
+	}
+	revision := min(srv.Revision, clientRevision)
+	if revision >= DBMS_MIN_PROTOCOL_VERSION_WITH_PASSWORD_COMPLEXITY_RULES {
+		n, err := reader.UVarInt()
+		if err != nil {
+			return fmt.Errorf("could not read password complexity rules: %v", err)
+		}
+		if n > maxPasswordComplexityRules {
+			return fmt.Errorf("server sent %d password complexity rules, more than %d", n, maxPasswordComplexityRules)
+		}
+		srv.PasswordComplexityRules = make([]PasswordComplexityRule, n)
+		for i := range srv.PasswordComplexityRules {
+			rule := &srv.PasswordComplexityRules[i]
+			if rule.Pattern, err = reader.Str(); err != nil {
+				return fmt.Errorf("could not read password complexity rule: %v", err)
+			}
+			if rule.Message, err = reader.Str(); err != nil {
+				return fmt.Errorf("could not read password complexity rule: %v", err)
+			}
+		}
+	}
+	if revision >= DBMS_MIN_REVISION_WITH_INTERSERVER_SECRET_V2 {
+		nonce, err := reader.UInt64()
+		if err != nil {
+			return fmt.Errorf("could not read interserver nonce: %v", err)
+		}
+		srv.Nonce = &nonce
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	stdbin "encoding/binary"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	chproto "github.com/ClickHouse/ch-go/proto"
@@ -33,6 +34,10 @@ type Query struct {
 	ClusterSecret string
 	// ClusterSalt salts interserver signatures.
 	ClusterSalt string
+	// ClusterNonce is the server's hello nonce: when set, the signature is V2.
+	ClusterNonce *uint64
+	// InitialQuery sends a signed query as an initial query, not a secondary one.
+	InitialQuery bool
 }
 
 func (q *Query) Encode(buffer *chproto.Buffer, revision uint64) error {
@@ -73,13 +78,16 @@ func swap64(b []byte) {
 	}
 }
 
-// interserverHash returns SHA256(salt + secret + query + ID + user).
+// interserverHash returns SHA256(salt + decimal nonce (V2 only) + secret + query + ID + user).
 func (q *Query) interserverHash() string {
 	if q.ClusterSecret == "" {
 		return ""
 	}
 	h := sha256.New()
 	h.Write([]byte(q.ClusterSalt))
+	if q.ClusterNonce != nil {
+		h.Write(strconv.AppendUint(nil, *q.ClusterNonce, 10))
+	}
 	h.Write([]byte(q.ClusterSecret))
 	h.Write([]byte(q.Body))
 	h.Write([]byte(q.ID))
@@ -89,7 +97,7 @@ func (q *Query) interserverHash() string {
 
 func (q *Query) encodeClientInfo(buffer *chproto.Buffer, revision uint64) error {
 	queryKind := byte(ClientQueryInitial)
-	if q.ClusterSecret != "" {
+	if q.ClusterSecret != "" && !q.InitialQuery {
 		queryKind = ClientQuerySecondary
 	}
 	buffer.PutByte(queryKind)
