@@ -25,10 +25,18 @@ import (
 // silently clamps it in a secondary one.
 const constrainedUser = "carol"
 
+// readonlyUser has a readonly = 1 profile: ClickHouse refuses every setting
+// of an initial query, chmcp's time limit and result caps included. A
+// secondary query dropped them silently and ran without them.
+const readonlyUser = "dave"
+
 const (
-	constrainedProfile = `<constrained><constraints><max_threads><max>2</max></max_threads></constraints></constrained>`
-	constrainedUsers   = `<carol><no_password/><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>` +
-		`<profile>constrained</profile><quota>default</quota></carol>`
+	constrainedProfile = `<constrained><constraints><max_threads><max>2</max></max_threads></constraints></constrained>` +
+		`<readonly_profile><readonly>1</readonly></readonly_profile>`
+	constrainedUsers = `<carol><no_password/><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>` +
+		`<profile>constrained</profile><quota>default</quota></carol>` +
+		`<dave><no_password/><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>` +
+		`<profile>readonly_profile</profile><quota>default</quota></dave>`
 )
 
 // oneConnection is a secret-mode client whose pool holds one connection, so
@@ -134,6 +142,12 @@ func TestSecretSettingConstraintRefused(t *testing.T) {
 		QueryOptions{ReadOnly: true, Settings: map[string]any{"max_threads": 2}})
 	if err != nil || string(res.Rows[0]) != `[2]` {
 		t.Fatalf("max_threads within the constraint: %v %v", res, err)
+	}
+	// A readonly = 1 user: chmcp's own settings are refused, not dropped.
+	_, err = c.Query(context.Background(), as(readonlyUser), "SELECT getSetting('max_execution_time')", QueryOptions{ReadOnly: true})
+	var qe *QueryError
+	if !errors.As(err, &qe) || qe.Name != "READONLY" {
+		t.Fatalf("readonly profile: want READONLY, got %v", err)
 	}
 }
 
