@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -297,4 +298,25 @@ func (r *relay) captured() []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]byte(nil), r.sent...)
+}
+
+// TestSecretV1FallbackWarnsOnce: against a server older than 23.3 the driver
+// reports each V1 connection; chmcp says why, once per client.
+func TestSecretV1FallbackWarnsOnce(t *testing.T) {
+	var logs strings.Builder
+	warn := v1Warning(slog.New(slog.NewTextHandler(&logs, nil)), secretConfig())
+	for i := 0; i < 3; i++ {
+		warn(54460)
+	}
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
+		t.Fatalf("%d warnings, want 1:\n%s", n, logs.String())
+	}
+	for _, want := range []string{"older than 23.3", "54460", "replayed", "cluster=" + srv.ClusterName} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("warning lacks %q: %s", want, logs.String())
+		}
+	}
+	if strings.Contains(logs.String(), srv.ClusterSecret) {
+		t.Fatal("secret logged")
+	}
 }
