@@ -72,7 +72,7 @@ func StartCluster(ctx context.Context, n int, opts Options) (*Cluster, error) {
 			for _, o := range nodes {
 				s.ShardPorts = append(s.ShardPorts, o.TCPPort)
 			}
-			if err := writeConfig(s, opts.ExtraConfig, opts.ExtraUsers); err != nil {
+			if err := writeConfig(s, opts.ExtraConfig, opts.ExtraUsers, opts.ExtraProfiles); err != nil {
 				removeDirs(dirs, remove)
 				return nil, fmt.Errorf("chtest: writing config: %w", err)
 			}

@@ -24,7 +24,7 @@ const (
 const loopback = `<networks><ip>127.0.0.1</ip><ip>::1</ip></networks>`
 
 // writeConfig writes server-config.xml and users.xml for s into s.Dir.
-func writeConfig(s *Server, extra, extraUsers string) error {
+func writeConfig(s *Server, extra, extraUsers, extraProfiles string) error {
 	var c bytes.Buffer
 	fmt.Fprintf(&c, `<clickhouse>
   <listen_host>127.0.0.1</listen_host>
@@ -62,7 +62,7 @@ func writeConfig(s *Server, extra, extraUsers string) error {
 	// clickhouse-local's own session logs in as default to run the startup queries.
 	var u bytes.Buffer
 	fmt.Fprintf(&u, `<clickhouse>
-  <profiles><default></default></profiles>
+  <profiles><default></default>%[5]s</profiles>
   <quotas><default></default></quotas>
   <users>
     <default><no_password/>%[1]s<profile>default</profile><quota>default</quota><access_management>1</access_management></default>
@@ -72,7 +72,7 @@ func writeConfig(s *Server, extra, extraUsers string) error {
     %[4]s
   </users>
 </clickhouse>
-`, loopback, s.AdminUser, esc(s.AdminPassword), extraUsers)
+`, loopback, s.AdminUser, esc(s.AdminPassword), extraUsers, extraProfiles)
 
 	if err := os.WriteFile(filepath.Join(s.Dir, configFile), c.Bytes(), 0o600); err != nil {
 		return err

@@ -25,6 +25,10 @@ type Options struct {
 	// user with restricted <grants> for per-user visibility tests.
 	ExtraUsers string
 	Logf       func(string, ...any) // progress/log sink; nil = discard
+
+	// ExtraProfiles is raw XML inserted inside users.xml's <profiles>, e.g.
+	// a profile with <constraints> for the users of ExtraUsers.
+	ExtraProfiles string
 }
 
 // Server is a running ClickHouse. All fields are read-only after Start.

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -64,11 +66,12 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 			return nil, err
 		}
 		if !cfg.TLS.Enabled && !cfg.AllLoopback() {
-			log.Warn("cluster secret used without TLS to a non-loopback host: a captured query frame can be replayed "+
-				"(clickhouse-go speaks the interserver handshake without server nonce); enable clickhouse.tls",
+			log.Warn("cluster secret used without TLS to a non-loopback host: queries, results and the signed "+
+				"connection travel in cleartext; enable clickhouse.tls",
 				"host", cfg.Host, "cluster", cfg.ClusterName)
 		}
 	}
+	onV1 := v1Warning(log, cfg) // once per Client, whichever pool dials
 	open := func(addrs []string, maxConns int) (driver.Conn, error) {
 		opts, err := DriverOptions(cfg, c.version)
 		if err != nil {
@@ -78,7 +81,12 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 			opts.Addr, opts.MaxOpenConns, opts.MaxIdleConns = addrs, maxConns, maxConns
 		}
 		if c.secretMode {
-			opts.Cluster = ch.ClusterCredentials{Name: cfg.ClusterName, Secret: secret.Reveal()}
+			opts.Cluster = ch.ClusterCredentials{Name: cfg.ClusterName, Secret: secret.Reveal(),
+				// chmcp originates its queries: they are initial queries, with the
+				// semantics of a password login (docs/cluster-secret.md).
+				InitialQuery:  true,
+				OnV1Handshake: onV1,
+			}
 			opts.Auth.Password = "" // only the secret's signature reaches the wire
 		}
 		conn, err := ch.Open(opts)
@@ -95,6 +103,20 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 		return nil, err
 	}
 	return c, nil
+}
+
+// v1Warning returns the hook the driver calls for each connection to a
+// server too old for the V2 interserver handshake; it warns once per Client.
+func v1Warning(log *slog.Logger, cfg config.ClickHouseConfig) func(uint64) {
+	var once sync.Once
+	return func(serverRevision uint64) {
+		once.Do(func() {
+			log.Warn("ClickHouse is older than 23.3 (protocol revision "+strconv.FormatUint(serverRevision, 10)+
+				" < 54462): it sends no nonce, so queries are signed with the deprecated V1 interserver protocol "+
+				"and a captured query can be replayed; upgrade ClickHouse, and use clickhouse.tls meanwhile",
+				"host", cfg.Host, "cluster", cfg.ClusterName, "server_revision", serverRevision)
+		})
+	}
 }
 
 // Policy returns the identity policy (also used at the edge to map claims).
