@@ -110,13 +110,21 @@ func serve(args []string) error {
 	for _, srv := range cluster.Nodes {
 		go func() { <-srv.Done(); exited <- srv }()
 	}
-	select {
-	case <-ctx.Done():
-		logf("stopping ClickHouse...")
-		return cluster.Stop()
-	case srv := <-exited:
-		// The logs are read now: the deferred Stop removes a temp dir.
-		return fmt.Errorf("ClickHouse (pid %d) exited unexpectedly%s", srv.Pid(), srv.LogTail())
+	// With several nodes one going down is a failover exercise, not the end:
+	// the others keep serving until Ctrl-C or until none is left.
+	for alive := len(cluster.Nodes); ; {
+		select {
+		case <-ctx.Done():
+			logf("stopping ClickHouse...")
+			return cluster.Stop()
+		case srv := <-exited:
+			// The logs are read now: the deferred Stop removes a temp dir.
+			err := fmt.Errorf("ClickHouse (pid %d, %s) exited unexpectedly%s", srv.Pid(), srv.TCPAddr(), srv.LogTail())
+			if alive--; alive == 0 {
+				return err
+			}
+			logf("%v\n%d of %d nodes still serving", err, alive, len(cluster.Nodes))
+		}
 	}
 }
 
