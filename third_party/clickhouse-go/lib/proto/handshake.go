@@ -35,20 +35,12 @@ type ServerHandshake struct {
 	Revision    uint64
 	Version     Version
 	Timezone    *time.Location
-	// PasswordComplexityRules and Nonce are sent when both sides speak
-	// revision 54461 and 54462 respectively (see DecodeRevision).
-	PasswordComplexityRules []PasswordComplexityRule
-	// Nonce salts the V2 interserver-secret signature of this connection.
+	// Nonce salts the V2 interserver-secret signature of this connection;
+	// the server sends it when both sides speak revision 54462.
 	Nonce *uint64
 }
 
-// PasswordComplexityRule is one of the server's password rules.
-type PasswordComplexityRule struct {
-	Pattern, Message string
-}
-
-// maxPasswordComplexityRules bounds what a hostile server can make us
-// allocate (ClickHouse's DBMS_MAX_PASSWORD_COMPLEXITY_RULES).
+// maxPasswordComplexityRules is ClickHouse's DBMS_MAX_PASSWORD_COMPLEXITY_RULES.
 const maxPasswordComplexityRules = 256
 
 type Version struct {
@@ -133,13 +125,9 @@ func (srv *ServerHandshake) DecodeRevision(reader *chproto.Reader, clientRevisio
 		if n > maxPasswordComplexityRules {
 			return fmt.Errorf("server sent %d password complexity rules, more than %d", n, maxPasswordComplexityRules)
 		}
-		srv.PasswordComplexityRules = make([]PasswordComplexityRule, n)
-		for i := range srv.PasswordComplexityRules {
-			rule := &srv.PasswordComplexityRules[i]
-			if rule.Pattern, err = reader.Str(); err != nil {
-				return fmt.Errorf("could not read password complexity rule: %v", err)
-			}
-			if rule.Message, err = reader.Str(); err != nil {
+		// Pattern and message pairs, for clients that set passwords: skipped.
+		for range 2 * n {
+			if _, err := reader.StrRaw(); err != nil {
 				return fmt.Errorf("could not read password complexity rule: %v", err)
 			}
 		}
