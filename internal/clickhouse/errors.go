@@ -87,7 +87,7 @@ func (c *Client) classify(err error, queryID, user string) error {
 		return &AuthError{User: user, Cluster: c.cfg.ClusterName, Nodes: len(c.nodes) > 0, Cause: err}
 	}
 	addr := address(c.cfg)
-	if oe := (*net.OpError)(nil); errors.As(err, &oe) && oe.Addr != nil {
+	if oe := (*net.OpError)(nil); len(c.nodes) > 0 && errors.As(err, &oe) && oe.Addr != nil {
 		addr = oe.Addr.String() // the node that failed, of several
 	}
 	var ne net.Error
