@@ -116,7 +116,7 @@ func TestFailover(t *testing.T) {
 	if len(failed) > workers {
 		t.Errorf("%d calls failed around the kill, want at most the %d in flight", len(failed), workers)
 	}
-	if after < 50 {
+	if after < 20 { // ~100-700 here, depending on the load
 		t.Errorf("only %d calls after the kill: the callers stalled", after)
 	}
 

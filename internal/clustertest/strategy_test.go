@@ -40,9 +40,13 @@ func TestRoundRobinSpreads(t *testing.T) {
 	ports := map[string]bool{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	// Released together, each holding its connection for 0.5 s: the pool
+	// must open four (a loaded machine cannot serialise them onto one).
+	ready := make(chan struct{})
 	for range 4 {
 		wg.Go(func() {
-			r, err := c.Query(t.Context(), bob, "SELECT getServerPort('tcp_port'), sleep(0.2)", clickhouse.QueryOptions{})
+			<-ready
+			r, err := c.Query(t.Context(), bob, "SELECT getServerPort('tcp_port'), sleep(0.5)", clickhouse.QueryOptions{})
 			if err != nil {
 				t.Error(err)
 				return
@@ -52,6 +56,7 @@ func TestRoundRobinSpreads(t *testing.T) {
 			mu.Unlock()
 		})
 	}
+	close(ready)
 	wg.Wait()
 	if len(ports) != 2 {
 		t.Fatalf("4 concurrent queries with round_robin reached %d node(s) %v, want both", len(ports), ports)
