@@ -33,9 +33,9 @@ type option struct {
 
 var options = []option{
 	// ClickHouse connection.
-	{"clickhouse.host", "clickhouse-host", "CLICKHOUSE_HOST", "host name or IP", "ClickHouse server host",
+	{"clickhouse.host", "clickhouse-host", "CLICKHOUSE_HOST", "host[:port], comma-separated; IPv6 as [addr]:port", "ClickHouse server, or several nodes of one cluster (failover per conn_open_strategy)",
 		func(c *Config) any { return &c.ClickHouse.Host }},
-	{"clickhouse.port", "clickhouse-port", "CLICKHOUSE_PORT", "0..65535", "ClickHouse server port; 0 = protocol default (tcp 9000, tcp+TLS 9440, http 8123, http+TLS 8443)",
+	{"clickhouse.port", "clickhouse-port", "CLICKHOUSE_PORT", "0..65535", "ClickHouse port of the clickhouse.host entries without one; 0 = protocol default (tcp 9000, tcp+TLS 9440, http 8123, http+TLS 8443)",
 		func(c *Config) any { return &c.ClickHouse.Port }},
 	{"clickhouse.database", "clickhouse-database", "CLICKHOUSE_DATABASE", "", "Default database",
 		func(c *Config) any { return &c.ClickHouse.Database }},
@@ -107,8 +107,10 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.MaxOpenConns }},
 	{"clickhouse.max_idle_conns", "clickhouse-max-idle-conns", "CLICKHOUSE_MAX_IDLE_CONNS", "0..max_open_conns", "Maximum idle connections kept in the pool",
 		func(c *Config) any { return &c.ClickHouse.MaxIdleConns }},
-	{"clickhouse.dial_timeout", "clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", "> 0", "Timeout to open a connection to ClickHouse",
+	{"clickhouse.dial_timeout", "clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", "> 0", "Timeout to open a connection to one ClickHouse node (each node tried counts on its own)",
 		func(c *Config) any { return &c.ClickHouse.DialTimeout }},
+	{"clickhouse.conn_open_strategy", "clickhouse-conn-open-strategy", "CLICKHOUSE_CONN_OPEN_STRATEGY", strings.Join(allowedConnOpenStrategies, ", "), "Which clickhouse.host node a new connection tries first; the next ones are tried when it fails",
+		func(c *Config) any { return &c.ClickHouse.ConnOpenStrategy }},
 
 	// MCP server.
 	{"server.transport", "transport", "MCP_TRANSPORT", strings.Join(allowedTransports, ", "), "MCP transport",

@@ -146,10 +146,8 @@ func (c Config) Validate() error {
 }
 
 func (c ClickHouseConfig) validate(p *problems) {
-	if strings.TrimSpace(c.Host) == "" {
-		p.notEmpty("clickhouse.host", c.Host)
-	} else {
-		p.host("clickhouse.host", c.Host)
+	if _, err := ParseHosts(c.Host); err != nil {
+		p.add("clickhouse.host", "%v", err)
 	}
 	p.inRange("clickhouse.port", int64(c.Port), 0, 65535, "; 0 = protocol default")
 	p.notEmpty("clickhouse.username", c.Username)
@@ -189,6 +187,7 @@ func (c ClickHouseConfig) validate(p *problems) {
 		p.add("clickhouse.max_idle_conns", "invalid value %d (must be <= clickhouse.max_open_conns, which is %d)", c.MaxIdleConns, c.MaxOpenConns)
 	}
 	p.duration("clickhouse.dial_timeout", c.DialTimeout, false, "")
+	p.oneOf("clickhouse.conn_open_strategy", c.ConnOpenStrategy, allowedConnOpenStrategies)
 	c.validateClusterSecret(p)
 }
 

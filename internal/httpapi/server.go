@@ -240,13 +240,31 @@ func (s *Server) livez(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// health checks every clickhouse.host node: 200 while any answers
+// ("degraded" names the ones that do not), 503 when none does.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
-	info, err := s.ch.Check(ctx)
-	if err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "clickhouse": map[string]string{"error": err.Error()}})
-		return
+	nodes := s.ch.CheckNodes(ctx)
+	var first *clickhouse.NodeStatus
+	var down []string
+	for i := range nodes {
+		switch {
+		case !nodes[i].OK:
+			down = append(down, nodes[i].Address)
+		case first == nil:
+			first = &nodes[i]
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "clickhouse": info})
+	body := map[string]any{"status": "ok", "nodes": nodes}
+	switch {
+	case first == nil:
+		body["status"], body["clickhouse"] = "unavailable", map[string]string{"error": nodes[0].Error}
+		writeJSON(w, http.StatusServiceUnavailable, body)
+		return
+	case len(down) > 0:
+		body["status"], body["down"] = "degraded", down
+	}
+	body["clickhouse"] = first.ServerInfo // the first node that answered, as before several nodes
+	writeJSON(w, http.StatusOK, body)
 }
