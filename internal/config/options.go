@@ -139,6 +139,12 @@ var options = []option{
 		func(c *Config) any { return &c.Server.ShutdownTimeout }},
 	{"server.max_body_bytes", "server-max-body-bytes", "MCP_SERVER_MAX_BODY_BYTES", ">= 1", "Maximum HTTP request body size",
 		func(c *Config) any { return &c.Server.MaxBodyBytes }},
+	{"server.max_sessions", "server-max-sessions", "MCP_SERVER_MAX_SESSIONS", ">= 1", "Most sessions of pre-2026 streamable-HTTP clients open at once; a new one beyond gets 503",
+		func(c *Config) any { return &c.Server.MaxSessions }},
+	{"server.max_sessions_per_client", "server-max-sessions-per-client", "MCP_SERVER_MAX_SESSIONS_PER_CLIENT", ">= 1", "Most sessions one client holds: per authenticated identity, else per remote address; a new one beyond gets 429",
+		func(c *Config) any { return &c.Server.MaxSessionsPerClient }},
+	{"server.session_idle_timeout", "server-session-idle-timeout", "MCP_SERVER_SESSION_IDLE_TIMEOUT", "> 0", "A session with no request for this long is closed",
+		func(c *Config) any { return &c.Server.SessionIdleTimeout }},
 
 	// OAuth 2.1 authorization server (docs/oauth.md).
 	{"server.oauth.enabled", "oauth-enabled", "MCP_OAUTH_ENABLED", "true, false", "Require OAuth bearer tokens on the MCP endpoint; chmcp is the authorization server",

@@ -34,6 +34,7 @@ type Server struct {
 	inflight sync.WaitGroup
 	handler  http.Handler
 	metrics  *metrics.Metrics // nil: requests are not counted
+	sessions *sessionGate     // pre-2026 streamable-HTTP sessions
 }
 
 // Authorizer is the OAuth authorization server as the HTTP edge sees it:
@@ -74,13 +75,15 @@ func (s *Server) routes(svc *mcp.Service) http.Handler {
 		Logger:                     mcp.SDKLogger(s.log),
 		MaxRequestBodyBytes:        s.cfg.MaxBodyBytes,
 		DisableLocalhostProtection: true,
-	})
+	}, s.cfg.SessionIdleTimeout.D())
 	var sse http.Handler = sdk.NewSSEHandler(getServer, &sdk.SSEOptions{MaxRequestBodyBytes: s.cfg.MaxBodyBytes, DisableLocalhostProtection: true})
 	if s.auth != nil {
 		// A session runs as its opener: nobody else may use it.
 		streamable.stateful = bindSessions(streamable.stateful)
 		sse = (&sseOwners{owners: map[string]string{}}).wrap(sse)
 	}
+	s.sessions = newSessionGate(streamable.stateful, s.cfg.MaxSessions, s.cfg.MaxSessionsPerClient, s.auth != nil, s.log)
+	streamable.stateful = s.sessions
 
 	// Calls: CORS for the configured origin, the DNS-rebinding Origin
 	// check, authentication, then in-flight tracking for shutdown.
