@@ -83,7 +83,7 @@ func (s *Server) routes(svc *mcp.Service) http.Handler {
 		sse = (&sseOwners{owners: map[string]string{}}).wrap(sse)
 	}
 	s.sessions = newSessionGate(streamable.stateful, s.cfg.MaxSessions, s.cfg.MaxSessionsPerClient, s.auth != nil, s.log)
-	streamable.stateful = s.sessions
+	streamable.stateful = cancelOnDrop(s.sessions, s.cfg.MaxBodyBytes)
 
 	// Calls: CORS for the configured origin, the DNS-rebinding Origin
 	// check, authentication, then in-flight tracking for shutdown.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -196,4 +197,57 @@ func TestSessionIdleExpiry(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("a call on the expired session: %d, want 404", resp.StatusCode)
 	}
+}
+
+// TestSessionDisconnectCancels: a 2025-11-25 session's tools/call whose
+// HTTP response stream goes away (the client dropped the connection, and
+// sent no notifications/cancelled) is cancelled on ClickHouse, as on the
+// stateless path.
+func TestSessionDisconnectCancels(t *testing.T) {
+	t.Run("open", func(t *testing.T) { testSessionDisconnect(t, startServer(t, nil), nil) })
+	// With authentication, the cancellation passes the session's owner check.
+	t.Run("jwe", func(t *testing.T) {
+		testSessionDisconnect(t, startJWE(t, withJWE()), map[string]string{HeaderJWE: adminToken(t)})
+	})
+}
+
+func testSessionDisconnect(t *testing.T, ts *testServer, auth map[string]string) {
+	status, id, body := openSession(t, http.DefaultClient, ts.URL+"/", auth)
+	if status != http.StatusOK {
+		t.Fatalf("open: %d %s", status, body)
+	}
+	h := map[string]string{"Mcp-Session-Id": id, "Mcp-Protocol-Version": "2025-11-25"}
+	for k, v := range auth {
+		h[k] = v
+	}
+	if resp, body := post(t, ts.URL+"/", `{"jsonrpc":"2.0","method":"notifications/initialized"}`, h); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("initialized: %d %s", resp.StatusCode, body)
+	}
+	marker := fmt.Sprintf("session_drop_%d", time.Now().UnixNano())
+	callBody := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"execute_query","arguments":{` +
+		`"query":"SELECT sleepEachRow(1), '` + marker + `' FROM numbers(50)","settings":{"max_block_size":1}}}}`
+	ctx, drop := context.WithCancel(t.Context())
+	req := newRequest(t, http.MethodPost, ts.URL+"/", callBody).WithContext(ctx)
+	for k, v := range map[string]string{"Content-Type": "application/json", "Accept": "application/json, text/event-stream"} {
+		req.Header.Set(k, v)
+	}
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	waitUntil(t, 10*time.Second, func() bool { return queryRunning(t, marker) })
+	drop() // the connection closes; no notifications/cancelled
+	<-errc
+	start := time.Now()
+	waitUntil(t, 3*time.Second, func() bool { return !queryRunning(t, marker) })
+	t.Logf("query gone %v after the disconnect", time.Since(start).Round(10*time.Millisecond))
+	waitUntil(t, 3*time.Second, func() bool { return strings.Contains(ts.Logs.String(), `"error":"cancelled"`) })
 }
