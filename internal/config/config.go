@@ -274,7 +274,7 @@ func Defaults() Config {
 			IdleTimeout:       Duration(120 * time.Second),
 			ShutdownTimeout:   Duration(30 * time.Second),
 			MaxBodyBytes:      4 << 20,
-			// ~25 KB and a few goroutines each while idle.
+			// ~10 KB and two goroutines each while idle.
 			MaxSessions:          1000,
 			MaxSessionsPerClient: 100,
 			SessionIdleTimeout:   Duration(30 * time.Minute),
