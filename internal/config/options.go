@@ -135,7 +135,7 @@ var options = []option{
 		func(c *Config) any { return &c.Server.ReadTimeout }},
 	{"server.idle_timeout", "server-idle-timeout", "MCP_SERVER_IDLE_TIMEOUT", "> 0", "Keep-alive idle connection timeout",
 		func(c *Config) any { return &c.Server.IdleTimeout }},
-	{"server.shutdown_timeout", "server-shutdown-timeout", "MCP_SERVER_SHUTDOWN_TIMEOUT", "> 0", "Grace period for in-flight requests on shutdown",
+	{"server.shutdown_timeout", "server-shutdown-timeout", "MCP_SERVER_SHUTDOWN_TIMEOUT", "> 0", "Grace period for calls in flight on shutdown (http, sse and stdio); calls still running then are cut with an error answer, and the exit code is 3",
 		func(c *Config) any { return &c.Server.ShutdownTimeout }},
 	{"server.max_body_bytes", "server-max-body-bytes", "MCP_SERVER_MAX_BODY_BYTES", ">= 1", "Maximum HTTP request body size",
 		func(c *Config) any { return &c.Server.MaxBodyBytes }},
