@@ -91,6 +91,7 @@ func (s *Server) routes(svc *mcp.Service) http.Handler {
 	}
 	s.sessions = newSessionGate(streamable.stateful, s.cfg.MaxSessions, s.cfg.MaxSessionsPerClient, s.auth != nil, s.log)
 	streamable.stateful = cancelOnDrop(s.sessions, s.cfg.MaxBodyBytes)
+	sse = s.sessions.stream(sse)
 
 	// Calls: CORS for the configured origin, the DNS-rebinding Origin
 	// check, authentication, then in-flight tracking for shutdown.

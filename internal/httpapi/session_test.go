@@ -149,6 +149,12 @@ func TestSessionCaps(t *testing.T) {
 	if status != http.StatusServiceUnavailable || !strings.Contains(body, "server.max_sessions (3) reached") {
 		t.Fatalf("a session over the total: %d %s", status, body)
 	}
+	// A legacy SSE session counts too.
+	req := newRequest(t, http.MethodGet, ts.URL+"/sse", "")
+	req.Header.Set("Accept", "text/event-stream")
+	if resp, body := send(t, req, nil); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "server.max_sessions (3) reached") {
+		t.Fatalf("an SSE session over the total: %d %s", resp.StatusCode, body)
+	}
 	// Stateless 2026-07-28 calls have no session: never refused by the caps.
 	h := map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "list_databases"}
 	if code, out := postJSON(t, ts.URL+"/", callBody("5", "list_databases", ""), h); code != http.StatusOK || out["result"] == nil {

@@ -38,9 +38,7 @@ func (g *sessionGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	client := g.client(r)
 	if status, msg := g.admit(client); status != 0 {
-		g.log.WarnContext(r.Context(), "session refused", "reason", msg, "request_id", w.Header().Get("X-Request-Id"))
-		w.Header().Set("Retry-After", "30")
-		writeRPCError(w, status, rpcInvalidRequest, msg)
+		g.refuse(w, r, status, msg)
 		return
 	}
 	release := func() {}
@@ -60,6 +58,30 @@ func (g *sessionGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.leave(client)
 		release()
 	}()
+}
+
+// stream applies the caps to legacy SSE sessions, each of which lives as
+// long as its GET stream (and holds its JWE client through it).
+func (g *sessionGate) stream(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		client := g.client(r)
+		if status, msg := g.admit(client); status != 0 {
+			g.refuse(w, r, status, msg)
+			return
+		}
+		defer g.leave(client)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (g *sessionGate) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	g.log.WarnContext(r.Context(), "session refused", "reason", msg, "request_id", w.Header().Get("X-Request-Id"))
+	w.Header().Set("Retry-After", "30")
+	writeRPCError(w, status, rpcInvalidRequest, msg)
 }
 
 // admit counts a new session in, or says why not (an HTTP status and a

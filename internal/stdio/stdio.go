@@ -117,6 +117,9 @@ func (t *Transport) pump() {
 			return
 		}
 		line = line[:0]
+		if cap(line) > 1<<20 {
+			line = nil // one large message must not pin its buffer
+		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				t.log.Warn("stdio: reading stdin failed; ending after the answers owed", "error", err)
