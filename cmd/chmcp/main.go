@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/urfave/cli/v3"
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
@@ -23,6 +22,7 @@ import (
 	"github.com/chmcp/chmcp/internal/httpapi"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/metrics"
+	"github.com/chmcp/chmcp/internal/stdio"
 )
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
@@ -34,8 +34,19 @@ func main() {
 	defer stop()
 	if err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "chmcp:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// exitCodeCut is the exit code of a shutdown that cut calls in flight
+// (docs/deployment.md); any other failure exits with 1.
+const exitCodeCut = 3
+
+func exitCode(err error) int {
+	if _, ok := errors.AsType[*mcp.CutError](err); ok {
+		return exitCodeCut
+	}
+	return 1
 }
 
 func newApp(stdout, stderr io.Writer) *cli.Command {
@@ -134,11 +145,7 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		defer stop() // after the main server has drained
 	}
 	if cfg.Server.Transport == config.TransportStdio {
-		err := svc.NewServer().Run(ctx, &sdk.StdioTransport{})
-		if err != nil && ctx.Err() != nil {
-			return nil // interrupted
-		}
-		return err
+		return stdio.Serve(ctx, svc.NewServer(), os.Stdin, os.Stdout, cfg.Server.ShutdownTimeout.D(), log.With("component", "stdio"))
 	}
 	auth, err := authorizer(ctx, cfg.Server.OAuth, ch, log) // oauth adds its own component
 	if err != nil {

@@ -140,6 +140,11 @@ type ServerConfig struct {
 	IdleTimeout       Duration `json:"idle_timeout" yaml:"idle_timeout"`
 	ShutdownTimeout   Duration `json:"shutdown_timeout" yaml:"shutdown_timeout"`
 	MaxBodyBytes      int64    `json:"max_body_bytes" yaml:"max_body_bytes"`
+
+	// Sessions of pre-2026 streamable-HTTP clients (2026-07-28 has none).
+	MaxSessions          int      `json:"max_sessions" yaml:"max_sessions"`
+	MaxSessionsPerClient int      `json:"max_sessions_per_client" yaml:"max_sessions_per_client"`
+	SessionIdleTimeout   Duration `json:"session_idle_timeout" yaml:"session_idle_timeout"`
 }
 
 // OAuth modes.
@@ -275,6 +280,10 @@ func Defaults() Config {
 			IdleTimeout:       Duration(120 * time.Second),
 			ShutdownTimeout:   Duration(30 * time.Second),
 			MaxBodyBytes:      4 << 20,
+			// ~10 KB and two goroutines each while idle.
+			MaxSessions:          1000,
+			MaxSessionsPerClient: 100,
+			SessionIdleTimeout:   Duration(30 * time.Minute),
 			OAuth: OAuthConfig{
 				Mode:                 OAuthModeGating,
 				AccessTokenTTL:       Duration(time.Hour),

@@ -137,10 +137,16 @@ var options = []option{
 		func(c *Config) any { return &c.Server.ReadTimeout }},
 	{"server.idle_timeout", "server-idle-timeout", "MCP_SERVER_IDLE_TIMEOUT", "> 0", "Keep-alive idle connection timeout",
 		func(c *Config) any { return &c.Server.IdleTimeout }},
-	{"server.shutdown_timeout", "server-shutdown-timeout", "MCP_SERVER_SHUTDOWN_TIMEOUT", "> 0", "Grace period for in-flight requests on shutdown",
+	{"server.shutdown_timeout", "server-shutdown-timeout", "MCP_SERVER_SHUTDOWN_TIMEOUT", "> 0", "Grace period for calls in flight on shutdown (http, sse and stdio); calls still running then are cut with an error answer, and the exit code is 3",
 		func(c *Config) any { return &c.Server.ShutdownTimeout }},
 	{"server.max_body_bytes", "server-max-body-bytes", "MCP_SERVER_MAX_BODY_BYTES", ">= 1", "Maximum HTTP request body size",
 		func(c *Config) any { return &c.Server.MaxBodyBytes }},
+	{"server.max_sessions", "server-max-sessions", "MCP_SERVER_MAX_SESSIONS", ">= 1", "Most sessions of pre-2026 streamable-HTTP clients open at once; a new one beyond gets 503",
+		func(c *Config) any { return &c.Server.MaxSessions }},
+	{"server.max_sessions_per_client", "server-max-sessions-per-client", "MCP_SERVER_MAX_SESSIONS_PER_CLIENT", ">= 1", "Most sessions one client holds: per authenticated identity, else per remote address; a new one beyond gets 429",
+		func(c *Config) any { return &c.Server.MaxSessionsPerClient }},
+	{"server.session_idle_timeout", "server-session-idle-timeout", "MCP_SERVER_SESSION_IDLE_TIMEOUT", "> 0", "A session with no request for this long is closed",
+		func(c *Config) any { return &c.Server.SessionIdleTimeout }},
 
 	// OAuth 2.1 authorization server (docs/oauth.md).
 	{"server.oauth.enabled", "oauth-enabled", "MCP_OAUTH_ENABLED", "true, false", "Require OAuth bearer tokens on the MCP endpoint; chmcp is the authorization server",

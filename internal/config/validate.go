@@ -305,6 +305,9 @@ func (s ServerConfig) validate(p *problems) {
 	p.duration("server.idle_timeout", s.IdleTimeout, false, "")
 	p.duration("server.shutdown_timeout", s.ShutdownTimeout, false, "")
 	p.atLeast("server.max_body_bytes", s.MaxBodyBytes, 1)
+	p.atLeast("server.max_sessions", int64(s.MaxSessions), 1)
+	p.atLeast("server.max_sessions_per_client", int64(s.MaxSessionsPerClient), 1)
+	p.duration("server.session_idle_timeout", s.SessionIdleTimeout, false, "")
 	if s.OAuth.Enabled {
 		s.OAuth.validate(p, s.Transport)
 	}
