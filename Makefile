@@ -1,7 +1,16 @@
 # chmcp. `make test` is the whole check CI runs (.ci/run).
 GO      ?= go
+# Version stamp, from git: the tag (or the short commit when there is none),
+# the commit, and the commit's time in UTC (not the build's: builds are
+# reproducible). `chmcp version` prints them.
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+EPOCH   := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+DATE    := $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+# Static (no cgo), no local paths in the binary.
+GOBUILD  = CGO_ENABLED=0 $(GO) build -trimpath
+BINDIR  ?= bin
 # staticcheck, pinned; fetched through the Go module proxy like any module.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOFILES  = $(shell find . -name '*.go' -not -path './tmp/*' -not -path './.cache/*' -not -path './.git/*')
@@ -11,8 +20,8 @@ GOFILES  = $(shell find . -name '*.go' -not -path './tmp/*' -not -path './.cache
 all: build
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/chmcp ./cmd/chmcp
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/chlocal ./cmd/chlocal
+	$(GOBUILD) -ldflags "$(LDFLAGS)" -o $(BINDIR)/chmcp ./cmd/chmcp
+	$(GOBUILD) -ldflags "$(LDFLAGS)" -o $(BINDIR)/chlocal ./cmd/chlocal
 
 # Download (once, cached in ~/.cache/chmcp) the ClickHouse engine the tests run.
 engine: build

@@ -25,9 +25,6 @@ import (
 	"github.com/chmcp/chmcp/internal/stdio"
 )
 
-// version is set at build time: -ldflags "-X main.version=v1.2.3".
-var version = "dev"
-
 func main() {
 	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,7 +50,7 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:      "chmcp",
 		Usage:     "MCP server for ClickHouse: AI assistants query ClickHouse as the person who asked",
-		Version:   version,
+		Version:   versionDetail(),
 		Flags:     config.Flags(),
 		Writer:    stdout,
 		ErrWriter: stderr,
@@ -66,9 +63,9 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 			},
 			{
 				Name:  "version",
-				Usage: "print the version",
+				Usage: "print the version, commit and commit date",
 				Action: func(_ context.Context, _ *cli.Command) error {
-					_, err := fmt.Fprintf(stdout, "chmcp %s\n", version)
+					_, err := fmt.Fprintln(stdout, versionLine())
 					return err
 				},
 			},
@@ -134,7 +131,7 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		m = metrics.New(version)
 	}
 	svc := mcp.NewService(ch, log.With("component", "mcp"), version, mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()), mcp.WithMetrics(m))
-	log.Info("starting chmcp", "version", version, "transport", cfg.Server.Transport,
+	log.Info("starting chmcp", "version", version, "commit", commit, "transport", cfg.Server.Transport,
 		"clickhouse", cfg.ClickHouse.Protocol+"://"+strings.Join(cfg.ClickHouse.Addresses(), ","),
 		"user", cfg.ClickHouse.Username, "read_only", cfg.ClickHouse.ReadOnly)
 	if addr := cfg.Server.Metrics.Address; m != nil && addr != "" { // else /metrics is on the main HTTP server
