@@ -15,7 +15,7 @@ BINDIR  ?= bin
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOFILES  = $(shell find . -name '*.go' -not -path './tmp/*' -not -path './.cache/*' -not -path './.git/*')
 
-.PHONY: all build engine vet test-go fuzz fuzz-short conformance test bench demo clean
+.PHONY: all build engine vet test-go fuzz fuzz-short conformance test bench demo clean image image-test helm helm-test release
 
 all: build
 
@@ -27,10 +27,12 @@ build:
 engine: build
 	bin/chlocal fetch
 
+# -tags packaging: also the image and Helm tests (deploy/), which run only
+# under make image-test / helm-test.
 vet:
 	@bad=$$(gofmt -l $(GOFILES)); if [ -n "$$bad" ]; then echo "gofmt -w needed:"; echo "$$bad"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) run $(STATICCHECK) ./...
+	$(GO) vet -tags packaging ./...
+	$(GO) run $(STATICCHECK) -tags packaging ./...
 
 # third_party/clickhouse-go is its own module (a patched copy, see its
 # PATCHES.md): ./... does not reach it, so its unit tests run here.
@@ -68,6 +70,36 @@ test:
 		start=$$(date +%s); $(MAKE) --no-print-directory $$step || exit 1; \
 		echo "make test: $$step took $$(( $$(date +%s) - start ))s"; \
 	done
+
+# The container image (Dockerfile), built offline with buildah: FROM scratch
+# needs no registry. A private vfs store under tmp/ keeps the system's image
+# store untouched; the result is the OCI archive $(IMAGE_TAR).
+IMAGE      ?= chmcp
+IMAGE_ARCH ?= $(shell $(GO) env GOARCH)
+IMAGE_TAR  ?= $(BINDIR)/chmcp-image.tar
+BUILDAH    ?= buildah
+IMAGE_STORE = $(CURDIR)/tmp/buildah
+BUILDAH_RUN = $(BUILDAH) --root $(IMAGE_STORE)/root --runroot $(IMAGE_STORE)/run --storage-driver vfs
+
+image:
+	@command -v $(BUILDAH) >/dev/null || { echo "make image: $(BUILDAH) not found; install it (apt-get install buildah)" >&2; exit 1; }
+	rm -rf $(BINDIR)/image $(IMAGE_STORE) $(IMAGE_TAR)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BINDIR)/image/linux-$(IMAGE_ARCH)/chmcp ./cmd/chmcp
+	cp /etc/ssl/certs/ca-certificates.crt $(BINDIR)/image/
+	$(BUILDAH_RUN) build --quiet --isolation chroot --platform linux/$(IMAGE_ARCH) --timestamp $(EPOCH) \
+		--build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg DATE=$(DATE) \
+		-t $(IMAGE):$(VERSION) -f Dockerfile $(BINDIR)/image
+	$(BUILDAH_RUN) push --quiet $(IMAGE):$(VERSION) oci-archive:$(IMAGE_TAR):$(IMAGE):$(VERSION)
+	rm -rf $(IMAGE_STORE)
+	@echo "image $(IMAGE):$(VERSION) (linux/$(IMAGE_ARCH)) in $(IMAGE_TAR)"
+
+# Checks the archive's config and files, then runs the image with podman
+# against a real ClickHouse (deploy/image).
+image-test: image
+	@command -v podman >/dev/null || { echo "make image-test: podman not found; install it (apt-get install podman runc)" >&2; exit 1; }
+	CHMCP_IMAGE_ARCHIVE=$(CURDIR)/$(IMAGE_TAR) CHMCP_IMAGE_REF=$(IMAGE):$(VERSION) CHMCP_IMAGE_ARCH=$(IMAGE_ARCH) \
+	CHMCP_VERSION=$(VERSION) CHMCP_COMMIT=$(COMMIT) CHMCP_DATE=$(DATE) \
+		$(GO) test -tags packaging -count=1 -timeout 10m ./deploy/image/
 
 bench: build
 	$(GO) build -o bin/chmcp-bench ./cmd/chmcp-bench
