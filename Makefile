@@ -101,6 +101,14 @@ image-test: image
 	CHMCP_VERSION=$(VERSION) CHMCP_COMMIT=$(COMMIT) CHMCP_DATE=$(DATE) \
 		$(GO) test -tags packaging -count=1 -timeout 10m ./deploy/image/
 
+# The Helm chart (deploy/helm/chmcp): helm lint and helm template with the
+# default values and one values file per identity mode, objects checked by
+# a Go test. helm v4 is built from the Go module proxy (cached after once).
+HELM_VERSION ?= v4.3.2
+helm-test:
+	GOBIN=$(abspath $(BINDIR)) $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
+	HELM=$(abspath $(BINDIR))/helm $(GO) test -tags packaging -count=1 -timeout 5m ./deploy/helm/
+
 bench: build
 	$(GO) build -o bin/chmcp-bench ./cmd/chmcp-bench
 	bin/chmcp-bench -chmcp bin/chmcp $(BENCH_ARGS)
