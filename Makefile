@@ -109,6 +109,11 @@ helm-test:
 	GOBIN=$(abspath $(BINDIR)) $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
 	HELM=$(abspath $(BINDIR))/helm $(GO) test -tags packaging -count=1 -timeout 5m ./deploy/helm/
 
+# Static binaries for every platform, SHA-256 checksums and the CHANGELOG
+# section of the version, in dist/ (scripts/release.sh says how to cut one).
+release:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) LDFLAGS="$(LDFLAGS)" GO=$(GO) bash scripts/release.sh
+
 bench: build
 	$(GO) build -o bin/chmcp-bench ./cmd/chmcp-bench
 	bin/chmcp-bench -chmcp bin/chmcp $(BENCH_ARGS)
@@ -117,4 +122,4 @@ demo: build
 	bash scripts/demo.sh
 
 clean:
-	rm -rf bin tmp/conformance
+	rm -rf bin dist tmp/conformance tmp/buildah

@@ -15,26 +15,7 @@ import (
 // has), and checks what `chmcp version` says: never "dev", the commit, and
 // the commit's own time; then with a tag, then with an uncommitted change.
 func TestVersionFromCleanCheckout(t *testing.T) {
-	for _, tool := range []string{"git", "make"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed to build chmcp the way `make build` does: %v", tool, err)
-		}
-	}
-	src := copyTree(t, repoRoot(t), t.TempDir())
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"}, args...)...)
-		cmd.Dir = src
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE=2026-03-04T05:06:07+02:00", "GIT_COMMITTER_DATE=2026-03-04T05:06:07+02:00")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q")
-	git("add", "-A")
-	git("commit", "-q", "-m", "snapshot")
+	src, git := snapshot(t)
 	short, long := git("rev-parse", "--short", "HEAD"), git("rev-parse", "--short=12", "HEAD")
 
 	version := func() string {
@@ -84,6 +65,34 @@ func TestVersionFromBuildInfo(t *testing.T) {
 	if v, c, d := fromBuildInfo(built, "v2.0.0", "fedcba987654", "2026-05-06T07:08:09Z"); v != "v2.0.0" || c != "fedcba987654" || d != "2026-05-06T07:08:09Z" {
 		t.Fatalf("-ldflags must win: %q %q %q", v, c, d)
 	}
+}
+
+// snapshot makes a fresh git repository of this tree as it is on disk (one
+// commit, dated 2026-03-04T05:06:07+02:00, no tags) and returns its
+// directory and a git runner in it.
+func snapshot(t *testing.T) (string, func(args ...string) string) {
+	t.Helper()
+	for _, tool := range []string{"git", "make"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed to build chmcp the way the Makefile does: %v", tool, err)
+		}
+	}
+	src := copyTree(t, repoRoot(t), t.TempDir())
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"}, args...)...)
+		cmd.Dir = src
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE=2026-03-04T05:06:07+02:00", "GIT_COMMITTER_DATE=2026-03-04T05:06:07+02:00")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	git("add", "-A")
+	git("commit", "-q", "-m", "snapshot")
+	return src, git
 }
 
 func repoRoot(t *testing.T) string {
