@@ -66,7 +66,7 @@ conformance:
 
 # One step after another (also under make -j), each timed.
 test:
-	@for step in engine vet test-go fuzz-short conformance; do \
+	@for step in engine vet test-go fuzz-short conformance helm-test image-test; do \
 		start=$$(date +%s); $(MAKE) --no-print-directory $$step || exit 1; \
 		echo "make test: $$step took $$(( $$(date +%s) - start ))s"; \
 	done
