@@ -24,9 +24,7 @@ func TestRelease(t *testing.T) {
 	platform := runtime.GOOS + "/" + runtime.GOARCH
 	release := func(out string) (string, error) {
 		t.Helper()
-		cmd := exec.Command("make", "-s", "release", "PLATFORMS="+platform, "OUT="+out)
-		cmd.Dir = src
-		b, err := cmd.CombinedOutput()
+		b, err := makeIn(src, "release", "PLATFORMS="+platform, "OUT="+out).CombinedOutput()
 		return string(b), err
 	}
 	refused := func(why, want string) {

@@ -21,8 +21,7 @@ func TestVersionFromCleanCheckout(t *testing.T) {
 	version := func() string {
 		t.Helper()
 		bin := filepath.Join(t.TempDir(), "bin")
-		cmd := exec.Command("make", "-s", "build", "BINDIR="+bin)
-		cmd.Dir = src
+		cmd := makeIn(src, "build", "BINDIR="+bin)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("make build: %v\n%s", err, out)
 		}
@@ -93,6 +92,21 @@ func snapshot(t *testing.T) (string, func(args ...string) string) {
 	git("add", "-A")
 	git("commit", "-q", "-m", "snapshot")
 	return src, git
+}
+
+// makeIn runs make in dir as a user would from a shell: without what an
+// enclosing `make test` passes down (its flags, job server, VERSION=...).
+func makeIn(dir string, args ...string) *exec.Cmd {
+	cmd := exec.Command("make", append([]string{"-s"}, args...)...)
+	cmd.Dir = dir
+	for _, e := range os.Environ() {
+		switch name, _, _ := strings.Cut(e, "="); name {
+		case "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL":
+		default:
+			cmd.Env = append(cmd.Env, e)
+		}
+	}
+	return cmd
 }
 
 func repoRoot(t *testing.T) string {

@@ -218,8 +218,8 @@ func checkHardened(t *testing.T, r rendered) container {
 	if len(c.Ports) == 0 || c.Ports[0].Name != "http" || c.Ports[0].ContainerPort != 8080 {
 		t.Errorf("ports %+v", c.Ports)
 	}
-	if p.TerminationGracePeriodSeconds <= 30 {
-		t.Errorf("terminationGracePeriodSeconds %d: must exceed server.shutdown_timeout (30s)", p.TerminationGracePeriodSeconds)
+	if p.TerminationGracePeriodSeconds <= 35 {
+		t.Errorf("terminationGracePeriodSeconds %d: must exceed server.shutdown_timeout (30s) + 5s for cut calls", p.TerminationGracePeriodSeconds)
 	}
 	if !slices.ContainsFunc(p.Volumes, func(v volume) bool {
 		return v.Name == "config" && v.ConfigMap != nil && v.ConfigMap.Name == "rel-chmcp"
