@@ -179,6 +179,10 @@ func TestRefusals(t *testing.T) {
 		{"--set=config.server.jwe.enabled=true", "secrets.jweSecretKey: required with config.server.jwe.enabled"},
 		{"--set=config.server.port=9000", "config.server.port: set by the chart"},
 		{"--set=metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.enabled: needs metrics.enabled"},
+		// values.schema.json: a misspelt key is refused, not ignored.
+		{"--set=replicas=3", "additional properties 'replicas' not allowed"},
+		{"--set=secrets.clusterSecrets=s", "at '/secrets': additional properties 'clusterSecrets' not allowed"},
+		{"--set=goMemLimit=200M", "at '/goMemLimit': '200M' does not match pattern"},
 	} {
 		out, err := helm(t, "template", "rel", "chmcp", c.name)
 		if err == nil || !strings.Contains(out, c.want) {
