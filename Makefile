@@ -15,7 +15,7 @@ BINDIR  ?= bin
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOFILES  = $(shell find . -name '*.go' -not -path './tmp/*' -not -path './.cache/*' -not -path './.git/*')
 
-.PHONY: all build engine vet test-go fuzz fuzz-short conformance test bench demo clean image image-test helm helm-test release
+.PHONY: all build engine vet test-go fuzz fuzz-short conformance test bench demo clean image image-test helm-test release
 
 all: build
 
@@ -25,7 +25,7 @@ build:
 
 # Download (once, cached in ~/.cache/chmcp) the ClickHouse engine the tests run.
 engine: build
-	bin/chlocal fetch
+	$(BINDIR)/chlocal fetch
 
 # -tags packaging: also the image and Helm tests (deploy/), which run only
 # under make image-test / helm-test.
@@ -97,7 +97,7 @@ image:
 # against a real ClickHouse (deploy/image).
 image-test: image
 	@command -v podman >/dev/null || { echo "make image-test: podman not found; install it (apt-get install podman runc)" >&2; exit 1; }
-	CHMCP_IMAGE_ARCHIVE=$(CURDIR)/$(IMAGE_TAR) CHMCP_IMAGE_REF=$(IMAGE):$(VERSION) CHMCP_IMAGE_ARCH=$(IMAGE_ARCH) \
+	CHMCP_IMAGE_ARCHIVE=$(abspath $(IMAGE_TAR)) CHMCP_IMAGE_REF=$(IMAGE):$(VERSION) CHMCP_IMAGE_ARCH=$(IMAGE_ARCH) \
 	CHMCP_VERSION=$(VERSION) CHMCP_COMMIT=$(COMMIT) CHMCP_DATE=$(DATE) \
 		$(GO) test -tags packaging -count=1 -timeout 10m ./deploy/image/
 
