@@ -22,8 +22,10 @@ func TestAppendRow(t *testing.T) {
 	big128, _ := new(big.Int).SetString("-170141183460469231731687303715884105728", 10) // Int128 min
 	bigNull := (*big.Int)(nil)
 	dest := []any{&s, &nilStr, ptr(&str), &ts, &nan, &inf, &u64, &arr, &m, &ok, &big128, &bigNull}
-	got := string(appendRow(nil, dest))
-	want := `["a\"b\n",null,"x","2026-01-02T03:04:05Z","nan","-inf",18446744073709551615,[1,2],{"k":1},true,-170141183460469231731687303715884105728,null]`
+	types := []string{"String", "Nullable(String)", "Nullable(String)", "DateTime('UTC')", "Float64", "Float64", "UInt64",
+		"Array(Int32)", "Map(String, UInt8)", "Bool", "Int128", "Nullable(Int128)"}
+	got := string(newRowEncoder(types, 0).appendRow(nil, dest))
+	want := `["a\"b\n",null,"x","2026-01-02 03:04:05","nan","-inf","18446744073709551615",[1,2],{"k":1},true,"-170141183460469231731687303715884105728",null]`
 	if got != want {
 		t.Fatalf("appendRow =\n %s\nwant\n %s", got, want)
 	}
@@ -53,9 +55,10 @@ func BenchmarkAppendRow(b *testing.B) {
 	n, f, ts := uint64(12345), 3.25, time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
 	nullable := &name
 	dest := []any{&name, &note, &n, &f, &ts, &nullable}
+	enc := newRowEncoder([]string{"String", "String", "UInt64", "Float64", "DateTime64(6, 'UTC')", "Nullable(String)"}, 4096)
 	var buf []byte
 	b.ReportAllocs()
 	for b.Loop() {
-		buf = appendRow(buf[:0], dest)
+		buf = enc.appendRow(buf[:0], dest)
 	}
 }

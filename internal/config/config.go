@@ -40,7 +40,9 @@ type ClickHouseConfig struct {
 	MaxExecutionTime Duration `json:"max_execution_time" yaml:"max_execution_time"`
 	MaxResultRows    int      `json:"max_result_rows" yaml:"max_result_rows"`
 	MaxResultBytes   int64    `json:"max_result_bytes" yaml:"max_result_bytes"`
-	MaxQueryLength   int      `json:"max_query_length" yaml:"max_query_length"`
+	// MaxCellBytes cuts longer string values in results (0 = no cut).
+	MaxCellBytes   int64 `json:"max_cell_bytes" yaml:"max_cell_bytes"`
+	MaxQueryLength int   `json:"max_query_length" yaml:"max_query_length"`
 	// LogComment puts who asked (MCP client, tool, request id, identity)
 	// into each query's log_comment, for system.query_log.
 	LogComment bool `json:"log_comment" yaml:"log_comment"`
@@ -258,9 +260,10 @@ func Defaults() Config {
 			Username:           "default",
 			Protocol:           ProtocolTCP,
 			ReadOnly:           true,
-			MaxExecutionTime:   Duration(60 * time.Second),
+			MaxExecutionTime:   Duration(30 * time.Second), // under MCP clients' 60 s request timeout
 			MaxResultRows:      1000,
-			MaxResultBytes:     1 << 20,
+			MaxResultBytes:     100 << 10, // a size an assistant's context can take
+			MaxCellBytes:       4 << 10,
 			MaxQueryLength:     100_000,
 			AllowedIOFunctions: []string{},
 			LogComment:         true,

@@ -89,6 +89,8 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.MaxResultRows }},
 	{"clickhouse.max_result_bytes", "clickhouse-max-result-bytes", "CLICKHOUSE_MAX_RESULT_BYTES", ">= 1", "Maximum bytes of result returned by one query",
 		func(c *Config) any { return &c.ClickHouse.MaxResultBytes }},
+	{"clickhouse.max_cell_bytes", "clickhouse-max-cell-bytes", "CLICKHOUSE_MAX_CELL_BYTES", ">= 0; 0 = no cut", "Longest string value in a result; longer ones are cut, ending in a marker saying how much",
+		func(c *Config) any { return &c.ClickHouse.MaxCellBytes }},
 	{"clickhouse.allowed_io_functions", "clickhouse-allowed-io-functions", "CLICKHOUSE_ALLOWED_IO_FUNCTIONS", "function names, or prefixes ending in *", "Functions and table functions that reach files, the network or processes (file, url, s3, remote, dictGet*, ...) which queries may call; refused by default",
 		func(c *Config) any { return &c.ClickHouse.AllowedIOFunctions }},
 	{"clickhouse.log_comment", "clickhouse-log-comment", "CLICKHOUSE_LOG_COMMENT", "", "Put the MCP client, tool, request id and identity of each query into its log_comment (system.query_log)",

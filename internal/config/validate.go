@@ -165,6 +165,7 @@ func (c ClickHouseConfig) validate(p *problems) {
 	p.duration("clickhouse.max_execution_time", c.MaxExecutionTime, true, "no limit")
 	p.atLeast("clickhouse.max_result_rows", int64(c.MaxResultRows), 1)
 	p.atLeast("clickhouse.max_result_bytes", c.MaxResultBytes, 1)
+	p.atLeast("clickhouse.max_cell_bytes", c.MaxCellBytes, 0)
 	p.atLeast("clickhouse.max_query_length", int64(c.MaxQueryLength), 1)
 	for _, f := range c.AllowedIOFunctions {
 		if !ioFunctionPattern.MatchString(f) {
