@@ -220,20 +220,19 @@ func (e *rowEncoder) appendDynamic(buf []byte, v chcol.Variant) []byte {
 	if v.Nil() {
 		return append(buf, "null"...)
 	}
-	t := plainType
-	if v.HasType() {
-		name := v.Type()
-		if t = e.dynamic[name]; t == nil {
-			if e.dynamic == nil {
-				e.dynamic = map[string]*chType{}
-			}
-			t = parseType(name)
-			e.dynamic[name] = t
-		}
-	} else {
-		t = inferType(v.Any())
-	}
 	val := v.Any()
+	if !v.HasType() {
+		return e.appendValue(buf, &val, inferType(val))
+	}
+	name := v.Type()
+	t := e.dynamic[name]
+	if t == nil {
+		if e.dynamic == nil {
+			e.dynamic = map[string]*chType{}
+		}
+		t = parseType(name)
+		e.dynamic[name] = t
+	}
 	return e.appendValue(buf, &val, t)
 }
 
@@ -374,16 +373,19 @@ func appendTime(buf []byte, v time.Time, t *chType) []byte {
 // appendFraction appends ".ddd": digits fraction digits of nanos, or as
 // many as needed when digits < 0.
 func appendFraction(buf []byte, nanos, digits int) []byte {
-	if digits == 0 || (digits < 0 && nanos == 0) {
+	var d [9]byte // nanos, zero-padded
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i], nanos = byte('0'+nanos%10), nanos/10
+	}
+	n := digits
+	if digits < 0 {
+		for n = len(d); n > 0 && d[n-1] == '0'; n-- {
+		}
+	}
+	if n == 0 {
 		return buf
 	}
-	frac := strconv.AppendInt(nil, int64(nanos)+1e9, 10)[1:] // nine digits, zero-padded
-	if digits < 0 {
-		frac = []byte(strings.TrimRight(string(frac), "0"))
-	} else {
-		frac = frac[:digits]
-	}
-	return append(append(buf, '.'), frac...)
+	return append(append(buf, '.'), d[:n]...)
 }
 
 // appendClock writes a Time or Time64 as ClickHouse does: [-]hh:mm:ss[.fff],

@@ -62,3 +62,23 @@ func BenchmarkAppendRow(b *testing.B) {
 		buf = enc.appendRow(buf[:0], dest)
 	}
 }
+
+func TestAppendFractionAndClock(t *testing.T) {
+	for _, tc := range []struct {
+		nanos, digits int
+		want          string
+	}{{0, 0, ""}, {0, 3, ".000"}, {780_000_000, 3, ".780"}, {5, 9, ".000000005"}, {0, -1, ""}, {120_000_000, -1, ".12"}, {123_456_789, -1, ".123456789"}} {
+		if got := string(appendFraction(nil, tc.nanos, tc.digits)); got != tc.want {
+			t.Errorf("appendFraction(%d, %d) = %q, want %q", tc.nanos, tc.digits, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		d      time.Duration
+		digits int
+		want   string
+	}{{0, 0, `"00:00:00"`}, {-(time.Hour + 2*time.Minute + 3500*time.Millisecond), 3, `"-01:02:03.500"`}, {999*time.Hour + 59*time.Minute + 59*time.Second, 0, `"999:59:59"`}} {
+		if got := string(appendClock(nil, tc.d, tc.digits)); got != tc.want {
+			t.Errorf("appendClock(%v, %d) = %s, want %s", tc.d, tc.digits, got, tc.want)
+		}
+	}
+}

@@ -47,6 +47,7 @@ var typeCases = []typeCase{
 	{"DateTime64(9, 'America/New_York')", "toDateTime64('2025-06-01 12:34:56.123456789', 9, 'America/New_York')", `"2025-06-01 12:34:56.123456789"`, true, false},
 	{"Time", "toTime('12:34:56')", `"12:34:56"`, true, false},
 	{"Time64(3)", "toTime64('-1:02:03.5', 3)", `"-01:02:03.500"`, true, false},
+	{"Time", "toTime('100:02:03')", `"100:02:03"`, true, false},
 	{"UUID", "toUUID('61f0c404-5cb3-11e7-907b-a6006ad3dba0')", `"61f0c404-5cb3-11e7-907b-a6006ad3dba0"`, true, false},
 	{"IPv4", "toIPv4('1.2.3.4')", `"1.2.3.4"`, true, false},
 	{"IPv6", "toIPv6('2001:db8::1')", `"2001:db8::1"`, true, false},
