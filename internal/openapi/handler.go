@@ -169,7 +169,10 @@ func (h *Handler) serveCall(w http.ResponseWriter, r *http.Request, tool string)
 		writeError(w, statusOf(err), *err)
 		return
 	}
-	res, found := h.svc.Call(r.Context(), tool, args)
+	// The result stays in the result budget until it is written.
+	ctx, release := h.svc.HoldResults(r.Context())
+	defer release()
+	res, found := h.svc.Call(ctx, tool, args)
 	if !found {
 		unknownTool(w, tool)
 		return
