@@ -17,10 +17,12 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/urfave/cli/v3"
 
+	"github.com/chmcp/chmcp/internal/budget"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/httpapi"
 	"github.com/chmcp/chmcp/internal/mcp"
+	"github.com/chmcp/chmcp/internal/memlimit"
 	"github.com/chmcp/chmcp/internal/metrics"
 )
 
@@ -28,7 +30,6 @@ import (
 var version = "dev"
 
 func main() {
-	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args); err != nil {
@@ -108,11 +109,16 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		return err
 	}
 	defer ch.Close()
+	results, err := tuneMemory(cfg.Server, log, cgroupRoot)
+	if err != nil {
+		return err
+	}
 	var m *metrics.Metrics // nil unless server.metrics.enabled: records nothing
 	if cfg.Server.Metrics.Enabled {
 		m = metrics.New(version)
 	}
-	svc := mcp.NewService(ch, log.With("component", "mcp"), version, mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()), mcp.WithMetrics(m))
+	svc := mcp.NewService(ch, log.With("component", "mcp"), version, mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()),
+		mcp.WithMetrics(m), mcp.WithResultBudget(results))
 	log.Info("starting chmcp", "version", version, "transport", cfg.Server.Transport,
 		"clickhouse", fmt.Sprintf("%s://%s:%d", cfg.ClickHouse.Protocol, cfg.ClickHouse.Host, cfg.ClickHouse.EffectivePort()),
 		"user", cfg.ClickHouse.Username, "read_only", cfg.ClickHouse.ReadOnly)
@@ -165,15 +171,32 @@ func testConnection(ctx context.Context, cmd *cli.Command, stdout, stderr io.Wri
 	return err
 }
 
-// tuneGC trades a little memory for CPU: a request allocates mostly
-// short-lived buffers (JSON-RPC decoding in the go-sdk), so collecting four
-// times less often saves a measurable share of CPU per call. A soft memory
-// limit keeps the heap bounded. Explicit GOGC / GOMEMLIMIT win.
-func tuneGC() {
+// cgroupRoot is where the container's memory limit is read.
+const cgroupRoot = "/sys/fs/cgroup"
+
+// tuneMemory sets the garbage collector up and returns the in-flight
+// result budget. GOGC=400 trades a little memory for CPU: a request
+// allocates mostly short-lived buffers, so collecting four times less
+// often saves a measurable share of CPU per call. The soft memory limit
+// (GOMEMLIMIT, else 90% of the container's cgroup limit, else 512 MiB)
+// bounds the heap: near it the GC collects as often as it must. The
+// result budget keeps the results in flight well under it. Explicit GOGC,
+// GOMEMLIMIT and server.max_inflight_result_bytes win.
+func tuneMemory(cfg config.ServerConfig, log *slog.Logger, root string) (*budget.Budget, error) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(512 << 20)
+	_, set := os.LookupEnv("GOMEMLIMIT")
+	limit, err := memlimit.Choose(debug.SetMemoryLimit(-1), set, root)
+	if err != nil {
+		return nil, err
 	}
+	debug.SetMemoryLimit(limit.Bytes)
+	results, source := cfg.MaxInflightResultBytes, "server.max_inflight_result_bytes"
+	if results == 0 {
+		results, source = memlimit.ResultBudget(limit.Bytes), "memory limit / 8"
+	}
+	log.Info("memory", "go_memory_limit_bytes", limit.Bytes, "go_memory_limit_from", limit.Source,
+		"max_inflight_result_bytes", results, "max_inflight_result_bytes_from", source)
+	return budget.New(results), nil
 }

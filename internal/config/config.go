@@ -120,6 +120,9 @@ type ServerConfig struct {
 	IdleTimeout       Duration `json:"idle_timeout" yaml:"idle_timeout"`
 	ShutdownTimeout   Duration `json:"shutdown_timeout" yaml:"shutdown_timeout"`
 	MaxBodyBytes      int64    `json:"max_body_bytes" yaml:"max_body_bytes"`
+	// MaxInflightResultBytes bounds the result bytes all calls hold at
+	// once; 0 derives it from the Go memory limit (docs/deployment.md).
+	MaxInflightResultBytes int64 `json:"max_inflight_result_bytes" yaml:"max_inflight_result_bytes"`
 }
 
 // OAuth modes.

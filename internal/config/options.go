@@ -129,6 +129,9 @@ var options = []option{
 		func(c *Config) any { return &c.Server.ShutdownTimeout }},
 	{"server.max_body_bytes", "server-max-body-bytes", "MCP_SERVER_MAX_BODY_BYTES", ">= 1", "Maximum HTTP request body size",
 		func(c *Config) any { return &c.Server.MaxBodyBytes }},
+	{"server.max_inflight_result_bytes", "server-max-inflight-result-bytes", "MCP_SERVER_MAX_INFLIGHT_RESULT_BYTES", "0 (derived), or >= clickhouse.max_result_bytes",
+		"Result bytes all calls may hold at once; past it a call fails with \"server busy\". 0: an eighth of the Go memory limit",
+		func(c *Config) any { return &c.Server.MaxInflightResultBytes }},
 
 	// OAuth 2.1 authorization server (docs/oauth.md).
 	{"server.oauth.enabled", "oauth-enabled", "MCP_OAUTH_ENABLED", "true, false", "Require OAuth bearer tokens on the MCP endpoint; chmcp is the authorization server",
