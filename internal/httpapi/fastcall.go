@@ -116,7 +116,7 @@ func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request, maxBody in
 // built whole.
 var scratchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, scratchSize); return &b }}
 
-const scratchSize = 32 << 10
+const scratchSize = 64 << 10
 
 // strict is how the go-sdk decodes (keys matched exactly), plus
 // DisallowUnknownFields: a request with anything unexpected in it is the

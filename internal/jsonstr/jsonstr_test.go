@@ -1,6 +1,7 @@
 package jsonstr
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -43,4 +44,15 @@ func FuzzCut(f *testing.F) {
 			t.Fatalf("%q in pieces of %d = %s, want %s", s, piece, got, want)
 		}
 	})
+}
+
+// BenchmarkAppend: a result's text copy, mostly plain with some escapes.
+func BenchmarkAppend(b *testing.B) {
+	s := string(bytes.Repeat([]byte(`[123,"user-123@example.com","a <b> & c é"],`), 20000))
+	buf := make([]byte, 0, 2*len(s))
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = Append(buf[:0], s)
+	}
 }
