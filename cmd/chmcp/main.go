@@ -175,17 +175,17 @@ func testConnection(ctx context.Context, cmd *cli.Command, stdout, stderr io.Wri
 const cgroupRoot = "/sys/fs/cgroup"
 
 // tuneMemory sets the garbage collector up and returns the in-flight
-// result budget. GOGC=400 trades a little memory for CPU: a request
-// allocates mostly short-lived buffers, so collecting four times less
-// often saves a measurable share of CPU per call. The soft memory limit
-// (GOMEMLIMIT, else 90% of the container's cgroup limit, else 512 MiB)
-// bounds the heap: near it the GC collects as often as it must. The
-// result budget keeps the results in flight well under it. Explicit GOGC,
-// GOMEMLIMIT and server.max_inflight_result_bytes win.
+// result budget. The soft memory limit (GOMEMLIMIT, else 90% of the
+// container's cgroup limit, else 512 MiB) bounds the heap: near it the GC
+// collects as often as it must; the result budget keeps the results in
+// flight well under it. GOGC is 400 while few result bytes are in flight:
+// small calls leave short-lived garbage, and collecting four times less
+// often saves about a tenth of chmcp's CPU per call. While results of
+// 8 MiB or more are in flight it is Go's default, 100, so the heap they
+// keep live is not allowed to grow five times over before a collection
+// (docs/performance.md). Explicit GOGC, GOMEMLIMIT and
+// server.max_inflight_result_bytes win.
 func tuneMemory(cfg config.ServerConfig, log *slog.Logger, root string) (*budget.Budget, error) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
 	_, set := os.LookupEnv("GOMEMLIMIT")
 	limit, err := memlimit.Choose(debug.SetMemoryLimit(-1), set, root)
 	if err != nil {
@@ -198,5 +198,24 @@ func tuneMemory(cfg config.ServerConfig, log *slog.Logger, root string) (*budget
 	}
 	log.Info("memory", "go_memory_limit_bytes", limit.Bytes, "go_memory_limit_from", limit.Source,
 		"max_inflight_result_bytes", results, "max_inflight_result_bytes_from", source)
-	return budget.New(results), nil
+	b := budget.New(results)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcIdle)
+		b.Watch(gcLoadedAt, gcLoadedAt/4, func(loaded bool) {
+			if loaded {
+				debug.SetGCPercent(gcLoaded)
+			} else {
+				debug.SetGCPercent(gcIdle)
+			}
+		})
+	}
+	return b, nil
 }
+
+// GOGC while few result bytes are in flight, and while at least
+// gcLoadedAt are.
+const (
+	gcIdle     = 400
+	gcLoaded   = 100
+	gcLoadedAt = 8 << 20
+)
