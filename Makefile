@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOFILES  = $(shell find . -name '*.go' -not -path './tmp/*' -not -path './.cache/*' -not -path './.git/*')
 
-.PHONY: all build engine vet test-go conformance test bench demo clean
+.PHONY: all build engine vet test-go conformance test bench soak demo clean
 
 all: build
 
@@ -39,6 +39,12 @@ test:
 bench: build
 	$(GO) build -o bin/chmcp-bench ./cmd/chmcp-bench
 	bin/chmcp-bench -chmcp bin/chmcp $(BENCH_ARGS)
+
+# Not in CI: a few minutes of query mix at concurrency 64 through ClickHouse
+# kills, restarts and a freeze (docs/deployment.md).
+soak: build
+	$(GO) build -o bin/chmcp-bench ./cmd/chmcp-bench
+	bin/chmcp-bench -soak -chmcp bin/chmcp
 
 demo: build
 	bash scripts/demo.sh
