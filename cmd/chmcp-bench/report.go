@@ -72,14 +72,14 @@ type sideSummary struct {
 // medians of per-round-pair values (each chmcp round with the direct round
 // right after it), which cancels slow drift of the machine.
 type summary struct {
-	Concurrency     int         `json:"concurrency"`
-	Chmcp           sideSummary `json:"chmcp"`
-	Direct          sideSummary `json:"direct"`
+	Concurrency int         `json:"concurrency"`
+	Chmcp       sideSummary `json:"chmcp"`
+	Direct      sideSummary `json:"direct"`
 	// Baseline is the -baseline chmcp, with its own ratios to direct.
-	Baseline *baselineSummary `json:"baseline,omitempty"`
-	ThroughputRatio float64     `json:"throughput_ratio"` // chmcp / direct
-	P50OverheadMs   float64     `json:"p50_overhead_ms"`  // chmcp p50 - direct p50
-	CPURatio        float64     `json:"chmcp_cpu_over_clickhouse_cpu"`
+	Baseline        *baselineSummary `json:"baseline,omitempty"`
+	ThroughputRatio float64          `json:"throughput_ratio"` // chmcp / direct
+	P50OverheadMs   float64          `json:"p50_overhead_ms"`  // chmcp p50 - direct p50
+	CPURatio        float64          `json:"chmcp_cpu_over_clickhouse_cpu"`
 }
 
 const sideBaseline = "baseline"
