@@ -174,15 +174,14 @@ func testConnection(ctx context.Context, cmd *cli.Command, stdout, stderr io.Wri
 // cgroupRoot is where the container's memory limit is read.
 const cgroupRoot = "/sys/fs/cgroup"
 
-// tuneMemory sets the garbage collector up and returns the in-flight
-// result budget. The soft memory limit (GOMEMLIMIT, else 90% of the
-// container's cgroup limit, else 512 MiB) bounds the heap: near it the GC
-// collects as often as it must; the result budget keeps the results in
-// flight well under it. GOGC is 400 while few result bytes are in flight:
-// small calls leave short-lived garbage, and collecting four times less
-// often saves about a tenth of chmcp's CPU per call. While results of
-// 8 MiB or more are in flight it is Go's default, 100, so the heap they
-// keep live is not allowed to grow five times over before a collection
+// tuneMemory sets the soft memory limit and returns the in-flight result
+// budget. The limit (GOMEMLIMIT, else 90% of the container's cgroup limit,
+// else 512 MiB) bounds the heap: near it the GC collects as often as it
+// must; the result budget keeps the results in flight well under it. GOGC
+// is left at Go's default, 100: with the tools/call fast path a small call
+// leaves little garbage, so the GOGC=400 chmcp used to set no longer saves
+// CPU that rises above the noise, and it let the heap that large results
+// keep live grow five times over before a collection
 // (docs/performance.md). Explicit GOGC, GOMEMLIMIT and
 // server.max_inflight_result_bytes win.
 func tuneMemory(cfg config.ServerConfig, log *slog.Logger, root string) (*budget.Budget, error) {
@@ -198,24 +197,5 @@ func tuneMemory(cfg config.ServerConfig, log *slog.Logger, root string) (*budget
 	}
 	log.Info("memory", "go_memory_limit_bytes", limit.Bytes, "go_memory_limit_from", limit.Source,
 		"max_inflight_result_bytes", results, "max_inflight_result_bytes_from", source)
-	b := budget.New(results)
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcIdle)
-		b.Watch(gcLoadedAt, gcLoadedAt/4, func(loaded bool) {
-			if loaded {
-				debug.SetGCPercent(gcLoaded)
-			} else {
-				debug.SetGCPercent(gcIdle)
-			}
-		})
-	}
-	return b, nil
+	return budget.New(results), nil
 }
-
-// GOGC while few result bytes are in flight, and while at least
-// gcLoadedAt are.
-const (
-	gcIdle     = 400
-	gcLoaded   = 100
-	gcLoadedAt = 8 << 20
-)

@@ -2,16 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"runtime/metrics"
 	"strings"
 	"testing"
 
-	"github.com/chmcp/chmcp/internal/budget"
 	"github.com/chmcp/chmcp/internal/config"
 )
 
@@ -30,9 +27,7 @@ func unsetEnv(t *testing.T, name string) {
 // unreadable limit stops the start.
 func TestTuneMemoryFollowsTheContainer(t *testing.T) {
 	unsetEnv(t, "GOMEMLIMIT")
-	unsetEnv(t, "GOGC")
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	root := t.TempDir()
 	if err := os.WriteFile(filepath.Join(root, "memory.max"), []byte("268435456\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -54,24 +49,6 @@ func TestTuneMemoryFollowsTheContainer(t *testing.T) {
 			t.Errorf("log %q lacks %s", logs.String(), want)
 		}
 	}
-	// GOGC is 400 until 8 MiB of results are in flight, then 100 until
-	// they fall to 2 MiB.
-	ctx, release := budget.With(context.Background(), b)
-	for _, step := range []struct {
-		reserve int64
-		want    uint64
-	}{{0, 400}, {7 << 20, 400}, {1 << 20, 100}} {
-		if err := budget.From(ctx).Reserve(step.reserve); err != nil {
-			t.Fatal(err)
-		}
-		if got := gogc(); got != step.want {
-			t.Errorf("GOGC %d with %d bytes in flight, want %d", got, b.Stats().InUse, step.want)
-		}
-	}
-	release()
-	if got := gogc(); got != 400 {
-		t.Errorf("GOGC %d after the release, want 400", got)
-	}
 	if b, err = tuneMemory(config.ServerConfig{MaxInflightResultBytes: 5 << 20}, slog.New(slog.DiscardHandler), root); err != nil || b.Stats().Limit != 5<<20 {
 		t.Errorf("explicit budget: %+v, %v", b.Stats(), err)
 	}
@@ -81,10 +58,4 @@ func TestTuneMemoryFollowsTheContainer(t *testing.T) {
 	if _, err := tuneMemory(config.ServerConfig{}, slog.New(slog.DiscardHandler), root); err == nil || !strings.Contains(err.Error(), "memory.max") {
 		t.Errorf("unreadable limit: err = %v", err)
 	}
-}
-
-func gogc() uint64 {
-	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
 }

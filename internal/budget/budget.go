@@ -20,35 +20,6 @@ type Budget struct {
 	used    int64
 	peak    int64
 	refused int64
-
-	// A watch (see Watch): f is told when used crosses high or low.
-	high, low int64
-	watch     func(loaded bool)
-	loaded    bool
-}
-
-// Watch has f(true) called when the bytes in use reach high, and f(false)
-// when they fall back to low (low < high: the gap keeps a load hovering at
-// one mark from flapping). f runs under the budget's lock: keep it quick.
-// Set it before the budget is used.
-func (b *Budget) Watch(high, low int64, f func(loaded bool)) {
-	if b == nil {
-		return
-	}
-	b.high, b.low, b.watch = high, low, f
-}
-
-// changed tells the watch, if any, about a crossing. b.mu is held.
-func (b *Budget) changed() {
-	switch {
-	case b.watch == nil:
-	case !b.loaded && b.used >= b.high:
-		b.loaded = true
-		b.watch(true)
-	case b.loaded && b.used <= b.low:
-		b.loaded = false
-		b.watch(false)
-	}
 }
 
 // New returns a budget of limit bytes; limit <= 0 means unlimited (nil).
@@ -108,7 +79,6 @@ func (h *Hold) Reserve(n int64) error {
 	h.n += n
 	b.used += n
 	b.peak = max(b.peak, b.used)
-	b.changed()
 	return nil
 }
 
@@ -119,7 +89,6 @@ func (h *Hold) release() {
 	defer b.mu.Unlock()
 	b.used -= h.n
 	h.n = 0
-	b.changed()
 }
 
 type holdKey struct{}

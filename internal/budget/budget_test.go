@@ -3,7 +3,6 @@ package budget
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 )
 
@@ -49,29 +48,5 @@ func TestNilBudgetIsUnlimited(t *testing.T) {
 	}
 	if (*Budget)(nil).Stats() != (Stats{}) {
 		t.Fatal("stats of nil")
-	}
-}
-
-// TestWatch: the watch hears of the crossings only, with the gap between
-// the marks.
-func TestWatch(t *testing.T) {
-	b := New(1000)
-	var heard []bool
-	b.Watch(100, 20, func(loaded bool) { heard = append(heard, loaded) })
-	ctx1, release1 := With(context.Background(), b)
-	ctx2, release2 := With(context.Background(), b)
-	mustReserve := func(ctx context.Context, n int64) {
-		t.Helper()
-		if err := From(ctx).Reserve(n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mustReserve(ctx1, 60)
-	mustReserve(ctx2, 50) // 110: loaded
-	mustReserve(ctx2, 10) // still loaded: not told again
-	release1()            // 60: within the gap, still loaded
-	release2()            // 0: unloaded
-	if fmt.Sprint(heard) != "[true false]" {
-		t.Fatalf("heard %v, want [true false]", heard)
 	}
 }
