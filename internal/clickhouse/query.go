@@ -282,6 +282,11 @@ func (c *Client) authorize(id identity.Identity) error {
 // system.query_log know it by), which it returns.
 func (c *Client) statement(ctx context.Context, id identity.Identity, s ch.Settings, params map[string]string) (context.Context, string) {
 	queryID := uuid.NewString()
+	if c.cfg.LogComment {
+		if comment := logComment(ctx, id, c.version); comment != "" {
+			s = withLogComment(s, comment)
+		}
+	}
 	opts := []ch.QueryOption{ch.WithSettings(s), ch.WithQueryID(queryID)}
 	if c.secretMode {
 		// Never empty: clickhouse.username is required, and an empty initial
@@ -319,8 +324,10 @@ func (c *Client) failed(ctx context.Context, id identity.Identity, queryID strin
 func (c *Client) kill(id identity.Identity, queryID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	kctx, _ := c.statement(ctx, id, nil, map[string]string{"qid": queryID})
-	if err := c.conn.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC"); err != nil && !errors.Is(err, context.Canceled) {
-		c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
+	for _, conn := range c.killTargets() {
+		kctx, _ := c.statement(ctx, id, nil, map[string]string{"qid": queryID})
+		if err := conn.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC"); err != nil && !errors.Is(err, context.Canceled) {
+			c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
+		}
 	}
 }
