@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -124,7 +123,7 @@ func (e *environment) selectOneLoad(ctx context.Context, o options, url string) 
 // body; nil: rows [[1]]) or want (the go-sdk client, on the rows), after
 // one checked call.
 func (e *environment) loadFor(ctx context.Context, o options, url string, conc int, query string,
-	check func([]byte) error, want func([]json.RawMessage) error) (newWorkerFunc, func(), error) {
+	check func([]byte) error, want func([]any) error) (newWorkerFunc, func(), error) {
 	var worker newWorkerFunc
 	var closeLoad func()
 	if o.client == clientSDK {

@@ -9,7 +9,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 )
@@ -37,7 +36,7 @@ type memorySide struct {
 	Mem  memInfo     `json:"chmcp_memory"`
 }
 
-func wantLarge(rows []json.RawMessage) error {
+func wantLarge(rows []any) error {
 	if len(rows) != 1000 {
 		return fmt.Errorf("%d rows, want 1000", len(rows))
 	}

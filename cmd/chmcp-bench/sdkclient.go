@@ -19,10 +19,10 @@ const clientSDK = "go-sdk"
 type sdkLoad struct {
 	cs   *sdk.ClientSession
 	args map[string]any
-	want func(rows []json.RawMessage) error
+	want func(rows []any) error
 }
 
-func newSDKLoad(ctx context.Context, url string, concurrency int, query string, want func([]json.RawMessage) error) (*sdkLoad, error) {
+func newSDKLoad(ctx context.Context, url string, concurrency int, query string, want func([]any) error) (*sdkLoad, error) {
 	client := sdk.NewClient(&sdk.Implementation{Name: "chmcp-bench", Version: "1"}, nil)
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, DisableCompression: true}}
@@ -51,24 +51,26 @@ func (l *sdkLoad) worker() (callFunc, func()) {
 		if res.IsError {
 			return fmt.Errorf("tool error: %v", res.Content)
 		}
-		var out struct {
-			Rows []json.RawMessage `json:"rows"`
+		// The go-sdk has decoded structuredContent into Go values, as an
+		// agent gets it; the check reads those without decoding again.
+		m, _ := res.StructuredContent.(map[string]any)
+		rows, ok := m["rows"].([]any)
+		if !ok {
+			return fmt.Errorf("structuredContent has no rows: %v", abbrevAny(res.StructuredContent))
 		}
-		b, err := json.Marshal(res.StructuredContent)
-		if err == nil {
-			err = json.Unmarshal(b, &out)
-		}
-		if err != nil {
-			return fmt.Errorf("structuredContent: %w", err)
-		}
-		return l.want(out.Rows)
+		return l.want(rows)
 	}, func() {}
 }
 
 // wantOne checks the rows of SELECT 1.
-func wantOne(rows []json.RawMessage) error {
-	if len(rows) != 1 || string(rows[0]) != "[1]" {
-		return fmt.Errorf("rows are not [[1]]")
+func wantOne(rows []any) error {
+	if len(rows) != 1 || fmt.Sprint(rows[0]) != "[1]" {
+		return fmt.Errorf("rows are not [[1]]: %v", rows)
 	}
 	return nil
+}
+
+func abbrevAny(v any) string {
+	b, _ := json.Marshal(v)
+	return abbrev(b)
 }
