@@ -108,7 +108,9 @@ func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request, maxBody in
 		return true
 	}
 	w.Write(head)
-	*scratch = head[:0]
+	if cap(head) <= scratchSize { // a larger one is not kept in the pool
+		*scratch = head[:0]
+	}
 	return true
 }
 
