@@ -20,22 +20,28 @@ func (r *Result) JSON() ([]byte, error) {
 // MarshalJSON: encoding/json writes a result as JSON does.
 func (r *Result) MarshalJSON() ([]byte, error) { return r.JSON() }
 
-// Row returns row i (from 0) of the result, or nil when there is none.
-// It scans the encoded rows: meant for tests and small results.
-func (r *Result) Row(i int) json.RawMessage {
+// AllRows returns the rows: Rows for a result built by hand, else decoded
+// from its JSON (a result from Query). Meant for tests and small results.
+func (r *Result) AllRows() []json.RawMessage {
 	if r.encoded == nil {
-		if i < 0 || i >= len(r.Rows) {
-			return nil
-		}
-		return r.Rows[i]
+		return r.Rows
 	}
 	var whole struct {
 		Rows []json.RawMessage `json:"rows"`
 	}
-	if json.Unmarshal(r.encoded, &whole) != nil || i < 0 || i >= len(whole.Rows) {
+	if json.Unmarshal(r.encoded, &whole) != nil {
 		return nil
 	}
-	return whole.Rows[i]
+	return whole.Rows
+}
+
+// Row returns row i (from 0) of the result, or nil when there is none.
+func (r *Result) Row(i int) json.RawMessage {
+	rows := r.AllRows()
+	if i < 0 || i >= len(rows) {
+		return nil
+	}
+	return rows[i]
 }
 
 // AppendJSON appends r exactly as encoding/json marshals it, without
