@@ -15,7 +15,7 @@ BINDIR  ?= bin
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOFILES  = $(shell find . -name '*.go' -not -path './tmp/*' -not -path './.cache/*' -not -path './.git/*')
 
-.PHONY: all build engine vet test-go fuzz fuzz-short conformance test bench demo clean image image-test helm-test release
+.PHONY: all build engine vet test-go fuzz fuzz-short conformance test bench soak demo clean image image-test helm-test release
 
 all: build
 
@@ -117,6 +117,12 @@ release:
 bench: build
 	$(GO) build -o bin/chmcp-bench ./cmd/chmcp-bench
 	bin/chmcp-bench -chmcp bin/chmcp $(BENCH_ARGS)
+
+# Not in CI: a few minutes of query mix at concurrency 64 through ClickHouse
+# kills, restarts and a freeze (docs/deployment.md).
+soak: build
+	$(GO) build -o bin/chmcp-bench ./cmd/chmcp-bench
+	bin/chmcp-bench -soak -chmcp bin/chmcp
 
 demo: build
 	bash scripts/demo.sh

@@ -20,7 +20,12 @@ type environment struct {
 	ch     *chtest.Server
 	chmcp  *process // as default, no password: the chmcp side against direct
 	mcp    *mcpClient
+	load   newWorkerFunc // the chmcp side's load, from the -client chosen
 	direct *directClient
+	// base is the -baseline chmcp and its load; nil without -baseline.
+	base     *process
+	baseLoad newWorkerFunc
+	closers  []func() // loads to close
 	// The secret-versus-password pair (secret.go); nil with -secret=false.
 	pwd, sec *server
 }
@@ -53,6 +58,17 @@ func setUp(ctx context.Context, o options) (*environment, error) {
 	if err := env.mcp.verify(ctx); err != nil {
 		return env, fmt.Errorf("chmcp: first tools/call failed: %w", err)
 	}
+	if env.load, err = env.selectOneLoad(ctx, o, env.chmcp.url); err != nil {
+		return env, err
+	}
+	if o.baseline != "" {
+		if env.base, err = env.startChmcpBin(ctx, o, o.baseline, "baseline"); err != nil {
+			return env, err
+		}
+		if env.baseLoad, err = env.selectOneLoad(ctx, o, env.base.url); err != nil {
+			return env, fmt.Errorf("baseline: %w", err)
+		}
+	}
 	if env.direct, err = newDirectClient(env.ch, o.maxOpen, o.maxIdle); err != nil {
 		return env, err
 	}
@@ -68,6 +84,11 @@ func setUp(ctx context.Context, o options) (*environment, error) {
 // startChmcp runs a chmcp on a free loopback port against the local
 // ClickHouse with the benchmark's pool settings, plus extra flags.
 func (e *environment) startChmcp(ctx context.Context, o options, name string, extra ...string) (*process, error) {
+	return e.startChmcpBin(ctx, o, e.bin, name, extra...)
+}
+
+// startChmcpBin is startChmcp with another chmcp binary.
+func (e *environment) startChmcpBin(ctx context.Context, o options, bin, name string, extra ...string) (*process, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -78,12 +99,52 @@ func (e *environment) startChmcp(ctx context.Context, o options, name string, ex
 		"--clickhouse-max-open-conns", strconv.Itoa(o.maxOpen),
 		"--clickhouse-max-idle-conns", strconv.Itoa(o.maxIdle),
 		"--log-level", "warn"}, extra...)
-	p, err := startChmcp(ctx, e.bin, port, args...)
+	p, err := startChmcp(ctx, bin, port, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	logf("%s: %s running (pid %d) at %s", name, e.bin, p.Pid(), p.url)
+	logf("%s: %s running (pid %d) at %s", name, bin, p.Pid(), p.url)
 	return p, nil
+}
+
+// selectOneLoad is the SELECT 1 load on the chmcp at url from the -client
+// chosen (the default mcpClient serves lean and net/http).
+func (e *environment) selectOneLoad(ctx context.Context, o options, url string) (newWorkerFunc, error) {
+	w, closeLoad, err := e.loadFor(ctx, o, url, slices.Max(o.concurrency), "SELECT 1", nil, wantOne)
+	if err != nil {
+		return nil, err
+	}
+	e.closers = append(e.closers, closeLoad)
+	return w, nil
+}
+
+// loadFor returns the load of query on the chmcp at url from the -client
+// chosen, checked by check (the lean and net/http clients, on the raw
+// body; nil: rows [[1]]) or want (the go-sdk client, on the rows), after
+// one checked call.
+func (e *environment) loadFor(ctx context.Context, o options, url string, conc int, query string,
+	check func([]byte) error, want func([]any) error) (newWorkerFunc, func(), error) {
+	var worker newWorkerFunc
+	var closeLoad func()
+	if o.client == clientSDK {
+		l, err := newSDKLoad(ctx, url, conc, query, want)
+		if err != nil {
+			return nil, nil, err
+		}
+		worker, closeLoad = l.worker, l.close
+	} else {
+		c := newMCPClient(url, conc, o.client == clientLean)
+		c.body, c.check = bodyFor(query), check
+		worker, closeLoad = c.worker, c.close
+	}
+	call, release := worker()
+	err := call(ctx)
+	release()
+	if err != nil {
+		closeLoad()
+		return nil, nil, fmt.Errorf("first call of %q: %w", query, err)
+	}
+	return worker, closeLoad, nil
 }
 
 // close stops chmcp, then ClickHouse, and removes the temp dir.
@@ -93,6 +154,14 @@ func (e *environment) close() {
 	}
 	if e.direct != nil {
 		e.direct.close()
+	}
+	for _, c := range e.closers {
+		c()
+	}
+	if e.base != nil {
+		if err := e.base.Stop(stopGrace); err != nil {
+			logf("stopping baseline: %v", err)
+		}
 	}
 	for _, s := range []*server{e.pwd, e.sec} {
 		if s != nil {

@@ -18,7 +18,16 @@
 // rounds at -secret-concurrency.
 //
 //	chmcp-bench [-chmcp bin/chmcp] [-rounds 5] [-duration 3s] [-concurrency 1,16] [-json FILE] [-strict]
-//	            [-client lean|net/http] [-secret=true] [-secret-concurrency 16] [-secret-rounds N]
+//	            [-client lean|net/http|go-sdk] [-secret=true] [-secret-concurrency 16] [-secret-rounds N]
+//	            [-baseline OTHER-CHMCP] [-memory=true] [-memory-concurrency 16] [-memory-rounds 3]
+//	chmcp-bench -soak [-chmcp bin/chmcp]
+//
+// A third comparison (memory.go; -memory=false skips it) sends calls with
+// 1 MiB results at concurrency 16 to fresh chmcp processes and reports
+// their peak RSS. -baseline runs another chmcp binary (say, one built from
+// main) through the same rounds of every comparison, side by side.
+//
+// -soak runs the soak test instead (soak.go).
 //
 // The chmcp load comes from a lean HTTP/1.1 client by default (rawhttp.go):
 // net/http's Transport costs the load generator about 130 µs of CPU and
@@ -55,7 +64,12 @@ type options struct {
 	secret      bool // also compare interserver-secret mode with password mode
 	secretConc  int
 	secretRnds  int
-	client      string // the load generator's HTTP client: lean or net/http
+	client      string // the load generator's client: lean, net/http or go-sdk
+	baseline    string // another chmcp binary measured side by side ("" = none)
+	memory      bool   // also run the large-result comparison (memory.go)
+	memConc     int
+	memRounds   int
+	soak        bool // run the soak test (soak.go) instead of the benchmark
 }
 
 func main() {
@@ -88,7 +102,12 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.secret, "secret", true, "also compare chmcp in interserver-secret mode with password mode")
 	fs.IntVar(&o.secretConc, "secret-concurrency", 16, "concurrency of the secret-versus-password comparison")
 	fs.IntVar(&o.secretRnds, "secret-rounds", 0, "measured rounds per side of the secret-versus-password comparison (default: -rounds)")
-	fs.StringVar(&o.client, "client", clientLean, "HTTP client of the chmcp load: lean (one keep-alive connection per load goroutine, no Transport goroutines) or net/http")
+	fs.StringVar(&o.client, "client", clientLean, "client of the chmcp load: lean (one keep-alive connection per load goroutine, no Transport goroutines), net/http, or go-sdk (the go-sdk's MCP client, one session)")
+	fs.StringVar(&o.baseline, "baseline", "", "another chmcp binary (say, built from main) measured in the same rounds, side by side")
+	fs.BoolVar(&o.memory, "memory", true, "also measure 1 MiB results at -memory-concurrency: throughput and peak RSS of fresh chmcp processes")
+	fs.IntVar(&o.memConc, "memory-concurrency", 16, "concurrency of the 1 MiB results comparison")
+	fs.IntVar(&o.memRounds, "memory-rounds", 3, "measured rounds per side of the 1 MiB results comparison")
+	fs.BoolVar(&o.soak, "soak", false, "run the soak test instead (docs/deployment.md): a query mix at concurrency 64 through ClickHouse restarts and a freeze")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -106,8 +125,10 @@ func parseFlags(args []string) (options, error) {
 		o.secretRnds = o.rounds
 	}
 	switch {
-	case o.client != clientLean && o.client != clientNetHTTP:
-		return o, fmt.Errorf("-client: %q is not %s or %s", o.client, clientLean, clientNetHTTP)
+	case o.client != clientLean && o.client != clientNetHTTP && o.client != clientSDK:
+		return o, fmt.Errorf("-client: %q is not %s, %s or %s", o.client, clientLean, clientNetHTTP, clientSDK)
+	case o.memConc < 1 || o.memRounds < 1:
+		return o, errors.New("-memory-concurrency and -memory-rounds must be >= 1")
 	case o.secretConc < 1 || o.secretRnds < 1:
 		return o, errors.New("-secret-concurrency and -secret-rounds must be >= 1")
 	case o.rounds < 1:
@@ -121,6 +142,9 @@ func parseFlags(args []string) (options, error) {
 }
 
 func run(ctx context.Context, o options) int {
+	if o.soak {
+		return runSoak(ctx, o)
+	}
 	rep, err := bench(ctx, o)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -165,7 +189,11 @@ func bench(ctx context.Context, o options) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	sides := []side{{"chmcp", env.mcp.worker, env.chmcp}, {"direct", env.direct.worker, env.chmcp}}
+	sides := []side{{"chmcp", env.load, env.chmcp}}
+	if env.base != nil {
+		sides = append(sides, side{sideBaseline, env.baseLoad, env.base})
+	}
+	sides = append(sides, side{"direct", env.direct.worker, env.chmcp})
 	if err := warmUp(ctx, sides, slices.Max(o.concurrency), o.warmup); err != nil {
 		return nil, err
 	}
@@ -181,13 +209,29 @@ func bench(ctx context.Context, o options) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
+	var baseMem *memInfo
+	if env.base != nil {
+		m, err := readMem(env.base.Pid())
+		if err != nil {
+			return nil, err
+		}
+		baseMem = &m
+	}
 	var sec *secretSummary
 	if o.secret {
 		if sec, err = benchSecret(ctx, env, o); err != nil {
 			return nil, err
 		}
 	}
-	return buildReport(o, rounds, mem, sec), nil
+	var large *memorySummary
+	if o.memory {
+		if large, err = benchMemory(ctx, env, o); err != nil {
+			return nil, err
+		}
+	}
+	rep := buildReport(o, rounds, mem, sec, large)
+	rep.BaselineMem = baseMem
+	return rep, nil
 }
 
 func warmUp(ctx context.Context, sides []side, c int, d time.Duration) error {

@@ -40,6 +40,9 @@ type mcpClient struct {
 	http   *http.Client
 	body   []byte
 	header http.Header // shared, read-only
+	// check is the cheap per-call check of a response body (default:
+	// rows [[1]], no tool error).
+	check func([]byte) error
 
 	mu   sync.Mutex
 	idle []*rawWorker // lean connections between rounds
@@ -119,6 +122,9 @@ func (c *mcpClient) worker() (callFunc, func()) {
 		b, err := send(ctx)
 		if err != nil {
 			return err
+		}
+		if c.check != nil {
+			return c.check(b)
 		}
 		if bytes.Contains(b, isErrorOn) || !bytes.Contains(b, wantRows) {
 			return fmt.Errorf("unexpected tools/call result: %s", abbrev(b))

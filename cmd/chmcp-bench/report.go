@@ -72,12 +72,23 @@ type sideSummary struct {
 // medians of per-round-pair values (each chmcp round with the direct round
 // right after it), which cancels slow drift of the machine.
 type summary struct {
-	Concurrency     int         `json:"concurrency"`
-	Chmcp           sideSummary `json:"chmcp"`
-	Direct          sideSummary `json:"direct"`
-	ThroughputRatio float64     `json:"throughput_ratio"` // chmcp / direct
-	P50OverheadMs   float64     `json:"p50_overhead_ms"`  // chmcp p50 - direct p50
-	CPURatio        float64     `json:"chmcp_cpu_over_clickhouse_cpu"`
+	Concurrency int         `json:"concurrency"`
+	Chmcp       sideSummary `json:"chmcp"`
+	Direct      sideSummary `json:"direct"`
+	// Baseline is the -baseline chmcp, with its own ratios to direct.
+	Baseline        *baselineSummary `json:"baseline,omitempty"`
+	ThroughputRatio float64          `json:"throughput_ratio"` // chmcp / direct
+	P50OverheadMs   float64          `json:"p50_overhead_ms"`  // chmcp p50 - direct p50
+	CPURatio        float64          `json:"chmcp_cpu_over_clickhouse_cpu"`
+}
+
+const sideBaseline = "baseline"
+
+type baselineSummary struct {
+	sideSummary
+	ThroughputRatio float64 `json:"throughput_ratio"`
+	P50OverheadMs   float64 `json:"p50_overhead_ms"`
+	CPURatio        float64 `json:"chmcp_cpu_over_clickhouse_cpu"`
 }
 
 type target struct {
@@ -93,6 +104,10 @@ type report struct {
 	Client    string    `json:"chmcp_load_http_client"`
 	Summaries []summary `json:"summaries"`
 	ChmcpMem  memInfo   `json:"chmcp_memory"`
+	// BaselineMem is the -baseline chmcp's memory after the SELECT 1 rounds.
+	BaselineMem *memInfo `json:"baseline_memory,omitempty"`
+	// Large is the 1 MiB results comparison; nil with -memory=false.
+	Large *memorySummary `json:"large_results,omitempty"`
 	// Secret compares interserver-secret with password mode; nil with -secret=false.
 	Secret  *secretSummary `json:"secret_vs_password,omitempty"`
 	Targets []target       `json:"targets"`
@@ -100,29 +115,51 @@ type report struct {
 	Raw     []roundResult  `json:"raw_rounds"`
 }
 
-func buildReport(o options, rounds []roundResult, mem memInfo, sec *secretSummary) *report {
-	rep := &report{Rounds: o.rounds, Duration: o.duration.String(), Query: "SELECT 1", Client: o.client, ChmcpMem: mem, Secret: sec, Raw: rounds}
+func buildReport(o options, rounds []roundResult, mem memInfo, sec *secretSummary, large *memorySummary) *report {
+	rep := &report{Rounds: o.rounds, Duration: o.duration.String(), Query: "SELECT 1", Client: o.client, ChmcpMem: mem, Secret: sec, Large: large, Raw: rounds}
 	for _, c := range o.concurrency {
-		var a, b []roundResult
+		var a, base, b []roundResult
 		for _, r := range rounds {
-			if r.Concurrency == c && r.Side == "chmcp" {
+			switch {
+			case r.Concurrency != c:
+			case r.Side == "chmcp":
 				a = append(a, r)
-			} else if r.Concurrency == c && r.Side == "direct" {
+			case r.Side == sideBaseline:
+				base = append(base, r)
+			case r.Side == "direct":
 				b = append(b, r)
 			}
 		}
 		s := summary{Concurrency: c, Chmcp: summarize(a), Direct: summarize(b)}
-		s.ThroughputRatio = medianOf(len(a), func(i int) float64 { return a[i].Throughput / b[i].Throughput })
-		s.P50OverheadMs = medianOf(len(a), func(i int) float64 { return a[i].P50Ms - b[i].P50Ms })
-		s.CPURatio = medianOf(len(a), func(i int) float64 { return a[i].ChmcpCPUPerCallUs / a[i].ClickHouseCPUPerCallUs })
+		s.ThroughputRatio, s.P50OverheadMs, s.CPURatio = ratios(a, b)
+		if len(base) > 0 {
+			bs := &baselineSummary{sideSummary: summarize(base)}
+			bs.ThroughputRatio, bs.P50OverheadMs, bs.CPURatio = ratios(base, b)
+			s.Baseline = bs
+		}
 		rep.Summaries = append(rep.Summaries, s)
 	}
 	rep.Targets = targets(rep.Summaries, mem, sec)
+	if large != nil {
+		rep.Targets = append(rep.Targets, large.target())
+		rep.Raw = append(rep.Raw, large.rounds...)
+	}
 	if sec != nil {
 		rep.Raw = append(rep.Raw, sec.rounds...)
 	}
 	rep.Pass = !slices.ContainsFunc(rep.Targets, func(t target) bool { return !t.Pass })
 	return rep
+}
+
+// ratios compares the rounds of a chmcp side with the direct rounds of the
+// same round numbers: medians of throughput ratio, p50 overhead and chmcp
+// CPU over ClickHouse CPU.
+func ratios(a, direct []roundResult) (throughput, p50Overhead, cpu float64) {
+	n := min(len(a), len(direct))
+	throughput = medianOf(n, func(i int) float64 { return ratio(a[i].Throughput, direct[i].Throughput) })
+	p50Overhead = medianOf(n, func(i int) float64 { return a[i].P50Ms - direct[i].P50Ms })
+	cpu = medianOf(n, func(i int) float64 { return ratio(a[i].ChmcpCPUPerCallUs, a[i].ClickHouseCPUPerCallUs) })
+	return throughput, p50Overhead, cpu
 }
 
 func summarize(rs []roundResult) sideSummary {
@@ -210,23 +247,38 @@ func mb(b int64) float64 { return float64(b) / (1 << 20) }
 func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n%s: medians of %d rounds x %s per side (chmcp = MCP tools/call execute_query over HTTP from a %s client, as default; direct = clickhouse-go native)\n\n",
 		r.Query, r.Rounds, r.Duration, r.Client)
-	const sideWidth = len("direct") + 1
+	const sideWidth = len(sideBaseline) + 1
 	printHeader(w, sideWidth)
 	for _, s := range r.Summaries {
 		s.Chmcp.printRow(w, s.Concurrency, sideWidth, "chmcp")
+		if s.Baseline != nil {
+			s.Baseline.printRow(w, s.Concurrency, sideWidth, sideBaseline)
+		}
 		s.Direct.printRow(w, s.Concurrency, sideWidth, "direct")
-		fmt.Fprintf(w, "%5d  chmcp/direct: throughput %.2f, p50 overhead %+.3f ms, chmcp CPU %.2fx ClickHouse CPU\n\n",
+		fmt.Fprintf(w, "%5d  chmcp/direct: throughput %.2f, p50 overhead %+.3f ms, chmcp CPU %.2fx ClickHouse CPU\n",
 			s.Concurrency, s.ThroughputRatio, s.P50OverheadMs, s.CPURatio)
+		if b := s.Baseline; b != nil {
+			fmt.Fprintf(w, "%5d  baseline/direct: throughput %.2f, p50 overhead %+.3f ms, chmcp CPU %.2fx ClickHouse CPU\n",
+				s.Concurrency, b.ThroughputRatio, b.P50OverheadMs, b.CPURatio)
+		}
+		fmt.Fprintln(w)
 	}
 	if r.Secret != nil {
 		r.Secret.print(w)
+	}
+	if r.Large != nil {
+		r.Large.print(w)
 	}
 	fmt.Fprintln(w, "µs/c: CPU µs per call of each process; new conns: native connections ClickHouse saw opened in a round;")
 	fmt.Fprintln(w, "other: CPU cores used meanwhile by processes outside the benchmark (noise).")
 	if noisy := r.maxOther(); noisy > 0.2 {
 		fmt.Fprintf(w, "WARNING: other processes used up to %.2f cores during rounds; results are noisy.\n", noisy)
 	}
-	fmt.Fprintf(w, "\nchmcp memory: peak RSS %.1f MB, RSS at end %.1f MB\n\nTargets:\n", mb(r.ChmcpMem.Peak), mb(r.ChmcpMem.Current))
+	fmt.Fprintf(w, "\nchmcp memory after the SELECT 1 rounds: peak RSS %.1f MB, RSS at end %.1f MB\n", mb(r.ChmcpMem.Peak), mb(r.ChmcpMem.Current))
+	if m := r.BaselineMem; m != nil {
+		fmt.Fprintf(w, "baseline memory after the SELECT 1 rounds: peak RSS %.1f MB, RSS at end %.1f MB\n", mb(m.Peak), mb(m.Current))
+	}
+	fmt.Fprint(w, "\nTargets:\n")
 	width := 0
 	for _, t := range r.Targets {
 		width = max(width, len(t.Name))

@@ -17,16 +17,17 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/chmcp/chmcp/internal/budget"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/httpapi"
 	"github.com/chmcp/chmcp/internal/mcp"
+	"github.com/chmcp/chmcp/internal/memlimit"
 	"github.com/chmcp/chmcp/internal/metrics"
 	"github.com/chmcp/chmcp/internal/stdio"
 )
 
 func main() {
-	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args); err != nil {
@@ -126,11 +127,16 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		return err
 	}
 	defer ch.Close()
+	results, err := tuneMemory(cfg.Server, log, cgroupRoot)
+	if err != nil {
+		return err
+	}
 	var m *metrics.Metrics // nil unless server.metrics.enabled: records nothing
 	if cfg.Server.Metrics.Enabled {
 		m = metrics.New(version)
 	}
-	svc := mcp.NewService(ch, log.With("component", "mcp"), version, mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()), mcp.WithMetrics(m))
+	svc := mcp.NewService(ch, log.With("component", "mcp"), version, mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()),
+		mcp.WithMetrics(m), mcp.WithResultBudget(results))
 	log.Info("starting chmcp", "version", version, "commit", commit, "transport", cfg.Server.Transport,
 		"clickhouse", cfg.ClickHouse.Protocol+"://"+strings.Join(cfg.ClickHouse.Addresses(), ","),
 		"user", cfg.ClickHouse.Username, "read_only", cfg.ClickHouse.ReadOnly)
@@ -205,15 +211,31 @@ func printNotices(w io.Writer, n config.Notices) {
 	}
 }
 
-// tuneGC trades a little memory for CPU: a request allocates mostly
-// short-lived buffers (JSON-RPC decoding in the go-sdk), so collecting four
-// times less often saves a measurable share of CPU per call. A soft memory
-// limit keeps the heap bounded. Explicit GOGC / GOMEMLIMIT win.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+// cgroupRoot is where the container's memory limit is read.
+const cgroupRoot = "/sys/fs/cgroup"
+
+// tuneMemory sets the soft memory limit and returns the in-flight result
+// budget. The limit (GOMEMLIMIT, else 90% of the container's cgroup limit,
+// else 512 MiB) bounds the heap: near it the GC collects as often as it
+// must; the result budget keeps the results in flight well under it. GOGC
+// is left at Go's default, 100: with the tools/call fast path a small call
+// leaves little garbage, so the GOGC=400 chmcp used to set no longer saves
+// CPU that rises above the noise, and it let the heap that large results
+// keep live grow five times over before a collection
+// (docs/performance.md). Explicit GOGC, GOMEMLIMIT and
+// server.max_inflight_result_bytes win.
+func tuneMemory(cfg config.ServerConfig, log *slog.Logger, root string) (*budget.Budget, error) {
+	_, set := os.LookupEnv("GOMEMLIMIT")
+	limit, err := memlimit.Choose(debug.SetMemoryLimit(-1), set, root)
+	if err != nil {
+		return nil, err
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(512 << 20)
+	debug.SetMemoryLimit(limit.Bytes)
+	results, source := cfg.MaxInflightResultBytes, "server.max_inflight_result_bytes"
+	if results == 0 {
+		results, source = memlimit.ResultBudget(limit.Bytes), "memory limit / 8"
 	}
+	log.Info("memory", "go_memory_limit_bytes", limit.Bytes, "go_memory_limit_from", limit.Source,
+		"max_inflight_result_bytes", results, "max_inflight_result_bytes_from", source)
+	return budget.New(results), nil
 }

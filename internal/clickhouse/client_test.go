@@ -44,8 +44,12 @@ func TestQueryBothProtocols(t *testing.T) {
 }
 
 func rows(r *Result) string {
-	b, _ := json.Marshal(r.Rows)
-	return string(b)
+	var whole struct {
+		Rows json.RawMessage `json:"rows"`
+	}
+	b, _ := r.JSON()
+	_ = json.Unmarshal(b, &whole)
+	return string(whole.Rows)
 }
 
 func TestTruncation(t *testing.T) {

@@ -49,12 +49,12 @@ func TestStringParamRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", v, err)
 		}
-		if !strings.HasPrefix(string(res.Rows[0]), "[true,") && !strings.HasPrefix(string(res.Rows[0]), "[1,") {
-			t.Errorf("%q: %s", v, res.Rows[0])
+		if !strings.HasPrefix(string(res.Row(0)), "[true,") && !strings.HasPrefix(string(res.Row(0)), "[1,") {
+			t.Errorf("%q: %s", v, res.Row(0))
 		}
 	}
 	res, err := c.Query(context.Background(), identity.Identity{}, "SELECT {s:String}", QueryOptions{Params: map[string]string{"s": StringParam("a'\\\t\nb")}})
-	if err != nil || string(res.Rows[0]) != `["a'\\\t\nb"]` {
+	if err != nil || string(res.Row(0)) != `["a'\\\t\nb"]` {
 		t.Fatalf("round trip: %v %v", res, err)
 	}
 }

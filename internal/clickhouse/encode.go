@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/chcol"
+
+	"github.com/chmcp/chmcp/internal/jsonstr"
 )
 
 // rowEncoder writes rows as JSON arrays, each value as its column's
@@ -437,52 +439,5 @@ func cutMarker(missing, total int) string {
 	return "…[cut: " + strconv.Itoa(missing) + " of " + strconv.Itoa(total) + " bytes not shown]"
 }
 
-// appendString appends s as a JSON string, byte for byte as encoding/json
-// writes it (HTML characters, U+2028 and U+2029 escaped, invalid UTF-8 as
-// U+FFFD) but without allocating: string cells are most of a result.
-func appendString(buf []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	buf = append(buf, '"')
-	start := 0 // s[start:i] is still to be copied as is
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= ' ' && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			switch b {
-			case '"', '\\':
-				buf = append(buf, '\\', b)
-			case '\b':
-				buf = append(buf, '\\', 'b')
-			case '\f':
-				buf = append(buf, '\\', 'f')
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			buf = append(append(buf, s[start:i]...), `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			buf = append(append(buf, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(append(buf, s[start:]...), '"')
-}
+// appendString appends s as a JSON string, as encoding/json writes it.
+func appendString(buf []byte, s string) []byte { return jsonstr.Append(buf, s) }

@@ -36,20 +36,6 @@ func TestAppendRow(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-// FuzzAppendString: appendString writes exactly what encoding/json writes.
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", "a\"b\\c", "<script>&amp;</script>", "\x00\x01\b\f\n\r\t\x1f\x7f",
-		"ü ß 日本", "\u2028\u2029", "bad \xff\xfe utf-8", "\xe2\x80", "tail\xc3"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, _ := json.Marshal(s)
-		if got := appendString([]byte("prefix"), s); string(got) != "prefix"+string(want) {
-			t.Fatalf("appendString(%q) = %s, want %s", s, got[len("prefix"):], want)
-		}
-	})
-}
-
 func BenchmarkAppendRow(b *testing.B) {
 	name, note := "alice@example.com", `a "quoted" <note> with ü`
 	n, f, ts := uint64(12345), 3.25, time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)

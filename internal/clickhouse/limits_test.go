@@ -152,7 +152,7 @@ func getSetting(t *testing.T, c *Client, opts QueryOptions, name string) string 
 	if err != nil {
 		t.Fatalf("getSetting(%s): %v", name, err)
 	}
-	return strings.Trim(string(res.Rows[0]), `[]"`)
+	return strings.Trim(string(res.Row(0)), `[]"`)
 }
 
 // TestGuardrails: the operator's limits hold for every caller statement,
@@ -226,7 +226,7 @@ func TestGuardrailKeepsTighterProfile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := string(res.Rows[0]); got != "[200000000,1000]" {
+			if got := string(res.Row(0)); got != "[200000000,1000]" {
 				t.Fatalf("sent limits = %s, want the profile's [200000000,1000]", got)
 			}
 			_, err = c.Query(context.Background(), id, readsManyRows, QueryOptions{ReadOnly: true})
@@ -237,7 +237,7 @@ func TestGuardrailKeepsTighterProfile(t *testing.T) {
 			}
 			if secret { // alice's profile sets none: the guardrail applies
 				res, err := c.Query(context.Background(), as("alice"), "SELECT getSetting('max_memory_usage')", QueryOptions{ReadOnly: true})
-				if err != nil || string(res.Rows[0]) != `["10000000000"]` {
+				if err != nil || string(res.Row(0)) != `["10000000000"]` {
 					t.Fatalf("alice: %v %v", res, err)
 				}
 			}

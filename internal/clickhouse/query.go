@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"math"
 	"reflect"
 	"strconv"
 	"time"
@@ -12,6 +13,7 @@ import (
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/google/uuid"
 
+	"github.com/chmcp/chmcp/internal/budget"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 )
@@ -37,6 +39,10 @@ type Column struct {
 
 // Result is a capped query result. Rows are JSON arrays, one per row, in
 // column order; Truncated says explicitly when a cap cut the result.
+//
+// A result from Query carries its rows already encoded, inside its whole
+// JSON (see JSON and Row), and leaves Rows nil: a row is never held twice.
+// Rows is for results built by hand.
 type Result struct {
 	Columns         []Column          `json:"columns" jsonschema:"Name and ClickHouse type of each column; the type says how to read a value (a UInt64 comes as a string)."`
 	Rows            []json.RawMessage `json:"rows"`
@@ -51,6 +57,8 @@ type Result struct {
 	RowsBeforeLimitAtLeast *uint64 `json:"rows_before_limit_at_least,omitempty" jsonschema:"ClickHouse's count of rows before the query's LIMIT (a lower bound); absent when ClickHouse does not say."`
 	CellsCut               int     `json:"cells_cut,omitempty" jsonschema:"How many long string values were cut (each ends in a marker saying how much)."`
 	Note                   string  `json:"note,omitempty" jsonschema:"Set when anything was cut: what, by which cap, and what to do next."`
+
+	encoded []byte // the JSON, as Query streamed it; never modified
 }
 
 // Truncation reasons.
@@ -80,6 +88,12 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 	var profile profileInfo
 	qctx = ch.Context(qctx, ch.WithProfileInfo(profile.set))
 
+	// Admission: a call that finds the result budget full fails here,
+	// before ClickHouse does any work.
+	hold, held := budget.From(ctx), int64(initialResultBuffer)
+	if err := hold.Reserve(held); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	rows, err := c.conn.Query(qctx, sql)
 	if err != nil {
@@ -88,7 +102,7 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 	defer rows.Close()
 
 	types := rows.ColumnTypes()
-	res := &Result{Columns: make([]Column, len(types)), Rows: []json.RawMessage{}, QueryID: queryID, User: c.EffectiveUser(id)}
+	res := &Result{Columns: make([]Column, len(types)), QueryID: queryID, User: c.EffectiveUser(id)}
 	dest, typeNames := make([]any, len(types)), make([]string, len(types))
 	for i, t := range types {
 		res.Columns[i] = Column{Name: t.Name(), Type: t.DatabaseTypeName()}
@@ -96,34 +110,81 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 		typeNames[i] = t.DatabaseTypeName()
 	}
 	enc := newRowEncoder(typeNames, c.cfg.MaxCellBytes)
-	var size int64
-	var buf []byte
+	// The rows are encoded once, straight into the result's JSON, with the
+	// caps applied as they arrive; the buffer's capacity is what the call
+	// holds of the budget.
+	buf, err := res.appendHead(make([]byte, 0, initialResultBuffer))
+	if err != nil {
+		return nil, err
+	}
+	buf = append(buf, '[')
+	// The most a whole result can take: head, rows, a comma per row, tail.
+	most := len(buf) + int(min(maxBytes, math.MaxInt32)) + maxRows + 1024
+	var size int64 // bytes of rows, commas not counted
+	last := 64     // length of the last row, to make room for the next
 	for rows.Next() {
-		if len(res.Rows) >= maxRows {
+		if res.RowCount >= maxRows {
 			res.Truncated, res.TruncatedReason = true, ReasonMaxRows
 			break
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fail(err)
 		}
-		buf = enc.appendRow(buf[:0], dest)
-		if size+int64(len(buf)) > maxBytes {
+		if cap(buf)-len(buf) <= last {
+			buf = grow(buf, last, most)
+		}
+		mark := len(buf)
+		if res.RowCount > 0 {
+			buf = append(buf, ',')
+		}
+		rowStart := len(buf)
+		buf = enc.appendRow(buf, dest)
+		n := int64(len(buf) - rowStart)
+		last = int(n) + 1
+		if size+n > maxBytes {
+			buf = buf[:mark]
 			enc.dropRow()
 			res.Truncated, res.TruncatedReason = true, ReasonMaxBytes
 			break
 		}
-		size += int64(len(buf))
-		res.Rows = append(res.Rows, json.RawMessage(append([]byte(nil), buf...)))
+		size += n
+		res.RowCount++
+		if c := int64(cap(buf)); c > held {
+			if err := hold.Reserve(c - held); err != nil {
+				return nil, err
+			}
+			held = c
+		}
 	}
 	if err := rows.Err(); err != nil && !res.Truncated {
 		return nil, fail(err)
 	}
-	res.RowCount = len(res.Rows)
 	rows.Close() // reads the rest of the stream, ClickHouse's profile info included
 	res.explain(profile.rowsBeforeLimit(), enc.cut, c.cfg)
 	res.ElapsedMs = float64(time.Since(start).Microseconds()) / 1000
+	if res.encoded, err = res.appendTail(append(buf, ']')); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
+
+// grow returns buf with room for more than next bytes: twice its capacity,
+// up to most, so that a result is copied about as many times as its size
+// doubles, and never held in much more than it needs. (append grows a
+// large slice by a quarter, leaving four times its size behind as garbage.)
+func grow(buf []byte, next, most int) []byte {
+	c := min(2*cap(buf), most)
+	if c-len(buf) <= next {
+		c = len(buf) + 2*next
+	}
+	out := make([]byte, len(buf), c)
+	copy(out, buf)
+	return out
+}
+
+// initialResultBuffer is where a result's encoding starts: enough for a
+// small result, which most are.
+const initialResultBuffer = 2 << 10
 
 // Exec runs a statement that returns no rows (write_query).
 func (c *Client) Exec(ctx context.Context, id identity.Identity, sql string, o QueryOptions) (string, error) {

@@ -180,7 +180,7 @@ func TestRegistryConcurrent(t *testing.T) {
 				errs <- fmt.Errorf("%s: %w", user, err)
 				return
 			}
-			if got := strings.Trim(string(res.Rows[0]), `[]"`); got != user {
+			if got := strings.Trim(string(res.Row(0)), `[]"`); got != user {
 				errs <- fmt.Errorf("ran as %q, want %q", got, user)
 				return
 			}

@@ -10,9 +10,11 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 )
 
-// TestResultAppendJSON: AppendJSON writes exactly what encoding/json
-// writes, for real results (every kind of value appendRow encodes,
-// truncated or not) and for the edges of the struct.
+// TestResultAppendJSON: the JSON Query streams a result into, and what
+// AppendJSON writes for a result built by hand, are exactly what
+// encoding/json writes for the struct, for real results (every kind of
+// value appendRow encodes, truncated or not) and for the edges of the
+// struct.
 func TestResultAppendJSON(t *testing.T) {
 	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
 	var results []*Result
@@ -53,9 +55,12 @@ func TestResultAppendJSON(t *testing.T) {
 		&Result{RowsBeforeLimitAtLeast: ptr(uint64(math.MaxUint64)), CellsCut: 3, Truncated: true, TruncatedReason: ReasonMaxRows},
 	)
 	for i, r := range results {
-		want, err := json.Marshal(r)
+		want, err := marshalPlain(r)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if whole, err := r.JSON(); err != nil || !bytes.Equal(whole, want) {
+			t.Errorf("result %d:\nJSON         %s (%v)\njson.Marshal %s", i, whole, err, want)
 		}
 		prefix := []byte("keep:")
 		got, err := r.AppendJSON(prefix)
@@ -68,11 +73,31 @@ func TestResultAppendJSON(t *testing.T) {
 	}
 	// What encoding/json refuses, AppendJSON refuses too.
 	for _, r := range []*Result{{ElapsedMs: math.NaN()}, {Rows: []json.RawMessage{{}}}} {
-		if _, err := json.Marshal(r); err == nil {
+		if _, err := marshalPlain(r); err == nil {
 			t.Fatalf("json.Marshal accepts %+v", r)
 		}
 		if _, err := r.AppendJSON(nil); err == nil {
 			t.Errorf("AppendJSON accepts %+v", r)
 		}
 	}
+}
+
+// plainResult is Result without its methods: what encoding/json makes of
+// the struct's fields.
+type plainResult Result
+
+// marshalPlain is encoding/json's output for r, its rows taken from
+// r.Rows or, for a result from Query, decoded from its JSON.
+func marshalPlain(r *Result) ([]byte, error) {
+	p := plainResult(*r)
+	if r.encoded != nil {
+		var whole struct {
+			Rows []json.RawMessage `json:"rows"`
+		}
+		if err := json.Unmarshal(r.encoded, &whole); err != nil {
+			return nil, err
+		}
+		p.Rows = whole.Rows
+	}
+	return json.Marshal(&p)
 }

@@ -68,8 +68,8 @@ func run(t *testing.T, c *Client, id string, sql string) (string, string) {
 }
 
 func rowsText(res *Result) string {
-	rows := make([]string, len(res.Rows))
-	for i, r := range res.Rows {
+	rows := make([]string, len(res.AllRows()))
+	for i, r := range res.AllRows() {
 		rows[i] = string(r)
 	}
 	return strings.Join(rows, " ")
@@ -150,7 +150,7 @@ func TestSecretSettingConstraintRefused(t *testing.T) {
 	// Within the constraint it runs, on the same connection.
 	res, err := c.Query(context.Background(), as(constrainedUser), "SELECT getSetting('max_block_size')",
 		QueryOptions{ReadOnly: true, Settings: map[string]any{"max_block_size": 500}})
-	if err != nil || string(res.Rows[0]) != `[500]` {
+	if err != nil || string(res.Row(0)) != `[500]` {
 		t.Fatalf("max_block_size within the constraint: %v %v", res, err)
 	}
 	// A readonly = 1 user: chmcp's own settings are refused, not dropped.

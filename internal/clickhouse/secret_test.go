@@ -36,7 +36,7 @@ func currentUser(t *testing.T, c *Client, id identity.Identity) string {
 	if err != nil {
 		t.Fatalf("as %q: %v", id.User, err)
 	}
-	return strings.Trim(string(res.Rows[0]), `[]"`)
+	return strings.Trim(string(res.Row(0)), `[]"`)
 }
 
 func TestSecretRunsAsCaller(t *testing.T) {
@@ -77,8 +77,8 @@ func TestSecretSharedPool(t *testing.T) {
 				errs <- err
 				return
 			}
-			if want := fmt.Sprintf(`[%q,%d]`, user, i); string(res.Rows[0]) != want {
-				errs <- fmt.Errorf("query %d: got %s, want %s", i, res.Rows[0], want)
+			if want := fmt.Sprintf(`[%q,%d]`, user, i); string(res.Row(0)) != want {
+				errs <- fmt.Errorf("query %d: got %s, want %s", i, res.Row(0), want)
 			}
 		}(i)
 	}

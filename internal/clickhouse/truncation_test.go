@@ -25,7 +25,7 @@ func TestLongCellsCut(t *testing.T) {
 			t.Fatal(err)
 		}
 		var row []any
-		if err := json.Unmarshal(res.Rows[0], &row); err != nil {
+		if err := json.Unmarshal(res.Row(0), &row); err != nil {
 			t.Fatal(err)
 		}
 		if want := "éééé…[cut: 8 of 16 bytes not shown]"; row[0] != want {

@@ -88,7 +88,7 @@ func TestTypesJSON(t *testing.T) {
 			if got := res.Columns[0].Type; got != tc.typ {
 				t.Errorf("%s %s: type %s, want %s", proto, tc.expr, got, tc.typ)
 			}
-			if got := string(res.Rows[0]); got != "["+tc.want+"]" {
+			if got := string(res.Row(0)); got != "["+tc.want+"]" {
 				t.Errorf("%s %s (%s): chmcp writes %s, want [%s]", proto, tc.expr, tc.typ, got, tc.want)
 			}
 		}
@@ -144,7 +144,7 @@ func TestNestedJSON(t *testing.T) {
 			if got := strings.Join(types, " "); got != q.types {
 				t.Errorf("%s %s: types %s, want %s", proto, q.sql, got, q.types)
 			}
-			if got := string(res.Rows[0]); got != q.want {
+			if got := string(res.Row(0)); got != q.want {
 				t.Errorf("%s %s: %s, want %s", proto, q.sql, got, q.want)
 			}
 			var ch bytes.Buffer

@@ -52,7 +52,7 @@ func TestRoundRobinSpreads(t *testing.T) {
 				return
 			}
 			mu.Lock()
-			ports[string(r.Rows[0])] = true
+			ports[string(r.Row(0))] = true
 			mu.Unlock()
 		})
 	}

@@ -142,6 +142,9 @@ type ServerConfig struct {
 	IdleTimeout       Duration `json:"idle_timeout" yaml:"idle_timeout"`
 	ShutdownTimeout   Duration `json:"shutdown_timeout" yaml:"shutdown_timeout"`
 	MaxBodyBytes      int64    `json:"max_body_bytes" yaml:"max_body_bytes"`
+	// MaxInflightResultBytes bounds the result bytes all calls hold at
+	// once; 0 derives it from the Go memory limit (docs/deployment.md).
+	MaxInflightResultBytes int64 `json:"max_inflight_result_bytes" yaml:"max_inflight_result_bytes"`
 
 	// Sessions of pre-2026 streamable-HTTP clients (2026-07-28 has none).
 	MaxSessions          int      `json:"max_sessions" yaml:"max_sessions"`

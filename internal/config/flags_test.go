@@ -202,6 +202,8 @@ func TestEveryOptionSettable(t *testing.T) {
 			raw = "https://v3.example"
 		case "clickhouse.allowed_io_functions":
 			raw = "dictGet*"
+		case "server.max_inflight_result_bytes":
+			raw = "3000000" // at least clickhouse.max_result_bytes
 		case "clickhouse.tls.ca_cert", "clickhouse.tls.client_cert", "clickhouse.tls.client_key",
 			"server.tls.cert_file", "server.tls.key_file", "server.tls.ca_cert", "clickhouse.cluster_secret_file":
 			raw = pem

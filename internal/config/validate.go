@@ -142,6 +142,10 @@ func (c Config) Validate() error {
 		c.Server.JWE.validateTargets(&p, c.ClickHouse)
 	}
 	c.Logging.validate(&p)
+	if b := c.Server.MaxInflightResultBytes; b < 0 || (b > 0 && b < c.ClickHouse.MaxResultBytes) {
+		p.add("server.max_inflight_result_bytes", "invalid value %d (must be 0, derived from the memory limit, or at least clickhouse.max_result_bytes = %d)",
+			b, c.ClickHouse.MaxResultBytes)
+	}
 	return errors.Join(p...)
 }
 

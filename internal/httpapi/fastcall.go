@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	fastjson "github.com/segmentio/encoding/json"
 
@@ -17,6 +19,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/jsonstr"
 )
 
 // toolCaller runs a tool by name for the identity in ctx and returns a
@@ -35,6 +38,9 @@ type toolCaller func(ctx context.Context, name string, args json.RawMessage) (*s
 type fastToolCalls struct {
 	call   toolCaller
 	server *sdk.Implementation // the serverInfo the go-sdk server reports
+	// hold, when set, keeps a call's result accounted in the result budget
+	// until its response is written (mcp.Service.HoldResults).
+	hold func(context.Context) (context.Context, func())
 }
 
 const (
@@ -64,6 +70,11 @@ func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request, maxBody in
 	var res *sdk.CallToolResult
 	if ok {
 		ctx := clickhouse.WithAttribution(r.Context(), clickhouse.Attribution{Client: info.Name, ClientVersion: info.Version})
+		if f.hold != nil {
+			var release func()
+			ctx, release = f.hold(ctx)
+			defer release()
+		}
 		res, ok = f.call(ctx, name, args) // false: unknown tool, nothing ran
 	}
 	if !ok {
@@ -81,16 +92,34 @@ func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request, maxBody in
 	if _, ok := res.Meta[sdk.MetaKeyServerInfo]; !ok {
 		res.Meta[sdk.MetaKeyServerInfo] = f.server
 	}
-	msg, err := encodeToolResult(id, res)
+	scratch := scratchBuffers.Get().(*[]byte)
+	defer scratchBuffers.Put(scratch)
+	head, err := appendResponseHead((*scratch)[:0], id, res)
 	if err != nil { // not for chmcp's own results; the tool ran, so answer
-		msg, _ = jsonrpc.EncodeMessage(&jsonrpc.Response{ID: id, Error: &jsonrpc.Error{
+		head, _ = jsonrpc.EncodeMessage(&jsonrpc.Response{ID: id, Error: &jsonrpc.Error{
 			Code: jsonrpc.CodeInternalError, Message: "the tool result could not be encoded"}})
 	}
 	w.Header().Set("Cache-Control", "no-cache, no-transform")
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(msg)
+	if err == nil && head[len(head)-1] != '}' {
+		// chmcp's own shape: the head ends inside the result, and the rest
+		// is written straight from the result.
+		*scratch = writeResponseTail(w, head, res)
+		return true
+	}
+	w.Write(head)
+	if cap(head) <= scratchSize { // a larger one is not kept in the pool
+		*scratch = head[:0]
+	}
 	return true
 }
+
+// scratchBuffers hold the head of a response and the pieces of its text
+// as they are escaped: a response is written in pieces of this size, never
+// built whole.
+var scratchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, scratchSize); return &b }}
+
+const scratchSize = 64 << 10
 
 // strict is how the go-sdk decodes (keys matched exactly), plus
 // DisallowUnknownFields: a request with anything unexpected in it is the
@@ -201,22 +230,135 @@ func withinDepth(data []byte, limit int) bool {
 	return true
 }
 
-// encodeToolResult is the go-sdk's response to a 2026-07-28 tools/call,
-// byte for byte: the result marks itself complete (SEP-2322's
-// resultType, which the go-sdk sets on an unexported field) inside the
-// usual JSON-RPC envelope.
-func encodeToolResult(id jsonrpc.ID, res *sdk.CallToolResult) ([]byte, error) {
-	msg := make([]byte, 0, encodedSize(res))
-	msg = append(msg, `{"jsonrpc":"2.0","id":`...)
-	msg, err := appendID(msg, id)
+// appendResponseHead appends the go-sdk's response to a 2026-07-28
+// tools/call, byte for byte, up to where writeResponseTail goes on: the
+// result marks itself complete (SEP-2322's resultType, which the go-sdk
+// sets on an unexported field) inside the usual JSON-RPC envelope.
+//
+// encoding/json re-validates a raw value at every level it is nested in,
+// which for a 1 MiB result costs tens of milliseconds; so chmcp's own
+// shape (text content, raw structured content, _meta, isError) is written
+// directly, and the head then ends with the opening of the content array.
+// Anything else goes through the go-sdk's MarshalJSON and the head is the
+// whole response, ending with '}'. Whatever can fail fails here, before a
+// byte is written.
+func appendResponseHead(b []byte, id jsonrpc.ID, res *sdk.CallToolResult) ([]byte, error) {
+	b = append(b, `{"jsonrpc":"2.0","id":`...)
+	b, err := appendID(b, id)
 	if err != nil {
 		return nil, err
 	}
-	msg = append(msg, `,"result":`...)
-	if msg, err = appendToolResult(msg, res); err != nil {
-		return nil, err
+	b = append(b, `,"result":`...)
+	if !chmcpShape(res) {
+		result, err := res.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if len(result) < 2 || result[len(result)-1] != '}' {
+			return nil, errNotObject
+		}
+		return append(append(b, result[:len(result)-1]...), `,"resultType":"complete"}}`...), nil
 	}
-	return append(msg, '}'), nil
+	b = append(b, '{')
+	if len(res.Meta) > 0 {
+		meta, err := json.Marshal(res.Meta)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `"_meta":`...), meta...)
+		b = append(b, ',')
+	}
+	return append(b, `"content":[`...), nil
+}
+
+// chmcpShape: res is what Service.run makes (text content, raw or no
+// structured content, no input requests), which writeResponseTail writes.
+func chmcpShape(res *sdk.CallToolResult) bool {
+	structured, raw := res.StructuredContent.(json.RawMessage)
+	return res.InputRequests == nil && res.RequestState == "" && plainText(res.Content) &&
+		(res.StructuredContent == nil || (raw && (structured == nil || len(structured) > 0)))
+}
+
+// writeResponseTail writes head and then the rest of a chmcpShape
+// result: the text of each content item, escaped piece by piece into the
+// scratch space after head, and the structured content as it is. It
+// returns the scratch buffer. A write error is a client gone: nothing to
+// answer.
+func writeResponseTail(w io.Writer, head []byte, res *sdk.CallToolResult) []byte {
+	out := pieceWriter{w: w, buf: head}
+	for i, c := range res.Content {
+		if i > 0 {
+			out.add(",")
+		}
+		out.add(`{"type":"text","text":"`)
+		out.text(c.(*sdk.TextContent).Text)
+		out.add(`"}`)
+	}
+	out.add("]")
+	switch structured, raw := res.StructuredContent.(json.RawMessage); {
+	case raw && structured == nil: // a typed nil, which encoding/json writes as null
+		out.add(`,"structuredContent":null`)
+	case raw:
+		// As Service.run made it: encoding/json output, so already
+		// compact and HTML-escaped, which is all re-encoding would do.
+		out.add(`,"structuredContent":`)
+		out.raw(structured)
+	}
+	if res.IsError {
+		out.add(`,"isError":true`)
+	}
+	out.add(`,"resultType":"complete"}}`)
+	out.flush()
+	return out.buf[:0]
+}
+
+// pieceWriter gathers small parts in buf and writes it when full, so a
+// small response is one Write and a large one is never held whole.
+type pieceWriter struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+func (p *pieceWriter) flush() {
+	if len(p.buf) > 0 && p.err == nil {
+		_, p.err = p.w.Write(p.buf)
+	}
+	p.buf = p.buf[:0]
+}
+
+func (p *pieceWriter) add(s string) {
+	if len(p.buf)+len(s) > cap(p.buf) {
+		p.flush()
+	}
+	p.buf = append(p.buf, s...)
+}
+
+// text appends s escaped, in pieces that fit the buffer (escaping grows a
+// byte to at most 6).
+func (p *pieceWriter) text(s string) {
+	for len(s) > 0 {
+		room := (cap(p.buf) - len(p.buf)) / 6
+		if room < utf8.UTFMax {
+			p.flush()
+			room = max(cap(p.buf)/6, utf8.UTFMax)
+		}
+		n := jsonstr.Cut(s, room)
+		p.buf = jsonstr.AppendContent(p.buf, s[:n])
+		s = s[n:]
+	}
+}
+
+// raw appends b, or writes it as it is when it does not fit.
+func (p *pieceWriter) raw(b []byte) {
+	if len(p.buf)+len(b) <= cap(p.buf) {
+		p.buf = append(p.buf, b...)
+		return
+	}
+	p.flush()
+	if p.err == nil {
+		_, p.err = p.w.Write(b)
+	}
 }
 
 // appendID appends id as the go-sdk's envelope encodes it: an integer, or
@@ -235,75 +377,6 @@ func appendID(b []byte, id jsonrpc.ID) ([]byte, error) {
 		return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
 	}
 	return nil, errors.New("unsupported JSON-RPC id")
-}
-
-// encodedSize estimates the encoded response, so that a large one is
-// written into one buffer instead of a doubling series of them.
-func encodedSize(res *sdk.CallToolResult) int {
-	n := 256
-	if raw, ok := res.StructuredContent.(json.RawMessage); ok {
-		n += len(raw)
-	}
-	for _, c := range res.Content {
-		if t, ok := c.(*sdk.TextContent); ok && t != nil {
-			n += len(t.Text) + len(t.Text)/4 // escaping
-		}
-	}
-	return n
-}
-
-// appendToolResult appends res as the go-sdk encodes it, with resultType
-// "complete". encoding/json re-validates a raw value at every level it is
-// nested in, which for a 1 MiB result costs tens of milliseconds; so
-// chmcp's own shape (text content, raw structured content, _meta,
-// isError) is written directly, and anything else goes through the
-// go-sdk's MarshalJSON.
-func appendToolResult(b []byte, res *sdk.CallToolResult) ([]byte, error) {
-	structured, raw := res.StructuredContent.(json.RawMessage)
-	if res.InputRequests != nil || res.RequestState != "" || !plainText(res.Content) ||
-		(res.StructuredContent != nil && (!raw || (structured != nil && len(structured) == 0))) {
-		result, err := res.MarshalJSON()
-		if err != nil {
-			return nil, err
-		}
-		if len(result) < 2 || result[len(result)-1] != '}' {
-			return nil, errNotObject
-		}
-		return append(append(b, result[:len(result)-1]...), `,"resultType":"complete"}`...), nil
-	}
-	b = append(b, '{')
-	if len(res.Meta) > 0 {
-		meta, err := json.Marshal(res.Meta)
-		if err != nil {
-			return nil, err
-		}
-		b = append(append(b, `"_meta":`...), meta...)
-		b = append(b, ',')
-	}
-	b = append(b, `"content":[`...)
-	for i, c := range res.Content {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		text, err := json.Marshal(c.(*sdk.TextContent).Text)
-		if err != nil {
-			return nil, err
-		}
-		b = append(append(append(b, `{"type":"text","text":`...), text...), '}')
-	}
-	b = append(b, ']')
-	switch {
-	case raw && structured == nil: // a typed nil, which encoding/json writes as null
-		b = append(b, `,"structuredContent":null`...)
-	case raw:
-		// As Service.run made it: encoding/json output, so already
-		// compact and HTML-escaped, which is all re-encoding would do.
-		b = append(append(b, `,"structuredContent":`...), structured...)
-	}
-	if res.IsError {
-		b = append(b, `,"isError":true`...)
-	}
-	return append(b, `,"resultType":"complete"}`...), nil
 }
 
 // plainText: every content item is text without annotations or _meta.

@@ -315,11 +315,13 @@ func TestFastToolCallsServeRealClients(t *testing.T) {
 	}
 }
 
-// bigBody is about 1 MiB of rows, as mcp.Service would encode them.
+// bigBody is about 1 MiB of rows, as mcp.Service would encode them. Its
+// runes of 2 to 4 bytes, at shifting offsets, fall across the pieces the
+// fast path escapes the text in.
 var bigBody = func() json.RawMessage {
 	var rows [][]any
 	for i := range 12000 {
-		rows = append(rows, []any{i, fmt.Sprintf("user-%d@example.com", i), "2025-07-01 12:00:00", float64(i) + 0.5, "a <b> & c \u2028"})
+		rows = append(rows, []any{i, fmt.Sprintf("user-%d@example.com", i), "2025-07-01 12:00:00", float64(i) + 0.5, "a <b> & c \u2028 é日😀"})
 	}
 	return mustMarshal(map[string]any{"rows": rows, "truncated": false})
 }()
@@ -330,4 +332,32 @@ func mustMarshal(v any) json.RawMessage {
 		panic(err)
 	}
 	return b
+}
+
+// TestFastToolCallsHoldUntilWritten: the fast path keeps a call's result
+// in the result budget (mcp.Service.HoldResults) until the whole response
+// is written, and only then releases it.
+func TestFastToolCallsHoldUntilWritten(t *testing.T) {
+	var held, released atomic.Int64
+	var writtenAtRelease atomic.Int64
+	w := httptest.NewRecorder()
+	fast := &fastToolCalls{server: &sdk.Implementation{Name: "chmcp", Version: "test"},
+		hold: func(ctx context.Context) (context.Context, func()) {
+			held.Add(1)
+			return ctx, func() { released.Add(1); writtenAtRelease.Store(int64(w.Body.Len())) }
+		},
+		call: func(context.Context, string, json.RawMessage) (*sdk.CallToolResult, bool) {
+			return fixedTools["big"](), true
+		}}
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(callBody("1", "big", "")))
+	r.Header = callHeader("big")
+	if !fast.serve(w, r, 1<<20) {
+		t.Fatal("not served")
+	}
+	if held.Load() != 1 || released.Load() != 1 {
+		t.Fatalf("held %d times, released %d times", held.Load(), released.Load())
+	}
+	if n := writtenAtRelease.Load(); n != int64(w.Body.Len()) || n < int64(len(bigBody)) {
+		t.Fatalf("released after %d of %d bytes were written", n, w.Body.Len())
+	}
 }

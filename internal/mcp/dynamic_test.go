@@ -126,11 +126,11 @@ func resultText(res *sdk.CallToolResult) string { return res.Content[0].(*sdk.Te
 // row0 maps column names to the first row's JSON values.
 func row0(t *testing.T, r *clickhouse.Result) map[string]string {
 	t.Helper()
-	if len(r.Rows) == 0 {
+	if r.Row(0) == nil {
 		t.Fatal("no rows")
 	}
 	var vals []json.RawMessage
-	if err := json.Unmarshal(r.Rows[0], &vals); err != nil {
+	if err := json.Unmarshal(r.Row(0), &vals); err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
@@ -177,7 +177,7 @@ func TestDynamicReadTool(t *testing.T) {
 	}
 
 	_, r := callTool(t, context.Background(), s, "q_orders_by_status", map[string]any{"status": "open", "min_qty": 2})
-	if r == nil || r.RowCount != 1 || string(r.Rows[0]) != `["1",5]` {
+	if r == nil || r.RowCount != 1 || string(r.Row(0)) != `["1",5]` {
 		t.Fatalf("orders_by_status: %+v", r)
 	}
 	if _, r := callTool(t, context.Background(), s, "q_open_orders", nil); r == nil || r.RowCount != 2 {
@@ -416,7 +416,7 @@ func TestDynamicSkipsAndCollisions(t *testing.T) {
 	if tools["execute_query"].Description != s.tools[0].Def.Description {
 		t.Error("a view replaced the built-in execute_query")
 	}
-	if _, r := callTool(t, context.Background(), s, "same", nil); r == nil || string(r.Rows[0]) != "[2]" {
+	if _, r := callTool(t, context.Background(), s, "same", nil); r == nil || string(r.Row(0)) != "[2]" {
 		t.Errorf("same: %+v (the first match in database order wins)", r)
 	}
 	if tools["w.bad_col"] != nil || tools["w.fine"] == nil || strings.Contains(string(tools["w.fine"].InputSchema.(json.RawMessage)), "optional one") {

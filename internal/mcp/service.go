@@ -10,9 +10,11 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/chmcp/chmcp/internal/budget"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/metrics"
@@ -28,6 +30,7 @@ type Service struct {
 	dyn     *dynamicTools       // nil without server.tools rules
 	shared  func() *sdk.Server
 	metrics *metrics.Metrics // nil: not recorded
+	budget  *budget.Budget   // nil: results unbounded
 }
 
 // Option configures a Service.
@@ -201,6 +204,13 @@ type toolCall struct {
 // outcome into a result (structuredContent plus the same JSON as text, or
 // a tool error), and writes the call's log line and metrics.
 func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.CallToolResult {
+	if budget.From(ctx) == nil {
+		// No transport holds the result until it is written (the go-sdk
+		// path): it is accounted until the go-sdk takes it.
+		var release func()
+		ctx, release = s.HoldResults(ctx)
+		defer release()
+	}
 	c := toolCall{tool: t.Def.Name, start: time.Now(), kind: metrics.OutcomeOK}
 	ctx = clickhouse.WithAttribution(ctx, clickhouse.Attribution{Tool: c.tool, RequestID: requestID(ctx)})
 	ctx, stop := cutoff(ctx)
@@ -224,7 +234,9 @@ func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.Ca
 		}
 	} else {
 		res = &sdk.CallToolResult{
-			Content:           []sdk.Content{&sdk.TextContent{Text: string(body)}},
+			// The text is the same bytes, not a copy: body is never
+			// modified (see encodeOutput).
+			Content:           []sdk.Content{&sdk.TextContent{Text: unsafe.String(unsafe.SliceData(body), len(body))}},
 			StructuredContent: json.RawMessage(body),
 			Meta:              sdk.Meta{"chmcp/user": c.user, "chmcp/identity_source": string(c.id.Source)},
 		}
@@ -233,13 +245,27 @@ func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.Ca
 	return res
 }
 
-// encodeOutput is json.Marshal(v), by v's own AppendJSON when it has one
-// (a query result, whose rows are already JSON).
+// encodeOutput is json.Marshal(v), by v's own JSON when it has one (a
+// query result, encoded as its rows arrived). The bytes are read-only.
 func encodeOutput(v any) ([]byte, error) {
-	if a, ok := v.(interface{ AppendJSON([]byte) ([]byte, error) }); ok {
-		return a.AppendJSON(nil)
+	if a, ok := v.(interface{ JSON() ([]byte, error) }); ok {
+		return a.JSON()
 	}
 	return json.Marshal(v)
+}
+
+// WithResultBudget bounds the result bytes all calls hold at once
+// (server.max_inflight_result_bytes); nil is unlimited.
+func WithResultBudget(b *budget.Budget) Option {
+	return func(s *Service) { s.budget = b }
+}
+
+// HoldResults returns ctx under which Call accounts its result against
+// the result budget, and the func that gives it back: a transport that
+// writes the result after Call returns calls it once the result is
+// written.
+func (s *Service) HoldResults(ctx context.Context) (context.Context, func()) {
+	return budget.With(ctx, s.budget)
 }
 
 // invoke calls t. A panic (a driver bug on an unusual column type, say)
@@ -357,6 +383,7 @@ const (
 	KindConnection       = metrics.OutcomeConnection
 	KindAuth             = metrics.OutcomeAuth
 	KindInternal         = metrics.OutcomeInternal
+	KindBusy             = metrics.OutcomeBusy
 )
 
 // errKind names the class of an error for clients, logs and metrics
@@ -381,6 +408,8 @@ func errKind(err error) (string, *clickhouse.QueryError) {
 		return KindConnection, nil
 	case is[*ArgumentError](err):
 		return KindInvalidArguments, nil
+	case is[*budget.BusyError](err):
+		return KindBusy, nil
 	}
 	return KindInternal, nil
 }

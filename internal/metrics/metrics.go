@@ -40,12 +40,13 @@ const (
 	OutcomeConnection       = "connection"
 	OutcomeAuth             = "auth"
 	OutcomeInternal         = "internal"
+	OutcomeBusy             = "busy" // the result budget was full (server.max_inflight_result_bytes)
 )
 
 // outcomes are the values of the outcome label. Their series exist from a
 // tool's first call (or InitTool) on, so rate() sees the first failure too.
 var outcomes = [...]string{OutcomeOK, OutcomeInvalidArguments, OutcomeRefused, OutcomePolicy, OutcomeNotFound,
-	OutcomeClickHouse, OutcomeCancelled, OutcomeConnection, OutcomeAuth, OutcomeInternal}
+	OutcomeClickHouse, OutcomeCancelled, OutcomeConnection, OutcomeAuth, OutcomeInternal, OutcomeBusy}
 
 // outcomeIndex is kind's place in outcomes, -1 for a kind added later.
 func outcomeIndex(kind string) int { return slices.Index(outcomes[:], kind) }

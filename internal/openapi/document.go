@@ -273,7 +273,7 @@ func responses(out any) obj {
 		{"403", errResp("Refused by the access policy, or ClickHouse ACCESS_DENIED.")},
 		{"404", errResp("Unknown tool, or the database or table does not exist or is not visible to you.")},
 		{"502", errResp("ClickHouse reported an error; code and name are in the body.")},
-		{"503", errResp("ClickHouse could not be reached.")},
+		{"503", errResp("ClickHouse could not be reached, or the server is busy (kind busy: the results in flight fill its memory budget; retry after Retry-After seconds).")},
 		{"504", errResp("The query timed out or was cancelled.")},
 		{"default", errResp("Any other error.")},
 	}

@@ -25,6 +25,7 @@ const (
 	kindConnection       = mcp.KindConnection
 	kindAuth             = mcp.KindAuth
 	kindInternal         = mcp.KindInternal
+	kindBusy             = mcp.KindBusy
 
 	kindMethodNotAllowed     = "method_not_allowed"
 	kindUnsupportedMediaType = "unsupported_media_type"
@@ -81,7 +82,7 @@ func statusOf(e *apiError) int {
 		return http.StatusBadGateway
 	case kindAuth:
 		return http.StatusBadGateway
-	case kindConnection:
+	case kindConnection, kindBusy:
 		return http.StatusServiceUnavailable
 	case kindCancelled:
 		return http.StatusGatewayTimeout
@@ -91,7 +92,7 @@ func statusOf(e *apiError) int {
 
 var toolKinds = map[string]bool{
 	kindInvalidArguments: true, kindRefused: true, kindPolicy: true, kindNotFound: true, kindClickHouse: true,
-	kindCancelled: true, kindConnection: true, kindAuth: true, kindInternal: true,
+	kindCancelled: true, kindConnection: true, kindAuth: true, kindInternal: true, kindBusy: true,
 }
 
 // resultError describes an error result: from _meta[mcp.MetaError]
@@ -143,6 +144,7 @@ var textKinds = []struct{ prefix, kind string }{
 	{"ClickHouse at ", kindConnection}, // "... closed the connection"
 	{"timed out talking to ClickHouse", kindConnection},
 	{"ClickHouse request failed", kindConnection},
+	{"server busy", kindBusy},
 }
 
 // classifyText is the fallback for results without _meta["chmcp/error"]:
@@ -173,6 +175,9 @@ func classifyText(e *apiError) {
 func (h *Handler) writeResult(w http.ResponseWriter, res *sdk.CallToolResult) {
 	if res.IsError {
 		e := resultError(res)
+		if e.Kind == kindBusy {
+			w.Header().Set("Retry-After", "1")
+		}
 		writeError(w, statusOf(&e), e)
 		return
 	}

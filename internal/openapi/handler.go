@@ -186,6 +186,9 @@ func (h *Handler) serveCall(w http.ResponseWriter, r *http.Request, tool string)
 	}
 	// The OpenAPI caller's User-Agent names the client in log_comment.
 	ctx := clickhouse.WithAttribution(r.Context(), clickhouse.Attribution{Client: "openapi", ClientVersion: r.UserAgent()})
+	// The result stays in the result budget until it is written.
+	ctx, release := h.svc.HoldResults(ctx)
+	defer release()
 	res, found := h.svc.Call(ctx, tool, args)
 	if !found {
 		unknownTool(w, tool)
