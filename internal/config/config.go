@@ -60,6 +60,9 @@ type ClickHouseConfig struct {
 	MaxOpenConns int      `json:"max_open_conns" yaml:"max_open_conns"`
 	MaxIdleConns int      `json:"max_idle_conns" yaml:"max_idle_conns"`
 	DialTimeout  Duration `json:"dial_timeout" yaml:"dial_timeout"`
+	// PoolWait is how long a caller waits for a free connection when all
+	// max_open_conns are busy before getting a "server busy" error.
+	PoolWait Duration `json:"pool_wait" yaml:"pool_wait"`
 }
 
 // ImpersonationConfig maps a verified caller to a ClickHouse user and
@@ -237,6 +240,7 @@ func Defaults() Config {
 			MaxOpenConns:       16,
 			MaxIdleConns:       16, // = max_open_conns: no redials under steady load
 			DialTimeout:        Duration(5 * time.Second),
+			PoolWait:           Duration(5 * time.Second),
 			Impersonation:      ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{}},
 		},
 		Server: ServerConfig{

@@ -101,6 +101,8 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.MaxIdleConns }},
 	{"clickhouse.dial_timeout", "clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", "> 0", "Timeout to open a connection to ClickHouse",
 		func(c *Config) any { return &c.ClickHouse.DialTimeout }},
+	{"clickhouse.pool_wait", "clickhouse-pool-wait", "CLICKHOUSE_POOL_WAIT", "> 0", "How long a call waits for a free connection when all are busy, then fails with \"server busy\"",
+		func(c *Config) any { return &c.ClickHouse.PoolWait }},
 
 	// MCP server.
 	{"server.transport", "transport", "MCP_TRANSPORT", strings.Join(allowedTransports, ", "), "MCP transport",

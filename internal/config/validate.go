@@ -185,6 +185,7 @@ func (c ClickHouseConfig) validate(p *problems) {
 		p.add("clickhouse.max_idle_conns", "invalid value %d (must be <= clickhouse.max_open_conns, which is %d)", c.MaxIdleConns, c.MaxOpenConns)
 	}
 	p.duration("clickhouse.dial_timeout", c.DialTimeout, false, "")
+	p.duration("clickhouse.pool_wait", c.PoolWait, false, "")
 	c.validateClusterSecret(p)
 }
 
