@@ -24,7 +24,13 @@ import (
 
 // Client runs queries against one ClickHouse target through one shared pool.
 type Client struct {
+	// conn is the pool as callers' statements use it (through gate);
+	// raw is the same pool without the gate, for /health and KILL QUERY,
+	// which must not wait behind callers.
 	conn   driver.Conn
+	raw    driver.Conn
+	gate   *gate
+	kills  chan struct{} // one KILL QUERY at a time: it never takes more than its reserved connection
 	cfg    config.ClickHouseConfig
 	log    *slog.Logger
 	policy *identity.Policy // whom the cluster secret may act as
@@ -81,9 +87,12 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 				"host", cfg.Host, "cluster", cfg.ClusterName)
 		}
 	}
-	if c.conn, err = ch.Open(opts); err != nil {
+	if c.raw, err = ch.Open(opts); err != nil {
 		return nil, fmt.Errorf("clickhouse: %w", err)
 	}
+	c.gate = newGate(cfg.MaxOpenConns, cfg.PoolWait.D(), address(cfg))
+	c.conn = &gatedConn{Conn: c.raw, g: c.gate}
+	c.kills = make(chan struct{}, 1)
 	return c, nil
 }
 
@@ -116,14 +125,14 @@ func DriverOptions(cfg config.ClickHouseConfig, version string) (*ch.Options, er
 		},
 		ClientInfo:       ch.ClientInfo{Products: []struct{ Name, Version string }{{Name: "chmcp", Version: version}}},
 		DialTimeout:      cfg.DialTimeout.D(),
-		MaxOpenConns:     cfg.MaxOpenConns,
+		MaxOpenConns:     cfg.MaxOpenConns + reservedConns, // callers are held to MaxOpenConns by the gate
 		MaxIdleConns:     cfg.MaxIdleConns,
 		ConnMaxLifetime:  time.Hour,
 		ConnOpenStrategy: ch.ConnOpenInOrder,
 	}
 	if cfg.Protocol == config.ProtocolHTTP {
 		opts.Protocol = ch.HTTP
-		opts.HttpMaxConnsPerHost = cfg.MaxOpenConns
+		opts.HttpMaxConnsPerHost = cfg.MaxOpenConns + reservedConns
 	} else {
 		opts.Compression = &ch.Compression{Method: ch.CompressionLZ4}
 	}
@@ -161,7 +170,19 @@ func tlsConfig(c config.TLSConfig) (*tls.Config, error) {
 }
 
 // Close closes the pool.
-func (c *Client) Close() error { return c.conn.Close() }
+func (c *Client) Close() error { return c.raw.Close() }
+
+// PoolStats says how many of the callers' connections are in use and how
+// many calls wait for one; /health reports it.
+func (c *Client) PoolStats() PoolStats { return c.gate.stats() }
+
+// answers says whether ClickHouse completes a handshake and a ping now:
+// to tell a refused interserver secret from a server that went away.
+func (c *Client) answers() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return c.raw.Ping(ctx) == nil
+}
 
 // Config returns the ClickHouse configuration the client was built with.
 func (c *Client) Config() config.ClickHouseConfig { return c.cfg }
@@ -179,9 +200,10 @@ func (c *Client) Check(ctx context.Context) (ServerInfo, error) {
 	start := time.Now()
 	var info ServerInfo
 	// A native ping is not signed with the cluster secret and would pass
-	// with a wrong one; a query as the fallback user is signed.
+	// with a wrong one; a query as the fallback user is signed. It uses a
+	// reserved connection: busy callers must not make /health fail.
 	qctx, queryID := c.statement(ctx, server, nil, nil)
-	if err := c.conn.QueryRow(qctx, "SELECT version(), currentUser()").Scan(&info.Version, &info.User); err != nil {
+	if err := c.raw.QueryRow(qctx, "SELECT version(), currentUser()").Scan(&info.Version, &info.User); err != nil {
 		return ServerInfo{}, c.classify(err, queryID, c.EffectiveUser(server))
 	}
 	info.LatencyMs = float64(time.Since(start).Microseconds()) / 1000

@@ -230,8 +230,8 @@ func (c *Client) statement(ctx context.Context, id identity.Identity, s ch.Setti
 	if len(params) > 0 {
 		opts = append(opts, ch.WithParameters(params))
 	}
-	if _, limited := s["max_execution_time"]; limited {
-		ctx = keepTimeLimit{ctx}
+	if v, limited := s["max_execution_time"]; limited {
+		ctx = keepTimeLimit{context.WithValue(ctx, timeLimitKey{}, timeLimitOf(v))}
 	}
 	return ch.Context(ctx, opts...), queryID
 }
@@ -252,14 +252,36 @@ func (c *Client) failed(ctx context.Context, id identity.Identity, queryID strin
 		go c.kill(id, queryID)
 		return &CancelledError{QueryID: queryID, Cause: ctx.Err()}
 	}
-	return c.classify(err, queryID, c.EffectiveUser(id))
+	err = c.classify(err, queryID, c.EffectiveUser(id))
+	if te, ok := errors.AsType[*TimeoutError](err); ok && te.Stalled {
+		go c.kill(id, queryID) // ClickHouse stalled: cancel the query once it answers again
+	}
+	return err
 }
 
+// killRetries bounds how long kill keeps trying to reach a stalled
+// ClickHouse: about a minute.
+const killRetries = 12
+
 func (c *Client) kill(id identity.Identity, queryID string) {
+	for attempt := 1; ; attempt++ {
+		err := c.killOnce(id, queryID)
+		if err == nil || errors.Is(err, context.Canceled) || attempt == killRetries {
+			if err != nil && !errors.Is(err, context.Canceled) {
+				c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
+			}
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// killOnce sends KILL QUERY on the connection reserved for it.
+func (c *Client) killOnce(id identity.Identity, queryID string) error {
+	c.kills <- struct{}{}
+	defer func() { <-c.kills }()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	kctx, _ := c.statement(ctx, id, nil, map[string]string{"qid": queryID})
-	if err := c.conn.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC"); err != nil && !errors.Is(err, context.Canceled) {
-		c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
-	}
+	return c.raw.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC")
 }

@@ -243,10 +243,13 @@ func (s *Server) livez(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
+	// The check runs on a connection callers cannot take, so a pool full of
+	// slow queries shows as "pool.saturated", not as ClickHouse being down.
+	pool := s.ch.PoolStats()
 	info, err := s.ch.Check(ctx)
 	if err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "clickhouse": map[string]string{"error": err.Error()}})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "clickhouse": map[string]string{"error": err.Error()}, "pool": pool})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "clickhouse": info})
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "clickhouse": info, "pool": pool})
 }

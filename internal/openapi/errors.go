@@ -25,6 +25,8 @@ const (
 	kindConnection       = mcp.KindConnection
 	kindAuth             = mcp.KindAuth
 	kindInternal         = mcp.KindInternal
+	kindBusy             = mcp.KindBusy
+	kindTimeout          = mcp.KindTimeout
 
 	kindMethodNotAllowed     = "method_not_allowed"
 	kindUnsupportedMediaType = "unsupported_media_type"
@@ -82,15 +84,17 @@ func statusOf(e *apiError) int {
 		return http.StatusBadGateway
 	case kindConnection:
 		return http.StatusServiceUnavailable
-	case kindCancelled:
+	case kindCancelled, kindTimeout:
 		return http.StatusGatewayTimeout
+	case kindBusy:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
 
 var toolKinds = map[string]bool{
 	kindInvalidArguments: true, kindRefused: true, kindPolicy: true, kindNotFound: true, kindClickHouse: true,
-	kindCancelled: true, kindConnection: true, kindAuth: true, kindInternal: true,
+	kindCancelled: true, kindConnection: true, kindAuth: true, kindInternal: true, kindBusy: true, kindTimeout: true,
 }
 
 // resultError describes an error result: from _meta[mcp.MetaError]
@@ -136,6 +140,8 @@ var textKinds = []struct{ prefix, kind string }{
 	{"invalid arguments: ", kindInvalidArguments},
 	{"access refused", kindPolicy},
 	{"query cancelled", kindCancelled},
+	{"server busy: ", kindBusy},
+	{"query timed out: ", kindTimeout},
 	{"internal error", kindInternal},
 	{"ClickHouse rejected interserver authentication", kindAuth},
 	{"cannot connect to ClickHouse", kindConnection},
@@ -167,11 +173,19 @@ func classifyText(e *apiError) {
 	}
 }
 
+// retryAfterBusy is the Retry-After of a "server busy" 503, in seconds.
+const retryAfterBusy = "1"
+
 // writeResult answers a call: the structured result as the body, or the
 // mapped error.
 func (h *Handler) writeResult(w http.ResponseWriter, res *sdk.CallToolResult) {
 	if res.IsError {
 		e := resultError(res)
+		if e.Kind == kindBusy {
+			// Every connection to ClickHouse was busy: a short retry is
+			// likely to succeed, and a load balancer can move on.
+			w.Header().Set("Retry-After", retryAfterBusy)
+		}
 		writeError(w, statusOf(&e), e)
 		return
 	}

@@ -1,0 +1,93 @@
+package clickhouse
+
+import (
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// relay is a TCP proxy between chmcp and the test ClickHouse that can
+// stall ClickHouse's answer or cut every connection, the faults a network
+// or a dying server produces, on the real protocol stream.
+type relay struct {
+	t      *testing.T
+	ln     net.Listener
+	target string
+
+	mu    sync.Mutex
+	conns []net.Conn
+	// stallAfter: once a connection has carried this many bytes from
+	// ClickHouse, stop reading from ClickHouse for stall (once per
+	// connection). 0: never stall.
+	stallAfter int
+	stall      time.Duration
+}
+
+func newRelay(t *testing.T, target string) *relay {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &relay{t: t, ln: ln, target: target}
+	go r.accept()
+	t.Cleanup(func() { r.reset(); ln.Close() })
+	return r
+}
+
+func (r *relay) port() int { return r.ln.Addr().(*net.TCPAddr).Port }
+
+func (r *relay) setStall(after int, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stallAfter, r.stall = after, d
+}
+
+func (r *relay) accept() {
+	for {
+		client, err := r.ln.Accept()
+		if err != nil {
+			return
+		}
+		server, err := net.Dial("tcp", r.target)
+		if err != nil {
+			client.Close()
+			continue
+		}
+		r.mu.Lock()
+		r.conns = append(r.conns, client, server)
+		after, stall := r.stallAfter, r.stall
+		r.mu.Unlock()
+		go func() { _, _ = io.Copy(server, client); server.(*net.TCPConn).CloseWrite() }()
+		go r.serverToClient(server, client, after, stall)
+	}
+}
+
+// serverToClient copies ClickHouse's bytes to chmcp, pausing once after
+// `after` bytes: ClickHouse's writes then block on full socket buffers.
+func (r *relay) serverToClient(server, client net.Conn, after int, stall time.Duration) {
+	defer client.(*net.TCPConn).CloseWrite()
+	if after > 0 {
+		if _, err := io.CopyN(client, server, int64(after)); err != nil {
+			return
+		}
+		time.Sleep(stall)
+	}
+	_, _ = io.Copy(client, server)
+}
+
+// reset cuts every open connection with a TCP reset, as a crashed host's
+// kernel would answer.
+func (r *relay) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // close sends RST
+		}
+		c.Close()
+	}
+	r.conns = nil
+}
