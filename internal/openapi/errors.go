@@ -145,6 +145,7 @@ var textKinds = []struct{ prefix, kind string }{
 	{"internal error", kindInternal},
 	{"ClickHouse rejected interserver authentication", kindAuth},
 	{"cannot connect to ClickHouse", kindConnection},
+	{"ClickHouse unavailable: ", kindConnection},
 	{"ClickHouse at ", kindConnection}, // "... closed the connection"
 	{"timed out talking to ClickHouse", kindConnection},
 	{"ClickHouse request failed", kindConnection},
