@@ -27,28 +27,40 @@ func ownEngine(t *testing.T) *chtest.Server {
 }
 
 // TestResultCutAtTimeLimitIsNotComplete (issue 11, item 6): when a query
-// passes max_execution_time while ClickHouse waits to send its last blocks
-// (here the relay stalls the stream, as a frozen server or a slow network
-// does), ClickHouse may stop it with a normal end of stream, part of the
-// rows and no exception (PipelineExecutor::checkTimeLimitSoft "breaks").
-// Such a result must never come back as complete. Whether ClickHouse
-// breaks or throws TIMEOUT_EXCEEDED depends on where the stall meets the
-// pipeline, so the test tries a few times (about one in three breaks).
+// passes max_execution_time while ClickHouse is blocked sending its last
+// blocks (here a relay stalls the stream near its end, as a frozen server
+// or a stalled network does), ClickHouse stops it with a normal end of
+// stream, part of the rows and no exception: its pipeline's soft time
+// check (PipelineExecutor::checkTimeLimitSoft) breaks instead of throwing.
+// Such a result must never come back as complete. Where exactly the stall
+// must fall depends on socket buffers, so two points near the end are
+// tried; on the old code each returned 915726 or 981135 of 1000000 rows as
+// complete, or all of them well past the limit.
 func TestResultCutAtTimeLimitIsNotComplete(t *testing.T) {
-	const n, attempts = 2_000_000, 3 // 16 MB: more than the socket buffers hold
-	for range attempts {
+	const n = 1_000_000 // 8 MB of hashes in 16 blocks: far more than the socket buffers hold
+	const sql = "SELECT cityHash64(number) FROM numbers(1000000)"
+	client := func(limit time.Duration) (*relay, *Client) {
 		r := newRelay(t, srv.TCPAddr())
+		r.setReadBuffer(64 << 10)
 		cfg := srv.ClickHouseConfig(config.ProtocolTCP)
 		cfg.Port = r.port()
-		cfg.MaxExecutionTime = config.Duration(time.Second)
-		cfg.MaxResultRows, cfg.MaxResultBytes = 3_000_000, 128<<20
-		c := newTestClient(t, cfg)
-		r.setStall(3<<20, 1500*time.Millisecond)
+		cfg.MaxExecutionTime = config.Duration(limit)
+		cfg.MaxResultRows, cfg.MaxResultBytes = 2*n, 64<<20
+		return r, newTestClient(t, cfg)
+	}
+	r, c := client(0) // no limit: measure the stream, however slow the machine
+	if res, err := c.Query(context.Background(), anyone, sql, readOnly); err != nil || res.RowCount != n {
+		t.Fatalf("without a stall: %v", err)
+	}
+	streamBytes := r.served() // handshake and result
 
-		res, err := c.Query(context.Background(), anyone, "SELECT cityHash64(number) FROM numbers(2000000)", readOnly)
+	for _, beforeEnd := range []int64{3 << 20, 4 << 20} {
+		r, c := client(time.Second)
+		r.setStall(int(streamBytes-beforeEnd), 1500*time.Millisecond)
+		res, err := c.Query(context.Background(), anyone, sql, readOnly)
 		if err == nil {
-			t.Fatalf("the query outran max_execution_time and chmcp returned %d of %d rows as a complete result (truncated=%v)",
-				res.RowCount, n, res.Truncated)
+			t.Fatalf("stalled %d bytes before the end: the query outran max_execution_time and chmcp returned %d of %d rows as a complete result (truncated=%v)",
+				beforeEnd, res.RowCount, n, res.Truncated)
 		}
 		var te *TimeoutError
 		var qe *QueryError
@@ -58,7 +70,6 @@ func TestResultCutAtTimeLimitIsNotComplete(t *testing.T) {
 		default:
 			t.Fatalf("want TIMEOUT_EXCEEDED or a TimeoutError with the query id, got %T %v", err, err)
 		}
-		c.Close()
 	}
 }
 

@@ -23,6 +23,11 @@ type relay struct {
 	// connection). 0: never stall.
 	stallAfter int
 	stall      time.Duration
+	// readBuffer, when > 0, fixes the receive buffer of the relay's
+	// connections to ClickHouse, so how much ClickHouse can send ahead of
+	// a stall does not depend on the kernel's buffer autotuning.
+	readBuffer int
+	fromServer int64 // bytes ClickHouse sent, over all connections
 }
 
 func newRelay(t *testing.T, target string) *relay {
@@ -38,6 +43,12 @@ func newRelay(t *testing.T, target string) *relay {
 }
 
 func (r *relay) port() int { return r.ln.Addr().(*net.TCPAddr).Port }
+
+func (r *relay) setReadBuffer(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.readBuffer = n
+}
 
 func (r *relay) setStall(after int, d time.Duration) {
 	r.mu.Lock()
@@ -58,8 +69,12 @@ func (r *relay) accept() {
 		}
 		r.mu.Lock()
 		r.conns = append(r.conns, client, server)
-		after, stall := r.stallAfter, r.stall
+		after, stall, buf := r.stallAfter, r.stall, r.readBuffer
 		r.mu.Unlock()
+		if buf > 0 {
+			_ = server.(*net.TCPConn).SetReadBuffer(buf)
+			_ = client.(*net.TCPConn).SetWriteBuffer(buf)
+		}
 		go func() { _, _ = io.Copy(server, client); server.(*net.TCPConn).CloseWrite() }()
 		go r.serverToClient(server, client, after, stall)
 	}
@@ -69,13 +84,33 @@ func (r *relay) accept() {
 // `after` bytes: ClickHouse's writes then block on full socket buffers.
 func (r *relay) serverToClient(server, client net.Conn, after int, stall time.Duration) {
 	defer client.(*net.TCPConn).CloseWrite()
+	w := countingWriter{w: client, r: r}
 	if after > 0 {
-		if _, err := io.CopyN(client, server, int64(after)); err != nil {
+		if _, err := io.CopyN(w, server, int64(after)); err != nil {
 			return
 		}
 		time.Sleep(stall)
 	}
-	_, _ = io.Copy(client, server)
+	_, _ = io.Copy(w, server)
+}
+
+type countingWriter struct {
+	w io.Writer
+	r *relay
+}
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.r.mu.Lock()
+	c.r.fromServer += int64(n)
+	c.r.mu.Unlock()
+	return n, err
+}
+
+func (r *relay) served() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fromServer
 }
 
 // reset cuts every open connection with a TCP reset, as a crashed host's
