@@ -249,24 +249,24 @@ func (keepTimeLimit) Deadline() (time.Time, bool) { return time.Time{}, false }
 // connection, and KILL QUERY covers HTTP and lost Cancel packets.
 func (c *Client) failed(ctx context.Context, id identity.Identity, queryID string, err error) error {
 	if ctx.Err() != nil {
-		go c.kill(id, queryID)
+		go c.kill(id, queryID, 1)
 		return &CancelledError{QueryID: queryID, Cause: ctx.Err()}
 	}
 	err = c.classify(err, queryID, c.EffectiveUser(id))
 	if te, ok := errors.AsType[*TimeoutError](err); ok && te.Stalled {
-		go c.kill(id, queryID) // ClickHouse stalled: cancel the query once it answers again
+		go c.kill(id, queryID, stalledKillAttempts) // cancel the query once ClickHouse answers again
 	}
 	return err
 }
 
-// killRetries bounds how long kill keeps trying to reach a stalled
-// ClickHouse: about a minute.
-const killRetries = 12
+// stalledKillAttempts bounds how long kill keeps trying to reach a
+// stalled ClickHouse: about a minute.
+const stalledKillAttempts = 12
 
-func (c *Client) kill(id identity.Identity, queryID string) {
+func (c *Client) kill(id identity.Identity, queryID string, attempts int) {
 	for attempt := 1; ; attempt++ {
 		err := c.killOnce(id, queryID)
-		if err == nil || errors.Is(err, context.Canceled) || attempt == killRetries {
+		if err == nil || errors.Is(err, context.Canceled) || attempt >= attempts {
 			if err != nil && !errors.Is(err, context.Canceled) {
 				c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
 			}
