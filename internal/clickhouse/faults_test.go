@@ -75,15 +75,16 @@ func TestResultCutAtTimeLimitIsNotComplete(t *testing.T) {
 
 // TestStalledServerEndsAtTimeLimit (issue 11, item 5): with ClickHouse
 // frozen, a call ends at max_execution_time plus the grace with a timeout
-// error instead of hanging for the whole freeze, and chmcp works again
-// once ClickHouse does.
+// error instead of hanging for the whole freeze, both on a pooled
+// connection (the query is sent, no answer comes) and on a new one (the
+// handshake gets no answer), and chmcp works again once ClickHouse does.
 func TestStalledServerEndsAtTimeLimit(t *testing.T) {
 	s := ownEngine(t)
 	cfg := s.ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxExecutionTime = config.Duration(time.Second)
-	c := newTestClient(t, cfg)
+	pooled, fresh := newTestClient(t, cfg), newTestClient(t, cfg)
 	ctx := context.Background()
-	if _, err := c.Query(ctx, anyone, "SELECT 1", readOnly); err != nil {
+	if _, err := pooled.Query(ctx, anyone, "SELECT 1", readOnly); err != nil {
 		t.Fatal(err)
 	}
 
@@ -91,31 +92,45 @@ func TestStalledServerEndsAtTimeLimit(t *testing.T) {
 	defer resume() // whatever happens below
 	const freeze = 10 * time.Second
 	time.AfterFunc(freeze, resume)
-	start := time.Now()
-	_, err := c.Query(ctx, anyone, "SELECT 1", readOnly)
-	took := time.Since(start)
+	var wg sync.WaitGroup
+	var queryIDs sync.Map
+	for name, c := range map[string]*Client{"pooled connection": pooled, "new connection": fresh} {
+		wg.Go(func() {
+			start := time.Now()
+			_, err := c.Query(ctx, anyone, "SELECT 1", readOnly)
+			took := time.Since(start)
+			limit := cfg.MaxExecutionTime.D()
+			if took < limit || took > limit+stallGrace+time.Second {
+				t.Errorf("%s: call on a frozen ClickHouse ended after %s (err %v); want max_execution_time (%s) + grace (%s)", name, took, err, limit, stallGrace)
+			}
+			var te *TimeoutError
+			if !errors.As(err, &te) || !te.Stalled || te.QueryID == "" || !strings.HasPrefix(err.Error(), "query timed out") {
+				t.Errorf("%s: want a stalled TimeoutError, got %T %v", name, err, err)
+				return
+			}
+			queryIDs.Store(name, te.QueryID)
+		})
+	}
+	wg.Wait()
 	resume()
-	limit := cfg.MaxExecutionTime.D()
-	if took < limit || took > limit+stallGrace+time.Second {
-		t.Fatalf("call on a frozen ClickHouse ended after %s (err %v); want max_execution_time (%s) + grace (%s)", took, err, limit, stallGrace)
+	if t.Failed() {
+		return
 	}
-	var te *TimeoutError
-	if !errors.As(err, &te) || !te.Stalled || te.QueryID == "" || !strings.HasPrefix(err.Error(), "query timed out") {
-		t.Fatalf("want a stalled TimeoutError, got %T %v", err, err)
-	}
-	// Back to normal once ClickHouse answers, and the query is gone there.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := c.Query(ctx, anyone, "SELECT count() FROM system.processes WHERE query_id = {q:String}",
-			QueryOptions{ReadOnly: true, Params: map[string]string{"q": te.QueryID}})
-		if err == nil && rows(res) == `[[0]]` {
-			break
+	// Back to normal once ClickHouse answers, and the queries are gone there.
+	queryIDs.Range(func(_, qid any) bool {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			res, err := pooled.Query(ctx, anyone, "SELECT count() FROM system.processes WHERE query_id = {q:String}",
+				QueryOptions{ReadOnly: true, Params: map[string]string{"q": qid.(string)}})
+			if err == nil && rows(res) == `[[0]]` {
+				return true
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after the freeze: %v %v", err, res)
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after the freeze: %v %v", err, res)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	})
 }
 
 // TestOutageIsUnavailable (issue 11, item 7): a ClickHouse that dies or

@@ -125,10 +125,35 @@ func (g *gatedConn) begin(ctx context.Context) (*statementRun, error) {
 	r := &statementRun{ctx: ctx, cancel: func() {}, release: release, start: time.Now()}
 	if limit, _ := ctx.Value(timeLimitKey{}).(time.Duration); limit > 0 {
 		r.limit = limit
-		sctx, cancel := context.WithTimeoutCause(ctx, limit+stallGrace, errStalled)
+		deadline := r.start.Add(limit + stallGrace)
+		if b, ok := ctx.Value(callBudgetKey{}).(*callBudget); ok {
+			deadline = b.deadline(r.start, limit+stallGrace)
+		}
+		sctx, cancel := context.WithDeadlineCause(ctx, deadline, errStalled)
 		r.ctx, r.cancel = keepTimeLimit{sctx}, cancel
 	}
 	return r, nil
+}
+
+// callBudget makes the statements of one call (the guard's and limits'
+// lookups, then the caller's statement) share one stall deadline, set
+// when the first of them is admitted: a call ends at max_execution_time
+// plus the grace however many statements it needed.
+type callBudget struct {
+	once sync.Once
+	end  time.Time
+}
+
+type callBudgetKey struct{}
+
+// withCallBudget starts a call's budget in ctx.
+func withCallBudget(ctx context.Context) context.Context {
+	return context.WithValue(ctx, callBudgetKey{}, &callBudget{})
+}
+
+func (b *callBudget) deadline(start time.Time, d time.Duration) time.Time {
+	b.once.Do(func() { b.end = start.Add(d) })
+	return b.end
 }
 
 func (r *statementRun) end() { r.cancel(); r.release() }
@@ -147,12 +172,48 @@ func (g *gatedConn) Query(ctx context.Context, query string, args ...any) (drive
 	if err != nil {
 		return nil, err
 	}
-	rows, err := g.Conn.Query(r.ctx, query, args...)
+	rows, abandoned, err := bounded(r.ctx, func() (driver.Rows, error) { return g.Conn.Query(r.ctx, query, args...) },
+		func(rows driver.Rows, err error) {
+			if err == nil { // on error clickhouse-go returns a typed nil
+				rows.Close()
+			}
+			r.end()
+		})
 	if err != nil {
-		r.end()
+		if !abandoned {
+			r.end()
+		}
 		return nil, r.explain(err)
 	}
 	return &gatedRows{Rows: rows, run: r}, nil
+}
+
+// bounded calls call and waits for it or for ctx to end, whichever comes
+// first: clickhouse-go does not watch the context while it dials and
+// shakes hands (up to dial_timeout), so a statement that needs a new
+// connection to a frozen ClickHouse would outlive its time limit. When ctx
+// ends first, bounded returns its cause with abandoned set, and the
+// call's eventual result goes to late, in the background.
+func bounded[T any](ctx context.Context, call func() (T, error), late func(T, error)) (v T, abandoned bool, err error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := call()
+		done <- result{v, err}
+	}()
+	select {
+	case res := <-done:
+		return res.v, false, res.err
+	case <-ctx.Done():
+		go func() {
+			res := <-done
+			late(res.v, res.err)
+		}()
+		return v, true, context.Cause(ctx)
+	}
 }
 
 func (g *gatedConn) QueryRow(ctx context.Context, query string, args ...any) driver.Row {
@@ -168,8 +229,12 @@ func (g *gatedConn) Exec(ctx context.Context, query string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	defer r.end()
-	return r.explain(g.Conn.Exec(r.ctx, query, args...))
+	_, abandoned, err := bounded(r.ctx, func() (struct{}, error) { return struct{}{}, g.Conn.Exec(r.ctx, query, args...) },
+		func(struct{}, error) { r.end() })
+	if !abandoned {
+		r.end()
+	}
+	return r.explain(err)
 }
 
 // gatedRows holds the slot until closed, and refuses to call a result

@@ -56,6 +56,7 @@ const (
 
 // Query runs one statement as id and reads at most the capped result.
 func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o QueryOptions) (*Result, error) {
+	ctx = withCallBudget(ctx)
 	if err := c.checkLength(sql); err != nil {
 		return nil, err
 	}
@@ -115,6 +116,7 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 
 // Exec runs a statement that returns no rows (write_query).
 func (c *Client) Exec(ctx context.Context, id identity.Identity, sql string, o QueryOptions) (string, error) {
+	ctx = withCallBudget(ctx)
 	if err := c.checkLength(sql); err != nil {
 		return "", err
 	}
