@@ -32,6 +32,11 @@ for _ in $(seq 1 600); do
 done
 [ -s "$work/ch.env" ] || { echo "demo: ClickHouse did not start; log:" >&2; cat "$work/chlocal.log" >&2; exit 1; }
 set -a; . "$work/ch.env"; set +a
+# The secrets now live only in this shell's environment: no file the engine
+# (same OS user) could be asked to read holds them, and chmcp does not get the
+# admin password at all. chmcp also refuses file() and friends by default.
+rm -f "$work/ch.env"
+unset CHLOCAL_ADMIN_PASSWORD
 
 echo "==> starting chmcp on http://127.0.0.1:$PORT/"
 bin/chmcp --transport http --address 127.0.0.1 --port "$PORT" --clickhouse-database demo &

@@ -50,12 +50,19 @@ func (e *CancelledError) Unwrap() error { return e.Cause }
 // AuthError: ClickHouse refused the interserver-secret authentication.
 type AuthError struct {
 	User, Cluster string
-	Cause         error
+	// Nodes: clickhouse.host lists several nodes, and a node going down
+	// under a query looks the same on the wire (an orderly close).
+	Nodes bool
+	Cause error
 }
 
 func (e *AuthError) Error() string {
-	return fmt.Sprintf("ClickHouse rejected interserver authentication for user %q on cluster %q: check that the cluster name "+
+	msg := fmt.Sprintf("ClickHouse rejected interserver authentication for user %q on cluster %q: check that the cluster name "+
 		"and secret match the server's <remote_servers> and that the user exists", e.User, e.Cluster)
+	if e.Nodes {
+		msg += " (or a node went down during the query)"
+	}
+	return msg
 }
 func (e *AuthError) Unwrap() error { return e.Cause }
 
@@ -124,15 +131,26 @@ func (c *Client) classify(err error, queryID, user string) error {
 			return err
 		}
 	}
-	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-	if c.secretMode && closed && c.answers() {
-		return &AuthError{User: user, Cluster: c.cfg.ClusterName, Cause: err}
+	// A refused secret is an orderly close (EOF), and so is a server going
+	// down: the secret is blamed only while ClickHouse still answers. A
+	// reset is a node that died under a running query.
+	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.EPIPE)
+	if c.secretMode && closed && !errors.Is(err, syscall.ECONNRESET) && c.answers() {
+		return &AuthError{User: user, Cluster: c.cfg.ClusterName, Nodes: len(c.nodes) > 0, Cause: err}
+	}
+	if hint := connectHint(err, c.cfg); hint != "" {
+		return &ConnectionError{Message: hint, Cause: err}
 	}
 	addr := address(c.cfg)
+	if oe := (*net.OpError)(nil); len(c.nodes) > 0 && errors.As(err, &oe) && oe.Addr != nil {
+		addr = oe.Addr.String() // the node that failed, of several
+	}
 	var ne net.Error
 	switch {
+	case errors.Is(err, syscall.ECONNRESET):
+		return &ConnectionError{Message: fmt.Sprintf("ClickHouse unavailable: %s reset the connection (a node went down or restarted?); retry", addr), Cause: err}
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return &ConnectionError{Message: fmt.Sprintf("ClickHouse unavailable: cannot connect to %s (%s): connection refused; "+
+		return &ConnectionError{Message: fmt.Sprintf("cannot connect to ClickHouse at %s (%s): connection refused, ClickHouse is unavailable; "+
 			"check that it is running and clickhouse.host, clickhouse.port and clickhouse.protocol", addr, c.cfg.Protocol), Cause: err}
 	case closed && inHandshake(err):
 		return &ConnectionError{Message: fmt.Sprintf("ClickHouse at %s closed the connection during the handshake; check that clickhouse.protocol (%s) "+
@@ -151,10 +169,7 @@ func (c *Client) classify(err error, queryID, user string) error {
 func inHandshake(err error) bool { return strings.Contains(err.Error(), "handshake: ") }
 
 func closedHow(err error) string {
-	switch {
-	case errors.Is(err, syscall.ECONNRESET):
-		return "connection reset"
-	case errors.Is(err, syscall.EPIPE):
+	if errors.Is(err, syscall.EPIPE) {
 		return "broken pipe"
 	}
 	return "EOF"

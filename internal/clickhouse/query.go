@@ -223,6 +223,11 @@ func (c *Client) authorize(id identity.Identity) error {
 // system.query_log know it by), which it returns.
 func (c *Client) statement(ctx context.Context, id identity.Identity, s ch.Settings, params map[string]string) (context.Context, string) {
 	queryID := uuid.NewString()
+	if c.cfg.LogComment {
+		if comment := logComment(ctx, id, c.version); comment != "" {
+			s = withLogComment(s, comment)
+		}
+	}
 	opts := []ch.QueryOption{ch.WithSettings(s), ch.WithQueryID(queryID)}
 	if c.secretMode {
 		// Never empty: clickhouse.username is required, and an empty initial
@@ -284,6 +289,12 @@ func (c *Client) killOnce(id identity.Identity, queryID string) error {
 	defer func() { <-c.kills }()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	kctx, _ := c.statement(ctx, id, nil, map[string]string{"qid": queryID})
-	return c.raw.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC")
+	var first error
+	for _, conn := range c.killTargets() {
+		kctx, _ := c.statement(ctx, id, nil, map[string]string{"qid": queryID})
+		if err := conn.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC"); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }

@@ -26,8 +26,10 @@ const (
 
 // ClickHouseConfig says how to reach ClickHouse and which guard rails apply.
 type ClickHouseConfig struct {
+	// Host is one host[:port] or a comma-separated list of them (several
+	// nodes: failover per ConnOpenStrategy); see ParseHosts.
 	Host     string    `json:"host" yaml:"host"`
-	Port     int       `json:"port" yaml:"port"` // 0 = protocol default (9000/9440 tcp, 8123/8443 http)
+	Port     int       `json:"port" yaml:"port"` // entries without a port; 0 = protocol default (9000/9440 tcp, 8123/8443 http)
 	Database string    `json:"database" yaml:"database"`
 	Username string    `json:"username" yaml:"username"`
 	Password Secret    `json:"password" yaml:"password"`
@@ -39,6 +41,9 @@ type ClickHouseConfig struct {
 	MaxResultRows    int      `json:"max_result_rows" yaml:"max_result_rows"`
 	MaxResultBytes   int64    `json:"max_result_bytes" yaml:"max_result_bytes"`
 	MaxQueryLength   int      `json:"max_query_length" yaml:"max_query_length"`
+	// LogComment puts who asked (MCP client, tool, request id, identity)
+	// into each query's log_comment, for system.query_log.
+	LogComment bool `json:"log_comment" yaml:"log_comment"`
 	// AllowedIOFunctions opens functions and table functions that reach
 	// files, the network or processes (file, url, s3, remote, dictGet*, ...),
 	// which chmcp refuses by default: exact names or prefixes ending in *.
@@ -60,6 +65,9 @@ type ClickHouseConfig struct {
 	MaxOpenConns int      `json:"max_open_conns" yaml:"max_open_conns"`
 	MaxIdleConns int      `json:"max_idle_conns" yaml:"max_idle_conns"`
 	DialTimeout  Duration `json:"dial_timeout" yaml:"dial_timeout"`
+	// ConnOpenStrategy picks the node a new connection tries first
+	// (in_order | round_robin | random); the others follow on failure.
+	ConnOpenStrategy string `json:"conn_open_strategy" yaml:"conn_open_strategy"`
 	// PoolWait is how long a caller waits for a free connection when all
 	// max_open_conns are busy before getting a "server busy" error.
 	PoolWait Duration `json:"pool_wait" yaml:"pool_wait"`
@@ -74,10 +82,19 @@ type ImpersonationConfig struct {
 	Lowercase   bool `json:"lowercase" yaml:"lowercase"`
 	StripDomain bool `json:"strip_domain" yaml:"strip_domain"`
 	// AllowedUsers / DeniedUsers are anchored regular expressions on the
-	// final user name. Deny wins. "default" and clickhouse.username are
-	// denied unless an allowed_users entry names them.
+	// final user name. Deny wins.
 	AllowedUsers []string `json:"allowed_users" yaml:"allowed_users"`
 	DeniedUsers  []string `json:"denied_users" yaml:"denied_users"`
+	// ProtectedUsers are refused unless an allowed_users entry names them
+	// literally; "default" and clickhouse.username always are.
+	ProtectedUsers []string `json:"protected_users" yaml:"protected_users"`
+	// AllowedDomains: a user name taken from an email-shaped claim (or
+	// naming one) must be in one of these domains. strip_domain needs them
+	// or server.oauth.allowed_email_domains.
+	AllowedDomains []string `json:"allowed_domains" yaml:"allowed_domains"`
+	// AllowMutableClaims accepts user_claims the user can edit at the
+	// identity provider (name, preferred_username, ...).
+	AllowMutableClaims bool `json:"allow_mutable_claims" yaml:"allow_mutable_claims"`
 }
 
 // ClusterSecretMode reports whether queries authenticate with the
@@ -109,6 +126,9 @@ type ServerConfig struct {
 	// AllowedHosts extends the DNS-rebinding allow-list (Host / Origin host
 	// names accepted besides loopback and the configured address).
 	AllowedHosts []string `json:"allowed_hosts" yaml:"allowed_hosts"`
+	// AllowPublicCORS accepts cors_origin "*" without OAuth or JWE: any
+	// web page may then call the open endpoint from a visitor's browser.
+	AllowPublicCORS bool `json:"allow_public_cors" yaml:"allow_public_cors"`
 
 	OAuth   OAuthConfig   `json:"oauth" yaml:"oauth"`
 	JWE     JWEConfig     `json:"jwe" yaml:"jwe"`
@@ -178,6 +198,10 @@ type JWEConfig struct {
 	// AllowedHosts are the ClickHouse hosts a token may name besides
 	// clickhouse.host (exact names). Empty: only clickhouse.host.
 	AllowedHosts []string `json:"allowed_hosts" yaml:"allowed_hosts"`
+	// AllowedTargets are host:port pairs, besides clickhouse.host and its
+	// port, to which a token without a username may move the server's own
+	// ClickHouse login (and password). Empty: only clickhouse.host:port.
+	AllowedTargets []string `json:"allowed_targets" yaml:"allowed_targets"`
 	// MaxTTL caps the lifetime of tokens chmcp mints.
 	MaxTTL Duration `json:"max_ttl" yaml:"max_ttl"`
 	// MintEnabled serves POST /jwe/token, protected by OAuth or AdminKey.
@@ -237,11 +261,14 @@ func Defaults() Config {
 			MaxResultBytes:     1 << 20,
 			MaxQueryLength:     100_000,
 			AllowedIOFunctions: []string{},
+			LogComment:         true,
 			MaxOpenConns:       16,
 			MaxIdleConns:       16, // = max_open_conns: no redials under steady load
 			DialTimeout:        Duration(5 * time.Second),
 			PoolWait:           Duration(5 * time.Second),
-			Impersonation:      ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{}},
+			ConnOpenStrategy:   ConnOpenInOrder,
+			Impersonation: ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{},
+				ProtectedUsers: []string{"default", "admin"}, AllowedDomains: []string{}},
 		},
 		Server: ServerConfig{
 			Transport:         TransportStdio,
@@ -265,7 +292,7 @@ func Defaults() Config {
 				StoreTable:           "default.chmcp_oauth_state",
 				Upstream:             UpstreamConfig{Scopes: []string{"openid", "email", "profile"}},
 			},
-			JWE:           JWEConfig{AllowedHosts: []string{}, MaxTTL: Duration(30 * 24 * time.Hour)},
+			JWE:           JWEConfig{AllowedHosts: []string{}, AllowedTargets: []string{}, MaxTTL: Duration(30 * 24 * time.Hour)},
 			Tools:         []ToolRule{},
 			ToolsCacheTTL: Duration(time.Minute),
 		},

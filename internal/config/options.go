@@ -33,9 +33,9 @@ type option struct {
 
 var options = []option{
 	// ClickHouse connection.
-	{"clickhouse.host", "clickhouse-host", "CLICKHOUSE_HOST", "host name or IP", "ClickHouse server host",
+	{"clickhouse.host", "clickhouse-host", "CLICKHOUSE_HOST", "host[:port], comma-separated; IPv6 as [addr]:port", "ClickHouse server, or several nodes of one cluster (failover per conn_open_strategy)",
 		func(c *Config) any { return &c.ClickHouse.Host }},
-	{"clickhouse.port", "clickhouse-port", "CLICKHOUSE_PORT", "0..65535", "ClickHouse server port; 0 = protocol default (tcp 9000, tcp+TLS 9440, http 8123, http+TLS 8443)",
+	{"clickhouse.port", "clickhouse-port", "CLICKHOUSE_PORT", "0..65535", "ClickHouse port of the clickhouse.host entries without one; 0 = protocol default (tcp 9000, tcp+TLS 9440, http 8123, http+TLS 8443)",
 		func(c *Config) any { return &c.ClickHouse.Port }},
 	{"clickhouse.database", "clickhouse-database", "CLICKHOUSE_DATABASE", "", "Default database",
 		func(c *Config) any { return &c.ClickHouse.Database }},
@@ -71,8 +71,14 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.Impersonation.StripDomain }},
 	{"clickhouse.impersonation.allowed_users", "clickhouse-impersonation-allowed-users", "CLICKHOUSE_IMPERSONATION_ALLOWED_USERS", "anchored regular expressions", "Users chmcp may act as (empty = any user not denied)",
 		func(c *Config) any { return &c.ClickHouse.Impersonation.AllowedUsers }},
-	{"clickhouse.impersonation.denied_users", "clickhouse-impersonation-denied-users", "CLICKHOUSE_IMPERSONATION_DENIED_USERS", "anchored regular expressions", "Users chmcp never acts as; default and clickhouse.username are always denied unless allowed by name",
+	{"clickhouse.impersonation.denied_users", "clickhouse-impersonation-denied-users", "CLICKHOUSE_IMPERSONATION_DENIED_USERS", "anchored regular expressions", "Users chmcp never acts as",
 		func(c *Config) any { return &c.ClickHouse.Impersonation.DeniedUsers }},
+	{"clickhouse.impersonation.protected_users", "clickhouse-impersonation-protected-users", "CLICKHOUSE_IMPERSONATION_PROTECTED_USERS", "user names", "Privileged users chmcp acts as only when allowed_users names them literally; default and clickhouse.username always are",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.ProtectedUsers }},
+	{"clickhouse.impersonation.allowed_domains", "clickhouse-impersonation-allowed-domains", "CLICKHOUSE_IMPERSONATION_ALLOWED_DOMAINS", "domain names", "Email domains a mapped or named user may come from (empty = any; strip_domain needs this or server.oauth.allowed_email_domains)",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.AllowedDomains }},
+	{"clickhouse.impersonation.allow_mutable_claims", "clickhouse-impersonation-allow-mutable-claims", "CLICKHOUSE_IMPERSONATION_ALLOW_MUTABLE_CLAIMS", "true, false", "Accept user_claims the user can edit at the identity provider (name, preferred_username, nickname, ...)",
+		func(c *Config) any { return &c.ClickHouse.Impersonation.AllowMutableClaims }},
 
 	// ClickHouse guard rails.
 	{"clickhouse.read_only", "read-only", "CLICKHOUSE_READ_ONLY", "true, false", "Allow only read queries (set --read-only=false to allow writes)",
@@ -85,6 +91,8 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.MaxResultBytes }},
 	{"clickhouse.allowed_io_functions", "clickhouse-allowed-io-functions", "CLICKHOUSE_ALLOWED_IO_FUNCTIONS", "function names, or prefixes ending in *", "Functions and table functions that reach files, the network or processes (file, url, s3, remote, dictGet*, ...) which queries may call; refused by default",
 		func(c *Config) any { return &c.ClickHouse.AllowedIOFunctions }},
+	{"clickhouse.log_comment", "clickhouse-log-comment", "CLICKHOUSE_LOG_COMMENT", "", "Put the MCP client, tool, request id and identity of each query into its log_comment (system.query_log)",
+		func(c *Config) any { return &c.ClickHouse.LogComment }},
 	{"clickhouse.max_query_length", "clickhouse-max-query-length", "CLICKHOUSE_MAX_QUERY_LENGTH", ">= 1", "Maximum length in bytes of a SQL query accepted from a client",
 		func(c *Config) any { return &c.ClickHouse.MaxQueryLength }},
 	{"clickhouse.max_rows_to_read", "clickhouse-max-rows-to-read", "CLICKHOUSE_MAX_ROWS_TO_READ", ">= 0; 0 = leave to ClickHouse", "Most rows one query may read (ClickHouse max_rows_to_read, read_overflow_mode=throw); a tighter user profile value is kept",
@@ -99,8 +107,10 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.MaxOpenConns }},
 	{"clickhouse.max_idle_conns", "clickhouse-max-idle-conns", "CLICKHOUSE_MAX_IDLE_CONNS", "0..max_open_conns", "Maximum idle connections kept in the pool",
 		func(c *Config) any { return &c.ClickHouse.MaxIdleConns }},
-	{"clickhouse.dial_timeout", "clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", "> 0", "Timeout to open a connection to ClickHouse",
+	{"clickhouse.dial_timeout", "clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", "> 0", "Timeout to open a connection to one ClickHouse node (each node tried counts on its own)",
 		func(c *Config) any { return &c.ClickHouse.DialTimeout }},
+	{"clickhouse.conn_open_strategy", "clickhouse-conn-open-strategy", "CLICKHOUSE_CONN_OPEN_STRATEGY", strings.Join(allowedConnOpenStrategies, ", "), "Which clickhouse.host node a new connection tries first; the next ones are tried when it fails",
+		func(c *Config) any { return &c.ClickHouse.ConnOpenStrategy }},
 	{"clickhouse.pool_wait", "clickhouse-pool-wait", "CLICKHOUSE_POOL_WAIT", "> 0", "How long a call waits for a free connection when all are busy, then fails with \"server busy\"",
 		func(c *Config) any { return &c.ClickHouse.PoolWait }},
 
@@ -113,8 +123,10 @@ var options = []option{
 		func(c *Config) any { return &c.Server.Port }},
 	{"server.cors_origin", "cors-origin", "MCP_CORS_ORIGIN", `"", "*" or scheme://host[:port]`, `Access-Control-Allow-Origin for http/sse; "" = no CORS`,
 		func(c *Config) any { return &c.Server.CORSOrigin }},
-	{"server.allowed_hosts", "allowed-hosts", "MCP_ALLOWED_HOSTS", "host names (comma-separated in flag/env)", "Extra Host/Origin names accepted by the DNS-rebinding check, besides loopback and server.address",
+	{"server.allowed_hosts", "allowed-hosts", "MCP_ALLOWED_HOSTS", "host names (comma-separated in flag/env)", "Host/Origin names accepted by the DNS-rebinding check besides loopback and server.address; when set, enforced on every listener",
 		func(c *Config) any { return &c.Server.AllowedHosts }},
+	{"server.allow_public_cors", "allow-public-cors", "MCP_ALLOW_PUBLIC_CORS", "true, false", `Accept cors_origin "*" with neither OAuth nor JWE on (any web page may then query through a visitor's browser)`,
+		func(c *Config) any { return &c.Server.AllowPublicCORS }},
 	{"server.tls.enabled", "server-tls", "MCP_SERVER_TLS", "true, false", "Serve http/sse over TLS",
 		func(c *Config) any { return &c.Server.TLS.Enabled }},
 	{"server.tls.cert_file", "server-tls-cert-file", "MCP_SERVER_TLS_CERT_FILE", "readable file; required with server.tls.enabled", "PEM server certificate",
@@ -183,6 +195,8 @@ var options = []option{
 		func(c *Config) any { return &c.Server.JWE.JWTSecretKey }},
 	{"server.jwe.allowed_hosts", "jwe-allowed-hosts", "MCP_JWE_ALLOWED_HOSTS", "host names", "ClickHouse hosts a token may name besides clickhouse.host (empty = only clickhouse.host)",
 		func(c *Config) any { return &c.Server.JWE.AllowedHosts }},
+	{"server.jwe.allowed_targets", "jwe-allowed-targets", "MCP_JWE_ALLOWED_TARGETS", "host:port pairs", "Where a token without a username may send the server's own login besides clickhouse.host:port (empty = only there)",
+		func(c *Config) any { return &c.Server.JWE.AllowedTargets }},
 	{"server.jwe.max_ttl", "jwe-max-ttl", "MCP_JWE_MAX_TTL", "1m..8760h", "Longest lifetime of a token chmcp mints",
 		func(c *Config) any { return &c.Server.JWE.MaxTTL }},
 	{"server.jwe.mint_enabled", "jwe-mint-enabled", "MCP_JWE_MINT_ENABLED", "true, false", "Serve POST /jwe/token to mint tokens; needs OAuth or mint_admin_key",
@@ -240,6 +254,7 @@ func init() {
 		knownKeys = append(knownKeys, k)
 	}
 	slices.Sort(knownKeys)
+	indexAliases()
 }
 
 // value returns the current value of o's field in c.

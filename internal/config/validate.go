@@ -137,15 +137,17 @@ func (c Config) Validate() error {
 	p.placeholders(&c)
 	c.ClickHouse.validate(&p)
 	c.Server.validate(&p)
+	c.validateIdentity(&p)
+	if c.Server.JWE.Enabled {
+		c.Server.JWE.validateTargets(&p, c.ClickHouse)
+	}
 	c.Logging.validate(&p)
 	return errors.Join(p...)
 }
 
 func (c ClickHouseConfig) validate(p *problems) {
-	if strings.TrimSpace(c.Host) == "" {
-		p.notEmpty("clickhouse.host", c.Host)
-	} else {
-		p.host("clickhouse.host", c.Host)
+	if _, err := ParseHosts(c.Host); err != nil {
+		p.add("clickhouse.host", "%v", err)
 	}
 	p.inRange("clickhouse.port", int64(c.Port), 0, 65535, "; 0 = protocol default")
 	p.notEmpty("clickhouse.username", c.Username)
@@ -185,6 +187,7 @@ func (c ClickHouseConfig) validate(p *problems) {
 		p.add("clickhouse.max_idle_conns", "invalid value %d (must be <= clickhouse.max_open_conns, which is %d)", c.MaxIdleConns, c.MaxOpenConns)
 	}
 	p.duration("clickhouse.dial_timeout", c.DialTimeout, false, "")
+	p.oneOf("clickhouse.conn_open_strategy", c.ConnOpenStrategy, allowedConnOpenStrategies)
 	p.duration("clickhouse.pool_wait", c.PoolWait, false, "")
 	c.validateClusterSecret(p)
 }
@@ -208,6 +211,19 @@ func (c ClickHouseConfig) validateClusterSecret(p *problems) {
 		if !claimName.MatchString(claim) {
 			p.add("clickhouse.impersonation.user_claims", "invalid claim name %q", claim)
 		}
+		if slices.Contains(mutableClaims, claim) && !im.AllowMutableClaims {
+			p.add("clickhouse.impersonation.user_claims", "claim %q can be changed by the user at the identity provider, so anyone could pick their ClickHouse user; use email or sub, or set clickhouse.impersonation.allow_mutable_claims: true if your provider locks it", claim)
+		}
+	}
+	for _, u := range im.ProtectedUsers {
+		if u == "" {
+			p.add("clickhouse.impersonation.protected_users", "empty user name")
+		}
+	}
+	for _, d := range im.AllowedDomains {
+		if !domainName.MatchString(d) {
+			p.add("clickhouse.impersonation.allowed_domains", "invalid domain %q (want an ASCII domain name such as example.com, without @ or wildcards)", d)
+		}
 	}
 	for _, key := range []struct {
 		name string
@@ -228,6 +244,26 @@ func CompileUserPattern(expr string) (*regexp.Regexp, error) {
 }
 
 var claimName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]*$`)
+
+// mutableClaims are standard OIDC claims a user can usually edit at the
+// identity provider: naming the ClickHouse user by one of them lets the
+// user choose whom chmcp acts as.
+var mutableClaims = []string{"name", "given_name", "family_name", "middle_name", "nickname", "preferred_username"}
+
+// domainName is an ASCII (A-label) domain: labels of letters, digits and
+// inner hyphens (no (?i): Go's folding would let the Kelvin sign match k).
+// Unicode is refused so that case folding cannot make two different
+// domains compare equal.
+var domainName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// validateIdentity checks rules that span sections: strip_domain turns
+// alice@anywhere into alice, so it needs a domain restriction.
+func (c Config) validateIdentity(p *problems) {
+	im := c.ClickHouse.Impersonation
+	oauthDomains := c.Server.OAuth.Enabled && len(c.Server.OAuth.AllowedEmailDomains) > 0
+	p.require("clickhouse.impersonation.allowed_domains", im.StripDomain && len(im.AllowedDomains) == 0 && !oauthDomains,
+		"clickhouse.impersonation.strip_domain is true and server.oauth.allowed_email_domains is not set: without a domain restriction alice@attacker.example would be mapped to the internal user alice")
+}
 
 // ReadClusterSecret returns the interserver secret, from the file when
 // cluster_secret_file is set (surrounding whitespace trimmed).
@@ -253,6 +289,7 @@ func (s ServerConfig) validate(p *problems) {
 			p.add(fmt.Sprintf("server.allowed_hosts[%d]", i), "invalid value %q (want a host name or IP address, without scheme, port or path)", h)
 		}
 	}
+	s.validatePublicCORS(p)
 
 	t := s.TLS
 	p.require("server.tls.cert_file", t.Enabled && t.CertFile == "", "server.tls.enabled is true")
@@ -302,6 +339,45 @@ func (j JWEConfig) validate(p *problems, transport string, oauth bool) {
 	p.durationRange("server.jwe.max_ttl", j.MaxTTL, Duration(time.Minute), Duration(365*24*time.Hour))
 	if j.MintEnabled && !oauth && len(j.MintAdminKey) < minSigningKey {
 		p.add("server.jwe.mint_enabled", "needs server.oauth.enabled or a server.jwe.mint_admin_key of at least %d bytes: minting is never open", minSigningKey)
+	}
+}
+
+// validatePublicCORS refuses cors_origin "*" on an endpoint without
+// authentication unless allow_public_cors says it is meant: every web page
+// a visitor opens could then query ClickHouse through the visitor's
+// browser (from inside the visitor's network).
+func (s ServerConfig) validatePublicCORS(p *problems) {
+	open := !s.OAuth.Enabled && !s.JWE.Enabled
+	overHTTP := s.Transport == TransportHTTP || s.Transport == TransportSSE
+	switch {
+	case s.CORSOrigin == "*" && open && overHTTP && !s.AllowPublicCORS:
+		p.add("server.cors_origin", `"*" with neither server.oauth nor server.jwe enabled lets any web page query ClickHouse through its visitors' browsers; `+
+			"name the one origin that may, turn on authentication, or set server.allow_public_cors: true if that is really meant")
+	case s.AllowPublicCORS && !(s.CORSOrigin == "*" && open && overHTTP):
+		p.add("server.allow_public_cors", `not used here (it only permits server.cors_origin "*" on an http or sse server without OAuth or JWE)`)
+	}
+}
+
+// validateTargets checks server.jwe.allowed_targets: host:port pairs whose
+// host a token may name (clickhouse.host or server.jwe.allowed_hosts). A
+// cluster secret never leaves the server's own target, so there they mean
+// nothing.
+func (j JWEConfig) validateTargets(p *problems, ch ClickHouseConfig) {
+	for i, t := range j.AllowedTargets {
+		key := fmt.Sprintf("server.jwe.allowed_targets[%d]", i)
+		host, port, err := net.SplitHostPort(t)
+		n, perr := strconv.Atoi(port)
+		switch {
+		case ch.ClusterSecretMode():
+			p.add(key, "not used with a cluster secret (a token cannot move the connection; the secret only goes to clickhouse.host)")
+			return
+		case err != nil || !validHost(host):
+			p.add(key, "invalid value %q (want host:port, e.g. ch2.internal:9000 or [::1]:9000)", t)
+		case perr != nil || n < 1 || n > 65535:
+			p.add(key, "invalid value %q (port must be 1..65535)", t)
+		case !strings.EqualFold(host, ch.Host) && !slices.ContainsFunc(j.AllowedHosts, func(h string) bool { return strings.EqualFold(h, host) }):
+			p.add(key, "host %q is neither clickhouse.host nor in server.jwe.allowed_hosts: a token could never name it", host)
+		}
 	}
 }
 

@@ -34,9 +34,23 @@ func TestValidate(t *testing.T) {
 		// clickhouse.host / port / username / password / protocol
 		{"host empty", func(c *Config) { c.ClickHouse.Host = "" }, "clickhouse.host: must not be empty"},
 		{"host blank", func(c *Config) { c.ClickHouse.Host = "  " }, "clickhouse.host: must not be empty"},
-		{"host with scheme", func(c *Config) { c.ClickHouse.Host = "http://ch:8123" }, `clickhouse.host: invalid value "http://ch:8123" (want a host name or IP address, without scheme, port or path)`},
-		{"host with port", func(c *Config) { c.ClickHouse.Host = "ch:9000" }, `clickhouse.host: invalid value "ch:9000"`},
+		{"host with scheme", func(c *Config) { c.ClickHouse.Host = "http://ch:8123" }, `clickhouse.host: invalid value "http://ch:8123" (want host[:port], a host name or IP address without scheme or path; IPv6 with a port as [addr]:port)`},
+		{"host with path", func(c *Config) { c.ClickHouse.Host = "ch/x" }, `clickhouse.host: invalid value "ch/x" (want host[:port]`},
+		{"host with port", func(c *Config) { c.ClickHouse.Host = "ch:9000" }, ""},
 		{"host ipv6", func(c *Config) { c.ClickHouse.Host = "::1" }, ""},
+		{"host ipv6 bracketed with port", func(c *Config) { c.ClickHouse.Host = "[::1]:9000" }, ""},
+		{"host list", func(c *Config) { c.ClickHouse.Host = "ch-1:9000, ch-2 ,[::1]:9001,10.0.0.3" }, ""},
+		{"host list stray comma", func(c *Config) { c.ClickHouse.Host = "ch-1,,ch-2" }, `clickhouse.host: entry 2 "": empty entry (a stray comma?)`},
+		{"host list trailing comma", func(c *Config) { c.ClickHouse.Host = "ch-1," }, `clickhouse.host: entry 2 "": empty entry`},
+		{"host list bad port", func(c *Config) { c.ClickHouse.Host = "ch-1,ch-2:99999" }, `clickhouse.host: entry 2 "ch-2:99999": invalid port "99999" (allowed: 1..65535)`},
+		{"host port zero", func(c *Config) { c.ClickHouse.Host = "ch-1:0" }, `clickhouse.host: invalid value "ch-1:0" (invalid port "0" (allowed: 1..65535))`},
+		{"host empty port", func(c *Config) { c.ClickHouse.Host = "ch-1:" }, `clickhouse.host: invalid value "ch-1:" (empty port)`},
+		{"host ipv4 in brackets", func(c *Config) { c.ClickHouse.Host = "[10.0.0.1]:9000" }, `only IPv6 addresses go in brackets`},
+		{"host bad bracket", func(c *Config) { c.ClickHouse.Host = "a,[::1" }, `clickhouse.host: entry 2 "[::1": want host[:port]`},
+		{"host list duplicate", func(c *Config) { c.ClickHouse.Host = "CH-1:9000,ch-1:9000" }, `clickhouse.host: entry 2 "ch-1:9000": same as entry 1`},
+		{"host list same host other port", func(c *Config) { c.ClickHouse.Host = "ch-1:9000,ch-1:9001" }, ""},
+		{"conn open strategy", func(c *Config) { c.ClickHouse.ConnOpenStrategy = "fastest" }, `clickhouse.conn_open_strategy: invalid value "fastest" (allowed: in_order, round_robin, random)`},
+		{"conn open strategy round robin", func(c *Config) { c.ClickHouse.ConnOpenStrategy = ConnOpenRoundRobin }, ""},
 		// JWE, OpenAPI, tool rules
 		{"jwe without key", func(c *Config) { c.Server.Transport, c.Server.JWE.Enabled = TransportHTTP, true }, "server.jwe.secret_key: required when server.jwe.enabled"},
 		{"jwe short key", func(c *Config) {
@@ -58,6 +72,37 @@ func TestValidate(t *testing.T) {
 		{"jwe ok", func(c *Config) {
 			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportHTTP, true, Secret(strings.Repeat("k", 32))
 		}, ""},
+		// server.jwe.allowed_targets: where the server's own login may go
+		{"jwe targets ok", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportHTTP, true, Secret(strings.Repeat("k", 32))
+			c.Server.JWE.AllowedHosts, c.Server.JWE.AllowedTargets = []string{"ch2.internal", "::1"}, []string{"localhost:8123", "CH2.internal:9000", "[::1]:9000"}
+		}, ""},
+		{"jwe target without port", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.AllowedTargets = TransportHTTP, true, Secret(strings.Repeat("k", 32)), []string{"localhost"}
+		}, `server.jwe.allowed_targets[0]: invalid value "localhost" (want host:port`},
+		{"jwe target bad port", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.AllowedTargets = TransportHTTP, true, Secret(strings.Repeat("k", 32)), []string{"localhost:0"}
+		}, `server.jwe.allowed_targets[0]: invalid value "localhost:0" (port must be 1..65535)`},
+		{"jwe target on a host no token may name", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.AllowedTargets = TransportHTTP, true, Secret(strings.Repeat("k", 32)), []string{"evil.example:9000"}
+		}, `server.jwe.allowed_targets[0]: host "evil.example" is neither clickhouse.host nor in server.jwe.allowed_hosts`},
+		{"jwe targets with a cluster secret", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.AllowedTargets = TransportHTTP, true, Secret(strings.Repeat("k", 32)), []string{"localhost:8123"}
+			c.ClickHouse.ClusterName, c.ClickHouse.ClusterSecret = "cl", "s"
+		}, "server.jwe.allowed_targets[0]: not used with a cluster secret"},
+		// server.cors_origin "*" needs authentication or an explicit opt-in
+		{"public cors without auth", func(c *Config) { c.Server.Transport, c.Server.CORSOrigin = TransportHTTP, "*" },
+			`server.cors_origin: "*" with neither server.oauth nor server.jwe enabled`},
+		{"public cors allowed", func(c *Config) {
+			c.Server.Transport, c.Server.CORSOrigin, c.Server.AllowPublicCORS = TransportHTTP, "*", true
+		}, ""},
+		{"public cors with jwe", func(c *Config) {
+			c.Server.Transport, c.Server.CORSOrigin, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportSSE, "*", true, Secret(strings.Repeat("k", 32))
+		}, ""},
+		{"public cors over stdio", func(c *Config) { c.Server.CORSOrigin = "*" }, ""},
+		{"allow_public_cors unused", func(c *Config) {
+			c.Server.Transport, c.Server.CORSOrigin, c.Server.AllowPublicCORS = TransportHTTP, "https://app.example.com", true
+		}, "server.allow_public_cors: not used here"},
 		{"openapi bad url", func(c *Config) { c.Server.OpenAPI.PublicURL = "ftp://x" }, `server.openapi.public_url: invalid value "ftp://x"`},
 		{"tool rule bad type", func(c *Config) { c.Server.Tools = []ToolRule{{Type: "delete", ViewRegexp: "x"}} }, `server.tools[0].type: invalid value "delete" (allowed: read, write)`},
 		{"tool rule read without regexp", func(c *Config) { c.Server.Tools = []ToolRule{{Type: "read"}} }, "server.tools[0].view_regexp: required for type: read"},
@@ -100,6 +145,28 @@ func TestValidate(t *testing.T) {
 		{"bad denied regexp", func(c *Config) { c.ClickHouse.Impersonation.DeniedUsers = []string{"("} }, `clickhouse.impersonation.denied_users: invalid regular expression "("`},
 		{"no user claims", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = nil }, "clickhouse.impersonation.user_claims: must name at least one claim"},
 		{"bad claim", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = []string{"e mail"} }, `clickhouse.impersonation.user_claims: invalid claim name "e mail"`},
+		// Issue 9: identity mapping cannot be steered.
+		{"strip_domain without domains", func(c *Config) { c.ClickHouse.Impersonation.StripDomain = true },
+			"clickhouse.impersonation.allowed_domains: required when clickhouse.impersonation.strip_domain is true and server.oauth.allowed_email_domains is not set: without a domain restriction alice@attacker.example would be mapped to the internal user alice"},
+		{"strip_domain, OAuth's domains without OAuth", func(c *Config) {
+			c.ClickHouse.Impersonation.StripDomain = true
+			c.Server.OAuth.AllowedEmailDomains = []string{"corp.com"}
+		}, "clickhouse.impersonation.allowed_domains: required when clickhouse.impersonation.strip_domain is true"},
+		{"strip_domain with domains", func(c *Config) {
+			c.ClickHouse.Impersonation.StripDomain, c.ClickHouse.Impersonation.AllowedDomains = true, []string{"corp.com", "Corp-2.example"}
+		}, ""},
+		{"mutable claim", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = []string{"email", "preferred_username"} },
+			`clickhouse.impersonation.user_claims: claim "preferred_username" can be changed by the user at the identity provider, so anyone could pick their ClickHouse user; use email or sub, or set clickhouse.impersonation.allow_mutable_claims: true`},
+		{"mutable claim: name", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = []string{"name"} }, `claim "name" can be changed by the user`},
+		{"mutable claim: nickname", func(c *Config) { c.ClickHouse.Impersonation.UserClaims = []string{"nickname"} }, `claim "nickname" can be changed by the user`},
+		{"mutable claim allowed", func(c *Config) {
+			c.ClickHouse.Impersonation.UserClaims, c.ClickHouse.Impersonation.AllowMutableClaims = []string{"preferred_username"}, true
+		}, ""},
+		{"domain wildcard", func(c *Config) { c.ClickHouse.Impersonation.AllowedDomains = []string{"*.corp.com"} },
+			`clickhouse.impersonation.allowed_domains: invalid domain "*.corp.com" (want an ASCII domain name such as example.com, without @ or wildcards)`},
+		{"domain with @", func(c *Config) { c.ClickHouse.Impersonation.AllowedDomains = []string{"@corp.com"} }, `allowed_domains: invalid domain "@corp.com"`},
+		{"unicode domain", func(c *Config) { c.ClickHouse.Impersonation.AllowedDomains = []string{"\u212Aorp.com"} }, "allowed_domains: invalid domain"},
+		{"empty protected user", func(c *Config) { c.ClickHouse.Impersonation.ProtectedUsers = []string{"admin", ""} }, "clickhouse.impersonation.protected_users: empty user name"},
 
 		{"host underscore", func(c *Config) { c.ClickHouse.Host = "clickhouse_server" }, ""},
 		{"port 0 ok", func(c *Config) { c.ClickHouse.Port = 0 }, ""},
@@ -260,4 +327,18 @@ func TestIsLoopbackHost(t *testing.T) {
 			t.Errorf("IsLoopbackHost(%q) = %v, want %v", host, got, want)
 		}
 	}
+}
+
+// TestStripDomainWithOAuthDomains: OAuth's allowed_email_domains is a
+// domain restriction for strip_domain when OAuth is on.
+func TestStripDomainWithOAuthDomains(t *testing.T) {
+	c := Defaults()
+	c.Server.Transport = TransportHTTP
+	c.ClickHouse.Impersonation.StripDomain = true
+	c.Server.OAuth.Enabled, c.Server.OAuth.AllowedEmailDomains = true, []string{"corp.com"}
+	if err := c.Validate(); err != nil && strings.Contains(err.Error(), "clickhouse.impersonation.allowed_domains") {
+		t.Fatalf("OAuth's domains should do: %v", err)
+	}
+	c.Server.OAuth.AllowedEmailDomains = nil
+	wantErr(t, c.Validate(), "clickhouse.impersonation.allowed_domains: required when")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,7 +73,7 @@ func TestOriginAndHostValidation(t *testing.T) {
 			t.Errorf("GET %s with a rebinding host: %d %s", path, resp.StatusCode, body)
 		}
 	}
-	if resp, body := send(t, newRequest(t, http.MethodGet, ts.URL+query, ""), map[string]string{"Host": "mcp.example.com"}); resp.StatusCode != 200 {
+	if resp, body := send(t, newRequest(t, http.MethodGet, ts.URL+query, ""), map[string]string{"Host": "mcp.example.com", "X-Chmcp-Request": "1"}); resp.StatusCode != 200 {
 		t.Errorf("GET %s with an allowed host: %d %s", query, resp.StatusCode, body)
 	}
 	if resp, body := post(t, ts.URL+"/sse?sessionid=none", pingBody, map[string]string{"Host": "mcp.example.com"}); resp.StatusCode != http.StatusNotFound {
@@ -91,6 +92,67 @@ func TestOriginAndHostValidation(t *testing.T) {
 		!strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Mcp-Protocol-Version") {
 		t.Fatalf("preflight: %d %v", pre.StatusCode, pre.Header)
 	}
+}
+
+// TestAllowedHostsOnEveryListener: with server.allowed_hosts set, a server
+// listening on the network (not loopback) holds the Host header to it too,
+// so a page on a rebound name reaches neither MCP nor the OpenAPI facade.
+func TestAllowedHostsOnEveryListener(t *testing.T) {
+	ip := nonLoopbackIP(t)
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := start(t, func(c *config.Config) {
+		c.Server.Address, c.Server.AllowedHosts = ip, []string{"mcp.example.com"}
+		withOpenAPI(c)
+	}, serverOpts{ln: ln})
+	query := "/openapi/execute_query?query=" + url.QueryEscape("SELECT 1")
+	for host, want := range map[string]int{
+		"evil.example":                 403, // a rebound name
+		"evil.example:8080":            403,
+		"mcp.example.com.evil.example": 403,
+		"mcp.example.com":              200,
+		"MCP.example.com:443":          200,
+		ln.Addr().String():             200, // server.address
+		"localhost":                    200, // never a rebound page's
+	} {
+		resp, body := post(t, ts.URL+"/", pingBody, map[string]string{"Host": host})
+		if resp.StatusCode != want || want == 403 && !strings.Contains(body, "invalid Host header") {
+			t.Errorf("POST / with Host %q: %d %s, want %d", host, resp.StatusCode, body, want)
+		}
+		resp, b := send(t, newRequest(t, http.MethodGet, ts.URL+query, ""), map[string]string{"Host": host, "X-Chmcp-Request": "1"})
+		if resp.StatusCode != want {
+			t.Errorf("GET %s with Host %q: %d %s, want %d", query, host, resp.StatusCode, b, want)
+		}
+	}
+
+	// Without allowed_hosts a network listener takes any Host: the
+	// operator named none to hold it to.
+	ln2, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := start(t, func(c *config.Config) { c.Server.Address = ip }, serverOpts{ln: ln2})
+	if resp, body := post(t, open.URL+"/", pingBody, map[string]string{"Host": "any.example"}); resp.StatusCode != 200 {
+		t.Errorf("no allowed_hosts, network listener: %d %s", resp.StatusCode, body)
+	}
+}
+
+// nonLoopbackIP is an address of this machine on a real network interface.
+func nonLoopbackIP(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil && !n.IP.IsLinkLocalUnicast() {
+			return n.IP.String()
+		}
+	}
+	t.Fatalf("this test needs a non-loopback IPv4 address on this machine; interface addresses: %v", addrs)
+	return ""
 }
 
 func TestBodyLimitAndNonMCPTraffic(t *testing.T) {

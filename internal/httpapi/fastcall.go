@@ -15,6 +15,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/chmcp/chmcp/internal/clickhouse"
 )
 
 // toolCaller runs a tool by name for the identity in ctx and returns a
@@ -58,10 +60,11 @@ func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request, maxBody in
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 		return false
 	}
-	id, args, ok := parseToolCall(body, name)
+	id, args, info, ok := parseToolCall(body, name)
 	var res *sdk.CallToolResult
 	if ok {
-		res, ok = f.call(r.Context(), name, args) // false: unknown tool, nothing ran
+		ctx := clickhouse.WithAttribution(r.Context(), clickhouse.Attribution{Client: info.Name, ClientVersion: info.Version})
+		res, ok = f.call(ctx, name, args) // false: unknown tool, nothing ran
 	}
 	if !ok {
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -130,30 +133,30 @@ type sdkView struct {
 // parseToolCall accepts only a single well-formed tools/call of name,
 // with the _meta triple of this protocol version and well-formed client
 // capabilities (and client info, if any), and returns its id and
-// arguments.
-func parseToolCall(body []byte, name string) (jsonrpc.ID, json.RawMessage, bool) {
+// arguments, and the client's info (empty without one).
+func parseToolCall(body []byte, name string) (jsonrpc.ID, json.RawMessage, sdk.Implementation, bool) {
 	var msg toolCallMessage
 	var params toolCallParams
 	if !withinDepth(body, maxDepth) || !parses(body, &msg, strict) ||
 		msg.JSONRPC != "2.0" || msg.Method != fastMethod || !parses(msg.Params, &params, strict) ||
 		params.Name != name || params.Meta == nil || params.Meta.ProtocolVersion != fastProtocolVersion ||
 		!parses(msg.Params, &sdkView{}, fastjson.DontMatchCaseInsensitiveStructFields) {
-		return jsonrpc.ID{}, nil, false
+		return jsonrpc.ID{}, nil, sdk.Implementation{}, false
 	}
 	var caps sdk.ClientCapabilities
 	var info sdk.Implementation
 	if !decodes(params.Meta.ClientCapabilities, &caps) || (params.Meta.ClientInfo != nil && !decodes(params.Meta.ClientInfo, &info)) {
-		return jsonrpc.ID{}, nil, false
+		return jsonrpc.ID{}, nil, sdk.Implementation{}, false
 	}
 	var rawID any
 	if !decodes(msg.ID, &rawID) {
-		return jsonrpc.ID{}, nil, false
+		return jsonrpc.ID{}, nil, sdk.Implementation{}, false
 	}
 	id, err := jsonrpc.MakeID(rawID) // the go-sdk's own reading of an id
 	if err != nil || !id.IsValid() {
-		return jsonrpc.ID{}, nil, false
+		return jsonrpc.ID{}, nil, sdk.Implementation{}, false
 	}
-	return id, params.Arguments, true
+	return id, params.Arguments, info, true
 }
 
 // parses: data is one JSON value (whitespace around it) that decodes into

@@ -17,6 +17,7 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/metrics"
+	"github.com/chmcp/chmcp/internal/openapi"
 )
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -113,7 +114,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, X-Request-Id, X-Chmcp-Truncated, X-Chmcp-Truncated-Reason")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id, X-Altinity-Mcp-Key")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id, X-Altinity-Mcp-Key, "+openapi.HeaderRequest)
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return
@@ -123,13 +124,15 @@ func (s *Server) cors(next http.Handler) http.Handler {
 	})
 }
 
-// checkOrigin is the DNS-rebinding guard of every MCP and OpenAPI route. A
-// request that reached a loopback listener must name a loopback host or
-// one of server.allowed_hosts (a page on a rebound name cannot). A browser
-// request (it has an Origin) must come from the configured CORS origin,
-// from the server's own origin, or from a loopback page when the server
-// itself is on loopback. The go-sdk's own Host check is off: it covers the
-// MCP handlers only and knows nothing of server.allowed_hosts.
+// checkOrigin is the DNS-rebinding guard of every MCP and OpenAPI route.
+// With server.allowed_hosts set, every request, on any listener, must name
+// one of them, a loopback host or server.address; without it, a request
+// that reached a loopback listener must name a loopback host (a page on a
+// rebound name cannot). A browser request (it has an Origin) must come
+// from the configured CORS origin, from the server's own origin, or from a
+// loopback page when the server itself is on loopback. The go-sdk's own
+// Host check is off: it covers the MCP handlers only and knows nothing of
+// server.allowed_hosts.
 func (s *Server) checkOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.hostAllowed(r) {
@@ -147,18 +150,25 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 	})
 }
 
-// hostAllowed: a request on a loopback listener names a loopback host or
-// one of server.allowed_hosts.
+// hostAllowed: a loopback Host is always fine (no page on a rebound name
+// sends one). Otherwise, with server.allowed_hosts set the Host must be one
+// of them or server.address, whatever the listener; without it, only a
+// request on a non-loopback listener may name another host (the operator
+// chose to serve the network and named no hosts to hold it to).
 func (s *Server) hostAllowed(r *http.Request) bool {
-	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if local == nil || !isLoopbackHost(local.String()) || isLoopbackHost(r.Host) {
+	if isLoopbackHost(r.Host) {
 		return true
 	}
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	return s.allowedHost(host)
+	host = strings.Trim(host, "[]")
+	if len(s.cfg.AllowedHosts) > 0 {
+		return s.allowedHost(host) || s.cfg.Address != "" && strings.EqualFold(host, s.cfg.Address)
+	}
+	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	return local == nil || !isLoopbackHost(local.String())
 }
 
 func (s *Server) originAllowed(origin string, r *http.Request) bool {

@@ -54,7 +54,8 @@ func startOAuthEnv(t *testing.T, jweMint bool) *oauthEnv {
 	ln := listen(t) // the issuer names the port
 	mutate := func(c *config.Config) {
 		withSecret("admin_fallback")(c) // never a caller
-		c.ClickHouse.Impersonation.StripDomain = true
+		im := &c.ClickHouse.Impersonation
+		im.StripDomain, im.Lowercase, im.AllowedDomains = true, true, []string{"example.com"}
 		o := &c.Server.OAuth
 		o.Enabled, o.Issuer, o.SigningKey = true, "http://"+ln.Addr().String(), "0123456789abcdef0123456789abcdef-test-key"
 		o.Upstream.Issuer, o.Upstream.ClientID, o.Upstream.ClientSecret = idp.Issuer(), idp.ClientID, config.Secret(idp.ClientSecret)
@@ -94,6 +95,17 @@ var consentTicket = regexp.MustCompile(`name="consent" value="([^"]+)"`)
 // would and returns the code chmcp sends back to the client.
 func (e *oauthEnv) login(t *testing.T, clientID, challenge string, user *mockoidc.MockUser) string {
 	t.Helper()
+	back := e.loginRedirect(t, clientID, challenge, user)
+	if back.Query().Get("iss") != e.ts.URL || back.Query().Get("code") == "" {
+		t.Fatalf("redirect lacks iss/code: %s", back)
+	}
+	return back.Query().Get("code")
+}
+
+// loginRedirect is login up to the redirect back to the client, which
+// carries a code or an error.
+func (e *oauthEnv) loginRedirect(t *testing.T, clientID, challenge string, user *mockoidc.MockUser) *url.URL {
+	t.Helper()
 	e.idp.QueueUser(user)
 	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {clientRedirect},
 		"code_challenge": {challenge}, "code_challenge_method": {"S256"}, "state": {"st-1"}, "resource": {e.ts.URL + "/"}}
@@ -119,10 +131,10 @@ func (e *oauthEnv) login(t *testing.T, clientID, challenge string, user *mockoid
 	if err != nil || resp.StatusCode != http.StatusFound || !strings.HasPrefix(back.String(), clientRedirect) {
 		t.Fatalf("want a redirect to the client, got %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if back.Query().Get("state") != "st-1" || back.Query().Get("iss") != e.ts.URL || back.Query().Get("code") == "" {
-		t.Fatalf("redirect lacks state/iss/code: %s", back)
+	if back.Query().Get("state") != "st-1" {
+		t.Fatalf("redirect lacks state: %s", back)
 	}
-	return back.Query().Get("code")
+	return back
 }
 
 func (e *oauthEnv) token(t *testing.T, form url.Values) (int, map[string]any) {
@@ -200,14 +212,38 @@ func TestOAuthEndToEnd(t *testing.T) {
 	}
 }
 
-// TestOAuthPolicyRefusal: a login the identity policy refuses (the
-// privileged "default" account) never reaches ClickHouse.
+// TestOAuthPolicyRefusal (issue 9): a login whose claims would steer the
+// mapping to another ClickHouse user is refused at the callback
+// (access_denied, with the reason), so no token is issued; the same person
+// with a plain address in the allowed domain runs as themselves on the real
+// ClickHouse.
 func TestOAuthPolicyRefusal(t *testing.T) {
 	e := newOAuthEnv(t)
-	tok := e.accessToken(t, "default@example.com")
-	resp, body := post(t, e.ts.URL+"/", pingBody, map[string]string{"Authorization": "Bearer " + tok})
-	if resp.StatusCode != 403 || !strings.Contains(body, "privileged account") {
-		t.Fatalf("policy refusal: %d %s", resp.StatusCode, body)
+	reg, _ := json.Marshal(map[string]any{"redirect_uris": []string{clientRedirect}, "token_endpoint_auth_method": "none"})
+	_, rbody := post(t, e.ts.URL+"/oauth/register", string(reg), nil)
+	var client struct {
+		ClientID string `json:"client_id"`
+	}
+	_ = json.Unmarshal([]byte(rbody), &client)
+	for email, want := range map[string]string{
+		"default@example.com":    "privileged account",
+		"admin@example.com":      "privileged account", // password-protected; not the fallback user
+		"ADM\u0130N@example.com": "not a plain user name",
+		"\u212Aelly@example.com": "not a plain user name",
+		"alice@attacker.example": `email domain "attacker.example" is not in clickhouse.impersonation.allowed_domains`,
+	} {
+		t.Run(email, func(t *testing.T) {
+			_, challenge := pkcePair()
+			back := e.loginRedirect(t, client.ClientID, challenge, &mockoidc.MockUser{Subject: "s-" + email, Email: email, EmailVerified: true})
+			q := back.Query()
+			if q.Get("error") != "access_denied" || q.Get("code") != "" || !strings.Contains(q.Get("error_description"), want) {
+				t.Fatalf("login as %+q: redirect %s, want access_denied containing %q", email, back, want)
+			}
+		})
+	}
+	cs := connectWith(t, e.ts.URL, e.accessToken(t, "Alice@Example.COM"))
+	if user, _ := currentUserOf(t, cs); user != "alice" {
+		t.Fatalf("Alice@Example.COM ran as %q, want alice", user)
 	}
 }
 

@@ -105,7 +105,7 @@ func (s *Server) routes(svc *mcp.Service) http.Handler {
 	mux.Handle("/", protect(jsonRPCErrors(streamable)))
 	if s.cfg.OpenAPI.Enabled {
 		api := protect(openAPIBasePath(openapi.New(svc, s.cfg.OpenAPI, s.cfg.TLS.Enabled, s.log, openapi.Options{
-			Version: svc.Version(), Security: s.openAPISecurity(), MaxBodyBytes: s.cfg.MaxBodyBytes,
+			Version: svc.Version(), Security: s.openAPISecurity(), MaxBodyBytes: s.cfg.MaxBodyBytes, Open: s.auth == nil,
 		})))
 		mux.Handle("/openapi", api)
 		mux.Handle("/openapi/", api)
@@ -240,16 +240,35 @@ func (s *Server) livez(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// health checks every clickhouse.host node: 200 while any answers
+// ("degraded" names the ones that do not), 503 when none does.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
-	// The check runs on a connection callers cannot take, so a pool full of
-	// slow queries shows as "pool.saturated", not as ClickHouse being down.
+	// Single node: the check runs on a connection callers cannot take, so a
+	// pool full of slow queries shows as "pool.saturated", not as ClickHouse
+	// being down (several nodes: each has a health connection of its own).
 	pool := s.ch.PoolStats()
-	info, err := s.ch.Check(ctx)
-	if err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "clickhouse": map[string]string{"error": err.Error()}, "pool": pool})
-		return
+	nodes := s.ch.CheckNodes(ctx)
+	var first *clickhouse.NodeStatus
+	var down []string
+	for i := range nodes {
+		switch {
+		case !nodes[i].OK:
+			down = append(down, nodes[i].Address)
+		case first == nil:
+			first = &nodes[i]
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "clickhouse": info, "pool": pool})
+	body := map[string]any{"status": "ok", "nodes": nodes, "pool": pool}
+	switch {
+	case first == nil:
+		body["status"], body["clickhouse"] = "unavailable", map[string]string{"error": nodes[0].Error}
+		writeJSON(w, http.StatusServiceUnavailable, body)
+		return
+	case len(down) > 0:
+		body["status"], body["down"] = "degraded", down
+	}
+	body["clickhouse"] = first.ServerInfo // the first node that answered, as before several nodes
+	writeJSON(w, http.StatusOK, body)
 }

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/chmcp/chmcp/internal/config"
 )
@@ -30,7 +29,15 @@ type Policy struct {
 	allowed     []*regexp.Regexp
 	allowedLit  []string // allowed_users entries, literally, for protected names
 	denied      []*regexp.Regexp
-	protected   []string // "default" and the fallback user
+	protected   []string     // default, the fallback user and protected_users
+	domains     []domainRule // every rule must accept an email-shaped name
+}
+
+// domainRule is one configured list of email domains, with its key for
+// the refusal message.
+type domainRule struct {
+	key     string
+	domains []string
 }
 
 // PolicyError is a refusal, with a reason safe to show the caller.
@@ -43,8 +50,11 @@ func (e *PolicyError) Error() string {
 	if e.User == "" {
 		return "access refused: " + e.Reason
 	}
-	return fmt.Sprintf("access refused for ClickHouse user %q: %s", e.User, e.Reason)
+	return fmt.Sprintf("access refused for ClickHouse user %+q: %s", e.User, e.Reason)
 }
+
+// userNameRule is how refusals describe PlainUserName.
+const userNameRule = "not a plain user name (ASCII letters, digits, _ - . and at most one @)"
 
 // NewPolicy compiles the configured policy; fallbackUser is
 // clickhouse.username, protected like "default".
@@ -54,6 +64,16 @@ func NewPolicy(cfg config.ImpersonationConfig, fallbackUser string) (*Policy, er
 	if fallbackUser != "" && fallbackUser != "default" {
 		p.protected = append(p.protected, fallbackUser)
 	}
+	for _, u := range cfg.ProtectedUsers {
+		if !PlainUserName(u) {
+			// Such a name is refused anyway; listing it would suggest otherwise.
+			return nil, fmt.Errorf("clickhouse.impersonation.protected_users: %+q is %s, so chmcp never acts as it anyway; remove it", u, userNameRule)
+		}
+		if !slices.Contains(p.protected, u) {
+			p.protected = append(p.protected, u)
+		}
+	}
+	p = p.WithEmailDomains("clickhouse.impersonation.allowed_domains", cfg.AllowedDomains)
 	var err error
 	if p.allowed, err = compileAll("clickhouse.impersonation.allowed_users", cfg.AllowedUsers); err != nil {
 		return nil, err
@@ -62,6 +82,19 @@ func NewPolicy(cfg config.ImpersonationConfig, fallbackUser string) (*Policy, er
 		return nil, err
 	}
 	return p, nil
+}
+
+// WithEmailDomains returns a copy of p that also requires email-shaped
+// names (claim values and user names with an @) to be in one of domains;
+// key names the setting in refusals. An empty list adds no rule. The OAuth
+// server adds server.oauth.allowed_email_domains this way.
+func (p *Policy) WithEmailDomains(key string, domains []string) *Policy {
+	if len(domains) == 0 {
+		return p
+	}
+	q := *p
+	q.domains = append(slices.Clip(p.domains), domainRule{key: key, domains: domains})
+	return &q
 }
 
 func compileAll(key string, exprs []string) ([]*regexp.Regexp, error) {
@@ -77,7 +110,9 @@ func compileAll(key string, exprs []string) ([]*regexp.Regexp, error) {
 }
 
 // Map turns verified claims into an Identity: the first non-empty claim of
-// user_claims names the user, transformed, then checked by Allow.
+// user_claims names the user. The claim value must be a plain user name in
+// an allowed domain before the transforms, and the result passes Allow
+// after them.
 func (p *Policy) Map(c Claims) (Identity, error) {
 	for _, claim := range p.claims {
 		var value string
@@ -88,7 +123,7 @@ func (p *Policy) Map(c Claims) (Identity, error) {
 				continue
 			}
 			if !c.EmailVerified {
-				return Identity{}, &PolicyError{Reason: "the identity provider did not verify the email address " + c.Email}
+				return Identity{}, &PolicyError{Reason: fmt.Sprintf("the identity provider did not verify the email address %+q", clip(c.Email))}
 			}
 			value, source = c.Email, SourceEmail
 		case "sub":
@@ -99,13 +134,29 @@ func (p *Policy) Map(c Claims) (Identity, error) {
 		if value == "" {
 			continue
 		}
-		id := Identity{User: p.transform(value), Email: c.Email, Subject: c.Subject, Source: source}
-		if err := p.Allow(id.User); err != nil {
+		user, err := p.mapValue(claim, value)
+		if err != nil {
 			return Identity{}, err
 		}
-		return id, nil
+		return Identity{User: user, Email: c.Email, Subject: c.Subject, Source: source}, nil
 	}
 	return Identity{}, &PolicyError{Reason: "none of the claims " + strings.Join(p.claims, ", ") + " is present in the token"}
+}
+
+// mapValue checks one claim value, transforms it and checks the result.
+func (p *Policy) mapValue(claim, value string) (string, error) {
+	if !PlainUserName(value) {
+		return "", &PolicyError{Reason: fmt.Sprintf("claim %s: %+q is %s", claim, clip(value), userNameRule)}
+	}
+	if p.stripDomain && emailDomain(value) != "" && len(p.domains) == 0 {
+		// Config validation refuses this setup; fail closed regardless.
+		return "", &PolicyError{Reason: "clickhouse.impersonation.strip_domain needs clickhouse.impersonation.allowed_domains"}
+	}
+	if err := p.checkDomain(value); err != nil {
+		return "", err
+	}
+	user := p.transform(value)
+	return user, p.Allow(user)
 }
 
 func (p *Policy) transform(v string) string {
@@ -120,14 +171,33 @@ func (p *Policy) transform(v string) string {
 	return v
 }
 
-// Allow checks whether chmcp may run queries as user. An empty user is
-// never allowed: ClickHouse would skip authentication entirely.
+// checkDomain applies every domain rule to an email-shaped name.
+func (p *Policy) checkDomain(name string) error {
+	domain := emailDomain(name)
+	if domain == "" {
+		return nil
+	}
+	for _, r := range p.domains {
+		if !DomainIn(domain, r.domains) {
+			return &PolicyError{Reason: fmt.Sprintf("email domain %+q is not in %s", clip(domain), r.key)}
+		}
+	}
+	return nil
+}
+
+// Allow checks whether chmcp may run queries as user: a plain user name,
+// in an allowed email domain, not denied, not protected (unless allowed by
+// name), and allowed. An empty user is never allowed: ClickHouse would skip
+// authentication entirely.
 func (p *Policy) Allow(user string) error {
 	if user == "" {
 		return &PolicyError{Reason: "empty user name"}
 	}
-	if len(user) > 256 || strings.ContainsFunc(user, unicode.IsControl) {
-		return &PolicyError{User: user, Reason: "not a valid user name"}
+	if !PlainUserName(user) {
+		return &PolicyError{User: clip(user), Reason: userNameRule}
+	}
+	if err := p.checkDomain(user); err != nil {
+		return err
 	}
 	for _, re := range p.denied {
 		if re.MatchString(user) {
@@ -138,7 +208,7 @@ func (p *Policy) Allow(user string) error {
 		// Only a literal allowed_users entry opens a privileged account; a
 		// broad pattern such as ".*" does not.
 		if !slices.Contains(p.allowedLit, user) {
-			return &PolicyError{User: user, Reason: "privileged account; name it in clickhouse.impersonation.allowed_users to permit it"}
+			return &PolicyError{User: user, Reason: "privileged account (clickhouse.impersonation.protected_users); name it in clickhouse.impersonation.allowed_users to permit it"}
 		}
 		return nil
 	}
@@ -146,4 +216,13 @@ func (p *Policy) Allow(user string) error {
 		return &PolicyError{User: user, Reason: "not matched by clickhouse.impersonation.allowed_users"}
 	}
 	return nil
+}
+
+// clip bounds a caller-supplied value quoted in a refusal or a log line.
+func clip(s string) string {
+	const limit = 80
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "..."
 }

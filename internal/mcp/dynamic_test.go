@@ -517,3 +517,24 @@ func TestNoRules(t *testing.T) {
 		t.Fatal("write rules alone on a read-only server still turn generated tools on")
 	}
 }
+
+// TestDynamicViewsWithIOAreNotTools: a view's body is invisible in the SQL
+// a generated tool sends (SELECT * FROM db.view(...)), so a view that reads
+// files or reaches the network through functions the operator did not allow
+// does not become a tool at all.
+func TestDynamicViewsWithIOAreNotTools(t *testing.T) {
+	sql(t, "DROP DATABASE IF EXISTS dyn_io", "CREATE DATABASE dyn_io",
+		"CREATE VIEW dyn_io.reads_file AS SELECT file('/etc/hostname') AS f",
+		"CREATE VIEW dyn_io.fetches AS SELECT * FROM url('http://127.0.0.1:1/', CSV, 'a String')",
+		"CREATE VIEW dyn_io.local AS SELECT 1 AS x")
+	s, logs := dynService(t, dynOpts{rules: []config.ToolRule{{Type: config.ToolRead, ViewRegexp: `^dyn_io\.`}}})
+	tools := toolNames(s.ToolsFor(context.Background()))
+	if tools["reads_file"] != nil || tools["fetches"] != nil || tools["local"] == nil {
+		t.Fatalf("tools: %v, want only local", slices.Sorted(maps.Keys(tools)))
+	}
+	for _, want := range []string{"dyn_io.reads_file", "file() reads files", "dyn_io.fetches", "url() connects to a URL"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}

@@ -25,8 +25,14 @@ const maxStateLen = 1024
 var pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
 // handleAuthorize validates an authorization request and shows the consent
-// page. Until the client and its redirect URI are verified, errors are
-// shown on a page; afterwards they go back to the client.
+// page. Every error here is shown on a page, never redirected: chmcp has no
+// pre-registered clients, only ones that registered themselves (RFC 7591)
+// or named themselves (client ID metadata documents), so a verified
+// redirect URI is still one anybody could have chosen. Redirecting errors
+// to it would make chmcp an open redirector (RFC 9700 §4.11.2: redirect
+// automatically only to a trusted URI; RFC 6749 §4.1.2.1). Only once the
+// person has seen the consent page, which names where the browser goes,
+// are results and errors sent back to the client.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	clientID, redirectURI := q.Get("client_id"), q.Get("redirect_uri")
@@ -37,12 +43,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	req, e := s.checkAuthorize(q)
 	if e != nil {
-		state := q.Get("state")
-		if len(state) > maxStateLen {
-			state = "" // too long to carry; not echoed back either
-		}
-		s.logStep(r, "authorize", clientID, e)
-		s.redirectError(w, r, redirectURI, state, e)
+		s.refusePage(w, r, "authorize", clientID, e)
 		return
 	}
 	req.ClientID, req.RedirectURI = clientID, redirectURI

@@ -11,22 +11,6 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 )
 
-// authorizeRedirectError GETs /oauth/authorize and expects the error to be
-// redirected to the client with state and iss.
-func (h *harness) authorizeRedirectError(params url.Values, wantCode string) {
-	h.t.Helper()
-	resp, body := h.get(h.ts.URL + PathAuthorize + "?" + params.Encode())
-	if resp.StatusCode != http.StatusFound {
-		h.t.Fatalf("want a redirect with error=%s, got %d %s", wantCode, resp.StatusCode, body)
-	}
-	u := location(h.t, resp)
-	q := u.Query()
-	if !strings.HasPrefix(u.String(), params.Get("redirect_uri")) || q.Get("error") != wantCode ||
-		q.Get("state") != params.Get("state") || q.Get("iss") != h.srv.issuer || q.Get("error_description") == "" {
-		h.t.Fatalf("redirect %s, want error=%s with state and iss", u, wantCode)
-	}
-}
-
 // authorizeErrorPage expects an error page (no redirect) with the code.
 func (h *harness) authorizeErrorPage(params url.Values, wantCode string) {
 	h.t.Helper()
@@ -51,15 +35,55 @@ func TestAuthorizeErrors(t *testing.T) {
 	h.authorizeErrorPage(params(func(p url.Values) { p.Del("redirect_uri") }), "invalid_request")
 	h.authorizeErrorPage(params(func(p url.Values) { p.Add("redirect_uri", appRedirect) }), "invalid_request")
 
-	// Afterwards: redirected to the client.
-	h.authorizeRedirectError(params(func(p url.Values) { p.Del("code_challenge"); p.Del("code_challenge_method") }), "invalid_request")
-	h.authorizeRedirectError(params(func(p url.Values) { p.Set("code_challenge_method", "plain") }), "invalid_request")
-	h.authorizeRedirectError(params(func(p url.Values) { p.Del("code_challenge_method") }), "invalid_request")
-	h.authorizeRedirectError(params(func(p url.Values) { p.Set("code_challenge", "short") }), "invalid_request")
-	h.authorizeRedirectError(params(func(p url.Values) { p.Set("response_type", "token") }), "unsupported_response_type")
-	h.authorizeRedirectError(params(func(p url.Values) { p.Set("resource", "https://other.example/") }), "invalid_target")
-	h.authorizeRedirectError(params(func(p url.Values) { p.Set("resource", h.ts.URL+"/mcp") }), "invalid_target")
-	h.authorizeRedirectError(params(func(p url.Values) { p.Set("request_uri", "urn:x") }), "request_not_supported")
+	// With a registered redirect URI too: anybody can register one, so an
+	// error before the person has consented is never redirected (RFC 9700
+	// §4.11.2). PKCE is still required, and said so.
+	for _, tc := range []struct {
+		edit func(url.Values)
+		code string
+		desc string
+	}{
+		{func(p url.Values) { p.Del("code_challenge"); p.Del("code_challenge_method") }, "invalid_request", "PKCE is required"},
+		{func(p url.Values) { p.Set("code_challenge_method", "plain") }, "invalid_request", "code_challenge_method must be S256"},
+		{func(p url.Values) { p.Del("code_challenge_method") }, "invalid_request", "code_challenge_method must be S256"},
+		{func(p url.Values) { p.Set("code_challenge", "short") }, "invalid_request", "not a base64url S256 value"},
+		{func(p url.Values) { p.Set("response_type", "token") }, "unsupported_response_type", "response_type must be code"},
+		{func(p url.Values) { p.Set("resource", "https://other.example/") }, "invalid_target", "resource must be"},
+		{func(p url.Values) { p.Set("resource", h.ts.URL+"/mcp") }, "invalid_target", "resource must be"},
+		{func(p url.Values) { p.Set("request_uri", "urn:x") }, "request_not_supported", "not supported"},
+		{func(p url.Values) { p.Set("state", strings.Repeat("s", maxStateLen+1)) }, "invalid_request", "state is too long"},
+	} {
+		h.authorizeErrorPage(params(tc.edit), tc.code)
+		resp, body := h.get(h.ts.URL+PathAuthorize+"?"+params(tc.edit).Encode(), "Accept", "application/json")
+		var e map[string]any
+		mustJSON(t, body, &e)
+		wantError(t, resp.StatusCode, e, 400, tc.code)
+		if !strings.Contains(e["error_description"].(string), tc.desc) {
+			t.Errorf("%s: description %q, want %q", tc.code, e["error_description"], tc.desc)
+		}
+	}
+}
+
+// TestAuthorizeIsNoOpenRedirector: anyone may register a client whose
+// redirect URI is a phishing page and send people a link to
+// /oauth/authorize that fails on purpose; chmcp's name in the link must
+// not carry them there. (Only the person's own decision on the consent
+// page, which names the destination, sends them to the client.)
+func TestAuthorizeIsNoOpenRedirector(t *testing.T) {
+	h := newHarness(t)
+	const phishing = "https://evil.example/login-to-clickhouse"
+	_, challenge := pkce()
+	p := authorizeParams(h.register(phishing), phishing, challenge)
+	for name, bad := range map[string]func(url.Values){
+		"implicit grant":   func(p url.Values) { p.Set("response_type", "token") },
+		"no PKCE":          func(p url.Values) { p.Del("code_challenge") },
+		"foreign resource": func(p url.Values) { p.Set("resource", "https://other.example/") },
+	} {
+		resp, body := h.get(h.ts.URL + PathAuthorize + "?" + edit(p, bad).Encode())
+		if loc := resp.Header.Get("Location"); loc != "" || resp.StatusCode != http.StatusBadRequest || strings.Contains(body, "evil.example") {
+			t.Errorf("%s: %d, Location %q: chmcp sent the browser on to the client's redirect URI", name, resp.StatusCode, loc)
+		}
+	}
 }
 
 func TestAuthorizeJSONErrorPage(t *testing.T) {

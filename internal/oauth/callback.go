@@ -1,11 +1,13 @@
 package oauth
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
+
+	"github.com/chmcp/chmcp/internal/identity"
 )
 
 // codeGrant is the sealed authorization code.
@@ -62,6 +64,11 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		fail(e, nil)
 		return
 	}
+	if _, err := s.policy.Map(user.claims()); err != nil {
+		// Refused now, at login, rather than with every request later.
+		fail(policyRefusal(err), err)
+		return
+	}
 	grant := codeGrant{ID: randomToken(16), Req: req, User: *user, Exp: s.now().Add(s.cfg.AuthCodeTTL.D()).Unix()}
 	grant.Req.State = "" // returned to the client now; not needed at the token endpoint
 	code, err := s.code.seal(grant)
@@ -78,7 +85,9 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkLogin applies the login policy: a verified email (by default), an
-// allowed email domain, an allowed Google Workspace domain (hd).
+// allowed email domain, an allowed Google Workspace domain (hd). Domains
+// compare in ASCII case only (identity.DomainIn): Unicode folding would
+// equate the Kelvin sign with k.
 func (s *Server) checkLogin(u *upstreamUser) *oauthError {
 	deny := func(why string) *oauthError { return newError(errAccessDenied, why) }
 	if s.cfg.RequireEmailVerified && (u.Email == "" || !u.EmailVerified) {
@@ -87,16 +96,33 @@ func (s *Server) checkLogin(u *upstreamUser) *oauthError {
 	if len(s.cfg.AllowedEmailDomains) > 0 {
 		at := strings.LastIndexByte(u.Email, '@')
 		// An unverified address proves nothing about its domain.
-		if at < 0 || !u.EmailVerified || !containsFold(s.cfg.AllowedEmailDomains, u.Email[at+1:]) {
+		if at < 0 || !u.EmailVerified || !identity.DomainIn(u.Email[at+1:], s.cfg.AllowedEmailDomains) {
 			return deny("this email domain is not allowed to log in")
 		}
 	}
-	if len(s.cfg.AllowedHostedDomains) > 0 && (u.HostedDomain == "" || !containsFold(s.cfg.AllowedHostedDomains, u.HostedDomain)) {
+	if len(s.cfg.AllowedHostedDomains) > 0 && (u.HostedDomain == "" || !identity.DomainIn(u.HostedDomain, s.cfg.AllowedHostedDomains)) {
 		return deny("this account's hosted domain is not allowed to log in")
 	}
 	return nil
 }
 
-func containsFold(list []string, v string) bool {
-	return slices.ContainsFunc(list, func(d string) bool { return strings.EqualFold(strings.TrimSpace(d), v) })
+// claims are what the identity policy maps to a ClickHouse user; the
+// access token carries the same ones (see Middleware).
+func (u upstreamUser) claims() identity.Claims {
+	return identity.Claims{
+		Subject:       u.Subject,
+		Email:         u.Email,
+		EmailVerified: u.EmailVerified,
+		Other:         map[string]string{"name": u.Name, "preferred_username": u.PreferredUsername},
+	}
+}
+
+// policyRefusal is the OAuth error for an identity the policy refuses
+// (access_denied with the policy's reason); other errors are internal.
+func policyRefusal(err error) *oauthError {
+	var pe *identity.PolicyError
+	if errors.As(err, &pe) {
+		return newError(errAccessDenied, pe.Error())
+	}
+	return newError(errServerError, "internal error")
 }

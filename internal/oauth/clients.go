@@ -52,7 +52,8 @@ func (s *Server) lookupClient(ctx context.Context, clientID string) (*client, er
 	if err := s.client.open(clientID, &reg); err != nil || len(reg.RedirectURIs) == 0 {
 		return nil, newError(errInvalidClient, "unknown client_id (register at "+s.issuer+PathRegister+" or use a client ID metadata document)")
 	}
-	return &client{ID: clientID, Name: reg.Name, RedirectURIs: reg.RedirectURIs}, nil
+	// cleanName again: ids sealed by older versions kept invisible characters.
+	return &client{ID: clientID, Name: cleanName(reg.Name), RedirectURIs: reg.RedirectURIs}, nil
 }
 
 // allowsRedirect is the exact, byte-for-byte redirect URI match OAuth 2.1
@@ -97,8 +98,8 @@ func checkRedirectURI(raw string) error {
 	if len(raw) > maxRedirectURILen {
 		return bad("is too long")
 	}
-	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) {
-		return bad("contains spaces or control characters")
+	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) || invisible(r) }) {
+		return bad("contains spaces, control characters or invisible formatting characters")
 	}
 	if strings.Contains(raw, "#") {
 		return bad("has a fragment")
@@ -141,11 +142,20 @@ func quoteShort(v string) string {
 	}, v) + `"`
 }
 
-// cleanName bounds a self-asserted client name and strips control
-// characters (it is shown on the consent page, escaped).
+// invisible reports a format character (Unicode category Cf): the
+// bidirectional controls (U+202A..U+202E, U+2066..U+2069, U+200E/F,
+// U+061C), zero-width characters (U+200B..U+200D, U+2060, U+FEFF), soft
+// hyphens and tag characters. None draws anything, and the bidirectional
+// ones reorder what follows: "Claude\u202Eedualc" would read as someone
+// else on the consent page.
+func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
+
+// cleanName bounds a self-asserted client name and strips control and
+// invisible formatting characters (it is shown on the consent page,
+// escaped).
 func cleanName(n string) string {
 	n = strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || invisible(r) {
 			return -1
 		}
 		return r

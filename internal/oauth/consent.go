@@ -3,12 +3,14 @@ package oauth
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/oauth2"
 )
 
@@ -51,7 +53,7 @@ code{background:#eee;padding:0 .3em;word-break:break-all}button{font-size:1em;pa
 <h1>Connect {{.Name}} to ClickHouse?</h1>
 <p><strong>{{.Name}}</strong>{{if .Document}} (<code>{{.ClientID}}</code>){{end}} asks to run ClickHouse queries through
 <code>{{.Issuer}}</code> as you.</p>
-<p>After you sign in with your identity provider, you will be sent to:<br><code>{{.RedirectURI}}</code></p>
+<p>After you sign in with your identity provider, you will be sent to{{if .RedirectHost}} <strong>{{.RedirectHost}}</strong>{{end}}:<br><code>{{.RedirectURI}}</code></p>
 <p>Only continue if you started this connection yourself and trust this application.</p>
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="consent" value="{{.Ticket}}">
@@ -77,15 +79,65 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, c *client, 
 		Name: s.cookieName, Value: cookie, Path: "/", MaxAge: int(consentTTL / time.Second),
 		HttpOnly: true, Secure: s.secureCookie, SameSite: http.SameSiteLaxMode,
 	})
-	name := c.Name
+	name := cleanName(c.Name)
 	if name == "" {
 		name = "An unnamed application"
 	}
+	redirect, host := displayRedirect(req.RedirectURI)
+	clientID, _ := displayRedirect(c.ID) // a metadata document's URL (shown only for those)
 	pageHeaders(w)
 	_ = consentTmpl.Execute(w, map[string]any{
-		"Name": name, "Document": c.Document, "ClientID": c.ID, "Issuer": s.issuer,
-		"RedirectURI": req.RedirectURI, "Action": s.issuer + PathAuthorize, "Ticket": ticket,
+		"Name": name, "Document": c.Document, "ClientID": clientID, "Issuer": s.issuer,
+		"RedirectURI": redirect, "RedirectHost": host, "Action": s.issuer + PathAuthorize, "Ticket": ticket,
 	})
+}
+
+// displayRedirect is a redirect URI as the consent page shows it: in ASCII,
+// the host in punycode (so "аpple.com" with a Cyrillic "а" shows as
+// xn--pple-43d.com, not as apple.com), and that host on its own.
+func displayRedirect(raw string) (uri, host string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return displayASCII(raw), ""
+	}
+	if u.Host != "" {
+		host = asciiHost(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]" // IPv6
+		}
+		if p := u.Port(); p != "" {
+			host += ":" + p
+		}
+		u.Host = host
+	}
+	u.RawQuery = displayASCII(u.RawQuery)
+	u.Opaque = displayASCII(u.Opaque)
+	return u.String(), host // String escapes a non-ASCII path
+}
+
+// asciiHost is a host name in its ASCII (A-label) form: what a browser
+// looks up. A name that is not valid IDNA is still shown in ASCII.
+func asciiHost(h string) string {
+	if a, err := idna.Lookup.ToASCII(h); err == nil {
+		return a
+	}
+	if a, err := idna.Punycode.ToASCII(h); err == nil {
+		return a
+	}
+	return displayASCII(h)
+}
+
+// displayASCII percent-encodes every byte outside printable ASCII.
+func displayASCII(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c > 0x20 && c < 0x7f {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 func hashCookie(v string) string {

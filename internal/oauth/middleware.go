@@ -40,12 +40,8 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		id, err := s.policy.Map(identity.Claims{
-			Subject:       claims.Subject,
-			Email:         claims.Email,
-			EmailVerified: claims.EmailVerified,
-			Other:         map[string]string{"name": claims.Name, "preferred_username": claims.PreferredUsername},
-		})
+		id, err := s.policy.Map(upstreamUser{Subject: claims.Subject, Email: claims.Email, EmailVerified: claims.EmailVerified,
+			Name: claims.Name, PreferredUsername: claims.PreferredUsername}.claims())
 		if err != nil {
 			e := newError(errServerError, "internal error")
 			var pe *identity.PolicyError

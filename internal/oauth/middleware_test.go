@@ -97,7 +97,9 @@ func TestMiddlewareScopes(t *testing.T) {
 }
 
 // TestMiddlewarePolicyRefusal: an identity the policy refuses is a 403
-// access_denied, never insufficient_scope.
+// access_denied, never insufficient_scope. The login is refused at the
+// callback already; a token issued before the policy changed is refused
+// here.
 func TestMiddlewarePolicyRefusal(t *testing.T) {
 	h := newHarness(t, func(_ *config.OAuthConfig, deps *Deps) {
 		p, err := identity.NewPolicy(config.ImpersonationConfig{UserClaims: []string{"email"}, DeniedUsers: []string{"mallory@.*"}}, "default")
@@ -106,7 +108,11 @@ func TestMiddlewarePolicyRefusal(t *testing.T) {
 		}
 		deps.Policy = p
 	})
-	tok := h.accessToken("", verifiedUser("sub-9", "mallory@example.com"))
+	h.loginRefused(verifiedUser("sub-9", "mallory@example.com"), "denied_users")
+	tok, _, err := h.srv.mintAccessToken(upstreamUser{Subject: "sub-9", Email: "mallory@example.com", EmailVerified: true}, "c", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp, body := h.callMCP(tok)
 	if resp.StatusCode != 403 || resp.Header.Get("WWW-Authenticate") != "" || body["error"] != "access_denied" ||
 		!strings.Contains(body["error_description"].(string), "denied_users") {

@@ -122,7 +122,7 @@ func New(cfg config.OAuthConfig, deps Deps) (*Server, error) {
 		log:          deps.Log.With("component", "oauth"),
 		now:          deps.Now,
 		store:        deps.Store,
-		policy:       deps.Policy,
+		policy:       deps.Policy.WithEmailDomains("server.oauth.allowed_email_domains", cfg.AllowedEmailDomains),
 		secureCookie: iu.Scheme == "https",
 		cookieName:   "chmcp-consent",
 	}

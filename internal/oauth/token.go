@@ -196,6 +196,14 @@ func (s *Server) exchangeRefresh(r *http.Request, form url.Values, clientID stri
 
 // issue mints the access token and seals the refresh token of a grant.
 func (s *Server) issue(rg refreshGrant, scope string) (*tokenResponse, error) {
+	// The policy may have changed since the login (a domain removed, a user
+	// protected): no token for a user it now refuses.
+	if _, err := s.policy.Map(rg.User.claims()); err != nil {
+		if e := policyRefusal(err); e.Code == errAccessDenied {
+			return nil, newError(errInvalidGrant, e.Description)
+		}
+		return nil, err
+	}
 	at, ttl, err := s.mintAccessToken(rg.User, rg.ClientID, scope)
 	if err != nil {
 		return nil, err

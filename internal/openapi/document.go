@@ -25,8 +25,8 @@ const (
 )
 
 const apiDescription = "Read access to ClickHouse as the person who asked. Start with list_databases, list_tables and " +
-	"describe_table, then query with execute_query. Prefer aggregates and LIMIT: results are capped, and a cut result " +
-	"says truncated=true (header X-Chmcp-Truncated: true)."
+	"describe_table (search_schema finds tables and columns by name or comment), then query with execute_query. " +
+	"Prefer aggregates and LIMIT: results are capped, and a cut result says truncated=true (header X-Chmcp-Truncated: true)."
 
 // serveDocument answers GET /openapi with the document for this request.
 func (h *Handler) serveDocument(w http.ResponseWriter, r *http.Request) {
@@ -119,7 +119,7 @@ func (h *Handler) document(tools []mcp.Tool, server string, sec Security) ([]byt
 		}
 		item := obj{{"post", post}}
 		if t.Def.Name == toolExecuteQuery {
-			item = obj{{"get", executeQueryGet(opIDs, out)}, {"post", post}}
+			item = obj{{"get", executeQueryGet(opIDs, out, h.opts.Open)}, {"post", post}}
 		}
 		paths = append(paths, member{Prefix + "/" + t.Def.Name, item})
 	}
@@ -211,19 +211,24 @@ func shorten(s string, n int) string {
 	return strings.TrimSpace(string(r[:n-1])) + "…"
 }
 
-func executeQueryGet(opIDs map[string]bool, out any) obj {
+func executeQueryGet(opIDs map[string]bool, out any, open bool) obj {
+	params := []any{
+		obj{{"name", "query"}, {"in", "query"}, {"required", true}, {"schema", obj{{"type", "string"}}},
+			{"description", "One read-only ClickHouse SQL statement."}},
+		obj{{"name", "settings"}, {"in", "query"}, {"required", false}, {"schema", obj{{"type", "string"}}},
+			{"description", `Optional JSON object of ClickHouse settings from an allow-list, e.g. {"max_threads":1}. Limits can only be tightened: a value of 0 or above your limit is refused.`}},
+	}
+	if open {
+		params = append(params, obj{{"name", HeaderRequest}, {"in", "header"}, {"required", true}, {"schema", obj{{"type", "string"}}},
+			{"description", "Any value. Required on a server without authentication: a web page cannot send it cross-site."}})
+	}
 	return obj{
 		{"operationId", operationID(toolExecuteQuery+"_get", opIDs)},
 		{"summary", "Run a read-only SQL query (GET)"},
 		{"description", "execute_query with the SQL in the URL: one read-only statement (SELECT, WITH, SHOW, DESCRIBE, EXISTS, EXPLAIN). " +
 			"Results are capped; truncated=true says a cap cut them: add LIMIT or aggregate."},
 		{"x-openai-isConsequential", false},
-		{"parameters", []any{
-			obj{{"name", "query"}, {"in", "query"}, {"required", true}, {"schema", obj{{"type", "string"}}},
-				{"description", "One read-only ClickHouse SQL statement."}},
-			obj{{"name", "settings"}, {"in", "query"}, {"required", false}, {"schema", obj{{"type", "string"}}},
-				{"description", `Optional JSON object of ClickHouse settings from an allow-list, e.g. {"max_threads":1}. Limits can only be tightened: a value of 0 or above your limit is refused.`}},
-		}},
+		{"parameters", params},
 		{"responses", responses(out)},
 	}
 }
@@ -237,7 +242,7 @@ var errorSchema = obj{
 		{"properties", obj{
 			{"message", obj{{"type", "string"}, {"description", "What went wrong, for a person."}}},
 			{"kind", obj{{"type", "string"}, {"description", "invalid_arguments, refused, policy, not_found, clickhouse, cancelled, connection, auth, internal, " +
-				"method_not_allowed, unsupported_media_type or too_large."}}},
+				"method_not_allowed, unsupported_media_type, too_large or cross_site."}}},
 			{"code", obj{{"type", "integer"}, {"description", "ClickHouse error code (kind clickhouse)."}}},
 			{"name", obj{{"type", "string"}, {"description", "ClickHouse error name, e.g. UNKNOWN_TABLE."}}},
 			{"query_id", obj{{"type", "string"}, {"description", "ClickHouse query id, for system.query_log."}}},

@@ -31,6 +31,7 @@ const (
 	kindMethodNotAllowed     = "method_not_allowed"
 	kindUnsupportedMediaType = "unsupported_media_type"
 	kindTooLarge             = "too_large"
+	kindCrossSite            = "cross_site"
 )
 
 // ClickHouse error codes that get a status of their own; every other
@@ -60,7 +61,7 @@ func statusOf(e *apiError) int {
 	switch e.Kind {
 	case kindInvalidArguments, kindRefused:
 		return http.StatusBadRequest
-	case kindPolicy:
+	case kindPolicy, kindCrossSite:
 		return http.StatusForbidden
 	case kindNotFound:
 		return http.StatusNotFound

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/oauth"
@@ -35,6 +36,12 @@ const (
 	HeaderTruncatedReason = "X-Chmcp-Truncated-Reason"
 )
 
+// HeaderRequest must accompany a GET call when no authentication stands in
+// front of the handler (Options.Open). A web page cannot send a custom
+// header cross-site without a CORS preflight, which only server.cors_origin
+// passes; an <img> or a link can make the GET itself.
+const HeaderRequest = "X-Chmcp-Request"
+
 // defaultMaxBody bounds a request body when Options.MaxBodyBytes is 0
 // (server.max_body_bytes' default).
 const defaultMaxBody = 4 << 20
@@ -48,6 +55,11 @@ type Options struct {
 	// MaxBodyBytes bounds a call's JSON body (0: 4 MiB). The HTTP edge
 	// limits bodies too; this keeps the handler safe on its own.
 	MaxBodyBytes int64
+	// Open says no authentication stands in front of the handler: a GET
+	// call then needs the HeaderRequest header. (POSTs are covered by the
+	// edge's Origin check: browsers send Origin with every cross-site POST,
+	// but not with an image or a link.)
+	Open bool
 }
 
 // Security schemes a document can declare.
@@ -151,6 +163,9 @@ func (h *Handler) serveCall(w http.ResponseWriter, r *http.Request, tool string)
 	switch {
 	case r.Method == http.MethodPost:
 		args, err = h.bodyArgs(w, r)
+	case r.Method == http.MethodGet && tool == toolExecuteQuery && h.opts.Open && r.Header.Get(HeaderRequest) == "":
+		err = &apiError{Message: "GET " + Prefix + "/" + tool + " on a server without authentication needs the " + HeaderRequest +
+			" header (any value), which a web page cannot send cross-site; or use POST", Kind: kindCrossSite}
 	case r.Method == http.MethodGet && tool == toolExecuteQuery:
 		args, err = queryArgs(r.URL.Query())
 	default:
@@ -169,7 +184,9 @@ func (h *Handler) serveCall(w http.ResponseWriter, r *http.Request, tool string)
 		writeError(w, statusOf(err), *err)
 		return
 	}
-	res, found := h.svc.Call(r.Context(), tool, args)
+	// The OpenAPI caller's User-Agent names the client in log_comment.
+	ctx := clickhouse.WithAttribution(r.Context(), clickhouse.Attribution{Client: "openapi", ClientVersion: r.UserAgent()})
+	res, found := h.svc.Call(ctx, tool, args)
 	if !found {
 		unknownTool(w, tool)
 		return

@@ -67,15 +67,18 @@ func CheckRead(sql string, p *Policy) (Verdict, error) {
 		return Verdict{}, err
 	}
 	first := toks.sig[0]
-	if first.Kind == OpeningRoundBracket {
-		return Verdict{Keyword: "SELECT"}, nil
-	}
 	word := strings.ToUpper(toks.text(first))
+	var v Verdict
 	switch {
+	case first.Kind == OpeningRoundBracket:
+		v = Verdict{Keyword: "SELECT"}
 	case first.Kind == BareWord && readKeywords[word]:
-		return Verdict{Keyword: word}, nil
+		v = Verdict{Keyword: word}
 	case first.Kind == BareWord && askKeywords[word]:
-		return Verdict{Keyword: word, AskServer: true}, nil
+		v = Verdict{Keyword: word, AskServer: true}
+	}
+	if v.Keyword != "" {
+		return v, toks.checkNoSettingsClause()
 	}
 	return Verdict{}, &Error{NotRead: true, Reason: fmt.Sprintf("%s is not a read-only statement; execute_query runs SELECT, WITH, SHOW, DESCRIBE, EXISTS and EXPLAIN",
 		describeStart(toks.text(first)))}
@@ -87,6 +90,24 @@ func CheckRead(sql string, p *Policy) (Verdict, error) {
 func CheckIO(sql string, p *Policy) error {
 	_, err := scan(sql, p)
 	return err
+}
+
+// checkNoSettingsClause refuses SETTINGS name = value anywhere in a read.
+// ClickHouse's readonly=1 refuses a query's own SETTINGS clause, but not
+// one in a subquery, a CTE or before a UNION: there
+// getSetting('readonly') answers 0. The settings argument is the way.
+func (t tokens) checkNoSettingsClause() error {
+	for i := 0; i+2 < len(t.sig); i++ {
+		if t.isWord(i, "SETTINGS") && (i == 0 || t.sig[i-1].Kind != Dot) &&
+			(t.sig[i+1].Kind == BareWord || t.sig[i+1].Kind == QuotedIdentifier) &&
+			t.sig[i+2].Kind == Operator && t.text(t.sig[i+2]) == "=" {
+			name, _ := identifier(t.text(t.sig[i+1]), t.sig[i+1].Kind)
+			return &Error{Reason: fmt.Sprintf("a SETTINGS clause (SETTINGS %s = ...) is not allowed in execute_query's SQL; "+
+				"pass the setting in the execute_query \"settings\" argument instead, e.g. {\"settings\": {%q: ...}} "+
+				"(allow-listed settings only; limits may only be tightened)", name, name)}
+		}
+	}
+	return nil
 }
 
 func describeStart(word string) string {
@@ -106,8 +127,23 @@ func (t tokens) text(tok Token) string { return t.sql[tok.Begin:tok.End] }
 // scan lexes sql and applies the checks every statement gets.
 func scan(sql string, p *Policy) (tokens, error) {
 	t := tokens{sql: sql}
-	ended := false
-	for _, tok := range Lex(sql) {
+	maxDepth := DefaultMaxDepth
+	if p != nil && p.MaxDepth > 0 {
+		maxDepth = p.MaxDepth
+	}
+	ended, depth := false, 0
+	// One pass, token by token: a query nested too deep is refused as soon
+	// as the nesting passes the limit, before the rest is even read.
+	for l := newLexer(sql); !l.done(); {
+		tok := l.token()
+		switch tok.Kind {
+		case OpeningRoundBracket, OpeningSquareBracket, OpeningCurlyBrace:
+			if depth++; depth > maxDepth {
+				return t, &Error{Reason: fmt.Sprintf("query nests brackets deeper than %d levels", maxDepth)}
+			}
+		case ClosingRoundBracket, ClosingSquareBracket, ClosingCurlyBrace:
+			depth--
+		}
 		switch {
 		case tok.Kind == ErrorToken:
 			return t, &Error{Invalid: true, Reason: fmt.Sprintf("cannot parse query: unrecognized or unclosed token at position %d (%s)",
@@ -124,21 +160,23 @@ func scan(sql string, p *Policy) (tokens, error) {
 	if len(t.sig) == 0 {
 		return t, &Error{Invalid: true, Reason: "empty query"}
 	}
-	maxDepth := DefaultMaxDepth
-	if p != nil && p.MaxDepth > 0 {
-		maxDepth = p.MaxDepth
-	}
-	depth := 0
+	// calls[d] names the function whose argument list is the d-th open
+	// bracket ("" for a bracket that is no call).
+	calls := []string{""}
 	for i, tok := range t.sig {
 		switch tok.Kind {
 		case OpeningRoundBracket, OpeningSquareBracket, OpeningCurlyBrace:
-			if depth++; depth > maxDepth {
-				return t, &Error{Reason: fmt.Sprintf("query nests brackets deeper than %d levels", maxDepth)}
+			name := ""
+			if prev := i - 1; tok.Kind == OpeningRoundBracket && prev >= 0 && (t.sig[prev].Kind == BareWord || t.sig[prev].Kind == QuotedIdentifier) {
+				name = strings.ToLower(t.text(t.sig[prev]))
 			}
+			calls = append(calls, name)
 		case ClosingRoundBracket, ClosingSquareBracket, ClosingCurlyBrace:
-			depth--
+			if len(calls) > 1 {
+				calls = calls[:len(calls)-1]
+			}
 		case BareWord, QuotedIdentifier:
-			if err := t.checkName(i, p); err != nil {
+			if err := t.checkName(i, calls[len(calls)-1], p); err != nil {
 				return t, err
 			}
 		}
@@ -147,14 +185,21 @@ func scan(sql string, p *Policy) (tokens, error) {
 }
 
 // checkName refuses the i-th token when it names an IO function in call
-// position: name(...), or the function of an APPLY column transformer
-// (SELECT * APPLY(file)), the one place ClickHouse takes a bare function name.
-// INTO OUTFILE is refused as well: it writes a file.
-func (t tokens) checkName(i int, p *Policy) error {
+// position, name(...), or where ClickHouse takes a bare function name: the
+// function of an APPLY column transformer (SELECT * APPLY(file)) and an
+// argument of a higher-order function (arrayMap(file, paths),
+// mapApply(...)); enclosing names the call whose arguments the token is
+// among. INTO OUTFILE is refused as well: it writes a file.
+func (t tokens) checkName(i int, enclosing string, p *Policy) error {
 	name, plain := identifier(t.text(t.sig[i]), t.sig[i].Kind)
 	called := i+1 < len(t.sig) && t.sig[i+1].Kind == OpeningRoundBracket
 	applied := i > 0 && t.isWord(i-1, "APPLY") ||
 		i > 1 && t.sig[i-1].Kind == OpeningRoundBracket && t.isWord(i-2, "APPLY")
+	if higherOrder(enclosing) && i > 0 && i+1 < len(t.sig) &&
+		(t.sig[i-1].Kind == OpeningRoundBracket || t.sig[i-1].Kind == Comma) &&
+		(t.sig[i+1].Kind == Comma || t.sig[i+1].Kind == ClosingRoundBracket) {
+		applied = true
+	}
 	if (called || applied) && !plain {
 		return &Error{Reason: fmt.Sprintf("function name %s uses escapes; write it without backslashes", t.text(t.sig[i]))}
 	}
@@ -167,6 +212,13 @@ func (t tokens) checkName(i int, p *Policy) error {
 		return &Error{Reason: "INTO OUTFILE writes a file; it is not allowed here"}
 	}
 	return nil
+}
+
+// higherOrder: ClickHouse's functions that take a function as an argument
+// (arrayMap, arraySort, arrayFold, mapApply, mapFilter, ...) are the array
+// and map families; a name containing either word counts, to be safe.
+func higherOrder(lowerName string) bool {
+	return strings.Contains(lowerName, "array") || strings.Contains(lowerName, "map")
 }
 
 func (t tokens) isWord(i int, upper string) bool {

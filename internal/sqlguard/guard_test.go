@@ -8,25 +8,28 @@ import (
 
 func TestCheckReadDecidesOrAsks(t *testing.T) {
 	decided := map[string]string{
-		"SELECT 1":                                       "SELECT",
-		"select 1;":                                      "SELECT",
-		"  (SELECT 1) UNION ALL (SELECT 2)":              "SELECT",
-		"FROM numbers(1) SELECT 1":                       "FROM",
-		"SELECT 1 QUALIFY 1":                             "SELECT",
-		"SHOW TABLES FROM system LIKE '%;%'":             "SHOW",
-		"SHOW TABLES FROM system; -- done":               "SHOW",
-		"DESCRIBE TABLE system.tables":                   "DESCRIBE",
-		"desc numbers(3)":                                "DESC",
-		"EXISTS TABLE system.tables":                     "EXISTS",
-		"/* DROP TABLE t */ SELECT 1":                    "SELECT",
-		"/* /* nested */ still comment */ SELECT 1":      "SELECT",
-		"-- c\nSELECT 'a\\'b', \"x\"\"y\", `z`":          "SELECT",
-		"SELECT $$it's$$, $a$ ; DROP $a$":                "SELECT",
-		"SELECT ‘it's’ AS “a b”":                         "SELECT",
-		"SELECT\u00a01\u3000FROM\u2028numbers(1)":        "SELECT",
-		"SELECT url, file_name FROM logs":                "SELECT",
-		"SELECT 1 SETTINGS max_threads = 1":              "SELECT",
-		"SELECT 0x1F, 1_000, .5e-3, 1e+10, x.1.1 FROM t": "SELECT",
+		"SELECT 1":                                                    "SELECT",
+		"select 1;":                                                   "SELECT",
+		"  (SELECT 1) UNION ALL (SELECT 2)":                           "SELECT",
+		"FROM numbers(1) SELECT 1":                                    "FROM",
+		"SELECT 1 QUALIFY 1":                                          "SELECT",
+		"SHOW TABLES FROM system LIKE '%;%'":                          "SHOW",
+		"SHOW TABLES FROM system; -- done":                            "SHOW",
+		"DESCRIBE TABLE system.tables":                                "DESCRIBE",
+		"desc numbers(3)":                                             "DESC",
+		"EXISTS TABLE system.tables":                                  "EXISTS",
+		"/* DROP TABLE t */ SELECT 1":                                 "SELECT",
+		"/* /* nested */ still comment */ SELECT 1":                   "SELECT",
+		"-- c\nSELECT 'a\\'b', \"x\"\"y\", `z`":                       "SELECT",
+		"SELECT $$it's$$, $a$ ; DROP $a$":                             "SELECT",
+		"SELECT ‘it's’ AS “a b”":                                      "SELECT",
+		"SELECT\u00a01\u3000FROM\u2028numbers(1)":                     "SELECT",
+		"SELECT name FROM system.settings WHERE name = 'max_threads'": "SELECT",
+		"SELECT settings = 1, settings FROM t":                        "SELECT",
+		"SELECT url, file_name FROM logs":                             "SELECT",
+		"SELECT count(url), domain(url), extractURLParameter(url, 'q') FROM hits": "SELECT",
+		"SELECT arrayMap(x -> x, [url]) FROM hits":                                "SELECT",
+		"SELECT 0x1F, 1_000, .5e-3, 1e+10, x.1.1 FROM t":                          "SELECT",
 	}
 	for q, want := range decided {
 		v, err := CheckRead(q, nil)
@@ -66,6 +69,11 @@ func TestCheckReadRefusesAttacks(t *testing.T) {
 		"SELECT `fi\\x6ce`('/etc/passwd')":                                       "uses escapes",
 		"SELECT * APPLY(file) FROM (SELECT '/etc/passwd' AS p)":                  "reads files",
 		"SELECT * APPLY file FROM (SELECT '/etc/passwd' AS p)":                   "reads files",
+		"SELECT arrayMap(file, ['/etc/passwd'])":                                 "reads files",
+		"SELECT arraySort(`file`, ['/etc/passwd'])":                              "reads files",
+		"SELECT arrayFold(file, [1], '/etc/passwd')":                             "reads files",
+		"SELECT mapApply(file, map('a', 'b'))":                                   "reads files",
+		"SELECT arrayMap(x -> x, ['a'], url)":                                    "connects to a URL",
 		"SELECT * FROM url('http://169.254.169.254/', CSV)":                      "connects to a URL",
 		"SELECT * FROM s3Cluster('c', 'http://x')":                               "object storage",
 		"SELECT * FROM remote('10.0.0.1', system.one)":                           "another ClickHouse server",
@@ -73,6 +81,10 @@ func TestCheckReadRefusesAttacks(t *testing.T) {
 		"SELECT * FROM mysql('h:3306', 'd', 't', 'u', 'p')":                      "another database",
 		"SELECT dictGetString('d', 'a', 1)":                                      "dictionary",
 		"SELECT * FROM eval('SELECT 1')":                                         "SQL built while the query runs",
+		"SELECT * FROM (SELECT getSetting('readonly') SETTINGS readonly = 0)":    "is not allowed in execute_query's SQL",
+		"SELECT 1 SETTINGS readonly = 0 UNION ALL SELECT 2":                      "is not allowed in execute_query's SQL",
+		"WITH x AS (SELECT 1 SETTINGS max_threads = 64) SELECT * FROM x":         "is not allowed in execute_query's SQL",
+		"SELECT 1 SETTINGS max_threads = 1":                                      `execute_query "settings" argument instead, e.g. {"settings": {"max_threads": ...}}`,
 		"SELECT 1 INTO OUTFILE '/tmp/x'":                                         "INTO OUTFILE",
 		"SELECT 'unclosed":                                                       "cannot parse query",
 		"SELECT 1 /* unclosed /* */":                                             "cannot parse query",
@@ -188,4 +200,28 @@ func FuzzCheckRead(f *testing.F) {
 		}
 		_, _ = CheckRead(q, nil) // must not panic
 	})
+}
+
+// BenchmarkCheckReadDeepNesting is the attack review's memory case: 100 KB
+// of nested parentheses (the old parser library took 50 MB per query). The
+// guard refuses it after one linear pass.
+func BenchmarkCheckReadDeepNesting(b *testing.B) {
+	q := "SELECT " + strings.Repeat("(", 50_000) + "1" + strings.Repeat(")", 50_000)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(q)))
+	for b.Loop() {
+		if _, err := CheckRead(q, nil); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}
+
+func BenchmarkCheckReadTypical(b *testing.B) {
+	q := "SELECT region, count() AS n, avg(amount) FROM sales.orders WHERE day >= today() - 7 AND status = 'paid' GROUP BY region ORDER BY n DESC LIMIT 10"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := CheckRead(q, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -42,17 +42,26 @@ func (k Kind) significant() bool { return k != Whitespace && k != Comment }
 // Lex splits sql into ClickHouse's tokens. It always ends: every token is
 // at least one byte long.
 func Lex(sql string) []Token {
-	l := lexer{s: sql, prev: Whitespace}
+	l := newLexer(sql)
 	var out []Token
-	for l.pos < len(sql) {
-		begin := l.pos
-		k := l.next()
-		out = append(out, Token{Kind: k, Begin: begin, End: l.pos})
-		if k.significant() {
-			l.prev = k
-		}
+	for !l.done() {
+		out = append(out, l.token())
 	}
 	return out
+}
+
+func newLexer(sql string) *lexer { return &lexer{s: sql, prev: Whitespace} }
+
+func (l *lexer) done() bool { return l.pos >= len(l.s) }
+
+// token reads the next token.
+func (l *lexer) token() Token {
+	begin := l.pos
+	k := l.next()
+	if k.significant() {
+		l.prev = k
+	}
+	return Token{Kind: k, Begin: begin, End: l.pos}
 }
 
 type lexer struct {

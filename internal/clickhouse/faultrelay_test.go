@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// relay is a TCP proxy between chmcp and the test ClickHouse that can
+// faultRelay is a TCP proxy between chmcp and the test ClickHouse that can
 // stall ClickHouse's answer or cut every connection, the faults a network
 // or a dying server produces, on the real protocol stream.
-type relay struct {
+type faultRelay struct {
 	t      *testing.T
 	ln     net.Listener
 	target string
@@ -30,33 +30,33 @@ type relay struct {
 	fromServer int64 // bytes ClickHouse sent, over all connections
 }
 
-func newRelay(t *testing.T, target string) *relay {
+func newFaultRelay(t *testing.T, target string) *faultRelay {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &relay{t: t, ln: ln, target: target}
+	r := &faultRelay{t: t, ln: ln, target: target}
 	go r.accept()
 	t.Cleanup(func() { r.reset(); ln.Close() })
 	return r
 }
 
-func (r *relay) port() int { return r.ln.Addr().(*net.TCPAddr).Port }
+func (r *faultRelay) port() int { return r.ln.Addr().(*net.TCPAddr).Port }
 
-func (r *relay) setReadBuffer(n int) {
+func (r *faultRelay) setReadBuffer(n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.readBuffer = n
 }
 
-func (r *relay) setStall(after int, d time.Duration) {
+func (r *faultRelay) setStall(after int, d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stallAfter, r.stall = after, d
 }
 
-func (r *relay) accept() {
+func (r *faultRelay) accept() {
 	for {
 		client, err := r.ln.Accept()
 		if err != nil {
@@ -82,7 +82,7 @@ func (r *relay) accept() {
 
 // serverToClient copies ClickHouse's bytes to chmcp, pausing once after
 // `after` bytes: ClickHouse's writes then block on full socket buffers.
-func (r *relay) serverToClient(server, client net.Conn, after int, stall time.Duration) {
+func (r *faultRelay) serverToClient(server, client net.Conn, after int, stall time.Duration) {
 	defer client.(*net.TCPConn).CloseWrite()
 	w := countingWriter{w: client, r: r}
 	if after > 0 {
@@ -96,7 +96,7 @@ func (r *relay) serverToClient(server, client net.Conn, after int, stall time.Du
 
 type countingWriter struct {
 	w io.Writer
-	r *relay
+	r *faultRelay
 }
 
 func (c countingWriter) Write(p []byte) (int, error) {
@@ -107,7 +107,7 @@ func (c countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (r *relay) served() int64 {
+func (r *faultRelay) served() int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.fromServer
@@ -115,7 +115,7 @@ func (r *relay) served() int64 {
 
 // reset cuts every open connection with a TCP reset, as a crashed host's
 // kernel would answer.
-func (r *relay) reset() {
+func (r *faultRelay) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range r.conns {
