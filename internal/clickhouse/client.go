@@ -230,11 +230,17 @@ func (c *Client) Close() error {
 // many calls wait for one; /health reports it.
 func (c *Client) PoolStats() PoolStats { return c.gate.stats() }
 
-// answers says whether ClickHouse completes a handshake and a ping now:
-// to tell a refused interserver secret from a server that went away.
+// answers says whether ClickHouse completes a handshake and a ping now,
+// every node of several (the failed connection may have been to any): to
+// tell a refused interserver secret from a server that went away.
 func (c *Client) answers() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	for _, n := range c.nodes {
+		if n.conn.Ping(ctx) != nil {
+			return false
+		}
+	}
 	return c.raw.Ping(ctx) == nil
 }
 

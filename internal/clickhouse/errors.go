@@ -156,7 +156,7 @@ func (c *Client) classify(err error, queryID, user string) error {
 		return &ConnectionError{Message: fmt.Sprintf("ClickHouse at %s closed the connection during the handshake; check that clickhouse.protocol (%s) "+
 			"matches the port and that TLS settings match the server", addr, c.cfg.Protocol), Cause: err}
 	case closed:
-		return &ConnectionError{Message: fmt.Sprintf("ClickHouse unavailable: %s closed the connection (%s); it may be restarting or overloaded",
+		return &ConnectionError{Message: fmt.Sprintf("ClickHouse unavailable: %s closed the connection (%s; a node went down or restarted?); retry",
 			addr, closedHow(err)), Cause: err}
 	case errors.As(err, &ne) && ne.Timeout():
 		return &ConnectionError{Message: fmt.Sprintf("timed out talking to ClickHouse at %s", addr), Cause: err}
