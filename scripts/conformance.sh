@@ -5,14 +5,17 @@
 # scenarios (`conformance authorization`: metadata, authorization code grant) against a
 # second chmcp with OAuth enabled, which logs people in at a mock OpenID Connect provider
 # (internal/devtools/mockidp) while internal/devtools/browse plays the person's browser
-# (consent page, provider, callback). Stops everything it started.
+# (consent page, provider, callback). Also a JavaScript precision check: the official
+# TypeScript SDK reads UInt64 values from execute_query and must get every digit
+# (scripts/js-precision.mjs). Stops everything it started.
 #
 #   scripts/conformance.sh
 #
 # Exit status is non-zero when a required scenario fails outside conformance/baseline.yml,
 # when a baselined check unexpectedly passes (stale entry; the suite itself enforces
 # this for the server sets, this script for the authorization scenarios, which the suite
-# runs without a baseline), or when the Inspector smoke check fails.
+# runs without a baseline), or when the Inspector smoke check or the JavaScript precision
+# check fails.
 # Results (per-scenario checks.json, suite output, server logs) stay in
 # $CONFORMANCE_OUT (default tmp/conformance, git-ignored).
 # Needs: go, make, gcc and npm (first run only: Node 22, the suite and the ClickHouse
@@ -231,6 +234,19 @@ else
 fi
 ((inspector_ok)) || failed=1
 
+# --- JavaScript precision check ------------------------------------------------------------
+# A real JS client (the TypeScript SDK) parses the result with JSON.parse: a UInt64 written
+# as a JSON number would come back rounded (18446744073709551615 -> 18446744073709552000).
+log "js-precision: the TypeScript SDK reads toUInt64(18446744073709551615) and cityHash64('x')"
+js_ok=1
+if js_out=$(timeout 60 "$NODE_BIN" scripts/js-precision.mjs "$url" "$NODE_MODULES" 2>&1); then
+	log "js-precision $js_out"
+else
+	js_ok=0
+	log "js-precision FAILED: $js_out"
+fi
+((js_ok)) || failed=1
+
 # --- authorization server: conformance authorization against an OAuth chmcp --------------
 # mockidp is the upstream OpenID Connect provider (every login is alice@example.com, email
 # verified); a second chmcp, OAuth enabled, brokers it. A public client is registered
@@ -355,7 +371,7 @@ cat >"$work/summary.js" <<'EOF'
 // with no scenarios at all, fails too. Prints details, then the count lines; exits 1
 // when anything failed.
 const fs = require("fs"), path = require("path");
-const [reqDir, baselineFile, outDir, inspectorOk, ...sets] = process.argv.slice(2);
+const [reqDir, baselineFile, outDir, inspectorOk, jsOk, ...sets] = process.argv.slice(2);
 const env = process.env;
 
 // Tiny reader for the two YAML shapes involved: top-level keys holding lists of
@@ -509,11 +525,12 @@ for (const { set, scenarios, results, v } of servers) {
 	count("authorization", v);
 }
 
-if (inspectorOk === "1") total.passed++; else total.failed++;
+for (const ok of [inspectorOk, jsOk]) if (ok === "1") total.passed++; else total.failed++;
 console.log(`\nskipped = scenarios failing only on baselined checks (conformance/baseline.yml);`);
-console.log(`the total adds the Inspector smoke check as one more test.`);
+console.log(`the total adds the Inspector smoke check and the JavaScript precision check as two more tests.`);
 for (const line of counts) console.log(line);
 console.log(`inspector: ${inspectorOk === "1" ? "1 passed, 0 failed" : "0 passed, 1 failed"}`);
+console.log(`js-precision: ${jsOk === "1" ? "1 passed, 0 failed" : "0 passed, 1 failed"}`);
 console.log(`conformance: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exitCode = total.failed > 0 ? 1 : 0;
 EOF
@@ -526,5 +543,5 @@ reqdir=$(dirname "$(dirname "$CONFORMANCE_JS")")/requirements
 authz_scenarios=$("$NODE_BIN" "$CONFORMANCE_JS" list --authorization | sed -n 's/^  - \([^ ]*\).*/\1/p' | paste -sd, -) || true
 [[ -n "$authz_scenarios" ]] || echo "could not list the suite's authorization scenarios; judging the ones that ran"
 AUTHZ_DIR=$OUT/authorization AUTHZ_SCENARIOS=$authz_scenarios AUTHZ_RC=$authz_rc AUTHZ_ERROR=$authz_error \
-	"$NODE_BIN" "$work/summary.js" "$reqdir" "$BASELINE" "$OUT" "$inspector_ok" "${SETS[@]}" || failed=1
+	"$NODE_BIN" "$work/summary.js" "$reqdir" "$BASELINE" "$OUT" "$inspector_ok" "$js_ok" "${SETS[@]}" || failed=1
 exit "$failed"

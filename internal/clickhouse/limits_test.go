@@ -237,7 +237,7 @@ func TestGuardrailKeepsTighterProfile(t *testing.T) {
 			}
 			if secret { // alice's profile sets none: the guardrail applies
 				res, err := c.Query(context.Background(), as("alice"), "SELECT getSetting('max_memory_usage')", QueryOptions{ReadOnly: true})
-				if err != nil || string(res.Rows[0]) != "[10000000000]" {
+				if err != nil || string(res.Rows[0]) != `["10000000000"]` {
 					t.Fatalf("alice: %v %v", res, err)
 				}
 			}

@@ -38,14 +38,19 @@ type Column struct {
 // Result is a capped query result. Rows are JSON arrays, one per row, in
 // column order; Truncated says explicitly when a cap cut the result.
 type Result struct {
-	Columns         []Column          `json:"columns"`
+	Columns         []Column          `json:"columns" jsonschema:"Name and ClickHouse type of each column; the type says how to read a value (a UInt64 comes as a string)."`
 	Rows            []json.RawMessage `json:"rows"`
 	RowCount        int               `json:"row_count"`
-	Truncated       bool              `json:"truncated"`
-	TruncatedReason string            `json:"truncated_reason,omitempty"`
+	Truncated       bool              `json:"truncated" jsonschema:"True when a cap cut rows off the result: see note."`
+	TruncatedReason string            `json:"truncated_reason,omitempty" jsonschema:"The cap that cut it: max_result_rows or max_result_bytes."`
 	QueryID         string            `json:"query_id"`
 	ElapsedMs       float64           `json:"elapsed_ms"`
 	User            string            `json:"user,omitempty"`
+
+	// What a cap cut, for the reader (see truncation.go).
+	RowsBeforeLimitAtLeast *uint64 `json:"rows_before_limit_at_least,omitempty" jsonschema:"ClickHouse's count of rows before the query's LIMIT (a lower bound); absent when ClickHouse does not say."`
+	CellsCut               int     `json:"cells_cut,omitempty" jsonschema:"How many long string values were cut (each ends in a marker saying how much)."`
+	Note                   string  `json:"note,omitempty" jsonschema:"Set when anything was cut: what, by which cap, and what to do next."`
 }
 
 // Truncation reasons.
@@ -73,6 +78,8 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 	maxRows, maxBytes := c.cfg.MaxResultRows, c.cfg.MaxResultBytes
 	qctx, queryID := c.statement(ctx, id, c.capped.with(o, lim.settings), o.Params)
 	fail := func(err error) error { return lim.blame(c.failed(ctx, id, queryID, err)) }
+	var profile profileInfo
+	qctx = ch.Context(qctx, ch.WithProfileInfo(profile.set))
 
 	start := time.Now()
 	rows, err := c.conn.Query(qctx, sql)
@@ -83,11 +90,13 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 
 	types := rows.ColumnTypes()
 	res := &Result{Columns: make([]Column, len(types)), Rows: []json.RawMessage{}, QueryID: queryID, User: c.EffectiveUser(id)}
-	dest := make([]any, len(types))
+	dest, typeNames := make([]any, len(types)), make([]string, len(types))
 	for i, t := range types {
 		res.Columns[i] = Column{Name: t.Name(), Type: t.DatabaseTypeName()}
 		dest[i] = reflect.New(t.ScanType()).Interface()
+		typeNames[i] = t.DatabaseTypeName()
 	}
+	enc := newRowEncoder(typeNames, c.cfg.MaxCellBytes)
 	var size int64
 	var buf []byte
 	for rows.Next() {
@@ -98,8 +107,9 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fail(err)
 		}
-		buf = appendRow(buf[:0], dest)
+		buf = enc.appendRow(buf[:0], dest)
 		if size+int64(len(buf)) > maxBytes {
+			enc.dropRow()
 			res.Truncated, res.TruncatedReason = true, ReasonMaxBytes
 			break
 		}
@@ -110,6 +120,8 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 		return nil, fail(err)
 	}
 	res.RowCount = len(res.Rows)
+	rows.Close() // reads the rest of the stream, ClickHouse's profile info included
+	res.explain(profile.rowsBeforeLimit(), enc.cut, c.cfg)
 	res.ElapsedMs = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
 }

@@ -63,6 +63,19 @@ func (r *Result) AppendJSON(b []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if r.RowsBeforeLimitAtLeast != nil {
+		b = append(b, `,"rows_before_limit_at_least":`...)
+		b = strconv.AppendUint(b, *r.RowsBeforeLimitAtLeast, 10)
+	}
+	if r.CellsCut != 0 {
+		b = append(b, `,"cells_cut":`...)
+		b = strconv.AppendInt(b, int64(r.CellsCut), 10)
+	}
+	if r.Note != "" {
+		if b, err = appendField(b, "note", r.Note); err != nil {
+			return nil, err
+		}
+	}
 	return append(b, '}'), nil
 }
 

@@ -49,6 +49,8 @@ func TestResultAppendJSON(t *testing.T) {
 		&Result{},
 		&Result{Rows: []json.RawMessage{nil, json.RawMessage("[1]")}, User: "<alice>", TruncatedReason: ReasonMaxBytes, ElapsedMs: 1e21},
 		&Result{Columns: []Column{{Name: "é\u2028", Type: "String"}}, Rows: []json.RawMessage{}, QueryID: "q&1", ElapsedMs: 1e-7},
+		&Result{RowsBeforeLimitAtLeast: new(uint64), CellsCut: -1, Note: "<cut> \u2028 & \"more\""},
+		&Result{RowsBeforeLimitAtLeast: ptr(uint64(math.MaxUint64)), CellsCut: 3, Truncated: true, TruncatedReason: ReasonMaxRows},
 	)
 	for i, r := range results {
 		want, err := json.Marshal(r)

@@ -92,10 +92,10 @@ func TestSecretInitialQuerySemantics(t *testing.T) {
 	cases := []struct{ sql, want string }{
 		// A secondary query takes GROUP BY 1 as the constant 1 (the
 		// initiator already resolved positions): NOT_AN_AGGREGATE.
-		{"SELECT number % 3 AS k, count() FROM numbers(9) GROUP BY 1 ORDER BY 1", `[0,3] [1,3] [2,3]`},
-		{"SELECT region, count() FROM " + dist + " GROUP BY 1 ORDER BY 1", `["eu",2] ["us",1]`},
+		{"SELECT number % 3 AS k, count() FROM numbers(9) GROUP BY 1 ORDER BY 1", `[0,"3"] [1,"3"] [2,"3"]`},
+		{"SELECT region, count() FROM " + dist + " GROUP BY 1 ORDER BY 1", `["eu","2"] ["us","1"]`},
 		// A secondary query over a Distributed table: THERE_IS_NO_COLUMN.
-		{"SELECT currentUser(), sum(n) FROM " + dist, `["alice",6]`},
+		{"SELECT currentUser(), sum(n) FROM " + dist, `["alice","6"]`},
 		// A secondary query from a client older than 23.3 (clickhouse-go
 		// reports 2.x) has the analyzer turned off, from the second query of
 		// a connection on.
@@ -328,4 +328,25 @@ func TestSecretV1FallbackWarnsOnce(t *testing.T) {
 	if strings.Contains(logs.String(), srv.ClusterSecret) {
 		t.Fatal("secret logged")
 	}
+}
+
+// TestSecretResultTypes: secret mode (revision 54462) decodes every result
+// type exactly as password mode (54460) does.
+func TestSecretResultTypes(t *testing.T) {
+	const sql = "SELECT tuple(1, 'a') AS t, map('k', [toInt128(9)]) AS m, 1::Variant(UInt64, String) AS v, " +
+		"'x'::Dynamic AS d, '{\"a\":{\"b\":1}}'::JSON AS j, CAST([(1, 'a')], 'Nested(x UInt8, y String)') AS n, " +
+		"toLowCardinality('lc') AS lc, toDecimal128(-1.25, 4) AS dec, CAST('b', 'Enum8(\\'a\\' = 1, \\'b\\' = 2)') AS e, " +
+		"toIPv6('::1') AS ip, toDateTime64('2026-01-02 03:04:05.123', 3) AS ts, CAST(NULL AS Nullable(String)) AS nul"
+	password, err := newTestClient(t, srv.ClickHouseConfig("tcp")).Query(context.Background(), anyone, sql, QueryOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := oneConnection(t).Query(context.Background(), as("alice"), sql, QueryOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(secret.Columns) != fmt.Sprint(password.Columns) || rowsText(secret) != rowsText(password) {
+		t.Fatalf("secret mode:\n%v %s\npassword mode:\n%v %s", secret.Columns, rowsText(secret), password.Columns, rowsText(password))
+	}
+	t.Logf("%v %s", secret.Columns, rowsText(secret))
 }

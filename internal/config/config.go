@@ -40,7 +40,9 @@ type ClickHouseConfig struct {
 	MaxExecutionTime Duration `json:"max_execution_time" yaml:"max_execution_time"`
 	MaxResultRows    int      `json:"max_result_rows" yaml:"max_result_rows"`
 	MaxResultBytes   int64    `json:"max_result_bytes" yaml:"max_result_bytes"`
-	MaxQueryLength   int      `json:"max_query_length" yaml:"max_query_length"`
+	// MaxCellBytes cuts longer string values in results (0 = no cut).
+	MaxCellBytes   int64 `json:"max_cell_bytes" yaml:"max_cell_bytes"`
+	MaxQueryLength int   `json:"max_query_length" yaml:"max_query_length"`
 	// LogComment puts who asked (MCP client, tool, request id, identity)
 	// into each query's log_comment, for system.query_log.
 	LogComment bool `json:"log_comment" yaml:"log_comment"`
@@ -143,6 +145,11 @@ type ServerConfig struct {
 	IdleTimeout       Duration `json:"idle_timeout" yaml:"idle_timeout"`
 	ShutdownTimeout   Duration `json:"shutdown_timeout" yaml:"shutdown_timeout"`
 	MaxBodyBytes      int64    `json:"max_body_bytes" yaml:"max_body_bytes"`
+
+	// Sessions of pre-2026 streamable-HTTP clients (2026-07-28 has none).
+	MaxSessions          int      `json:"max_sessions" yaml:"max_sessions"`
+	MaxSessionsPerClient int      `json:"max_sessions_per_client" yaml:"max_sessions_per_client"`
+	SessionIdleTimeout   Duration `json:"session_idle_timeout" yaml:"session_idle_timeout"`
 }
 
 // OAuth modes.
@@ -256,9 +263,10 @@ func Defaults() Config {
 			Username:           "default",
 			Protocol:           ProtocolTCP,
 			ReadOnly:           true,
-			MaxExecutionTime:   Duration(60 * time.Second),
+			MaxExecutionTime:   Duration(30 * time.Second), // under MCP clients' 60 s request timeout
 			MaxResultRows:      1000,
-			MaxResultBytes:     1 << 20,
+			MaxResultBytes:     100 << 10, // a size an assistant's context can take
+			MaxCellBytes:       4 << 10,
 			MaxQueryLength:     100_000,
 			AllowedIOFunctions: []string{},
 			LogComment:         true,
@@ -279,6 +287,10 @@ func Defaults() Config {
 			IdleTimeout:       Duration(120 * time.Second),
 			ShutdownTimeout:   Duration(30 * time.Second),
 			MaxBodyBytes:      4 << 20,
+			// ~10 KB and two goroutines each while idle.
+			MaxSessions:          1000,
+			MaxSessionsPerClient: 100,
+			SessionIdleTimeout:   Duration(30 * time.Minute),
 			OAuth: OAuthConfig{
 				Mode:                 OAuthModeGating,
 				AccessTokenTTL:       Duration(time.Hour),

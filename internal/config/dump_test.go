@@ -85,7 +85,7 @@ func TestDumpKeys(t *testing.T) {
 func TestDumpFormat(t *testing.T) {
 	c := Defaults()
 	y, _ := c.Dump("yaml")
-	if !strings.HasPrefix(string(y), "clickhouse:\n  host: localhost\n") || !strings.Contains(string(y), "  max_execution_time: 1m0s\n") {
+	if !strings.HasPrefix(string(y), "clickhouse:\n  host: localhost\n") || !strings.Contains(string(y), "  max_execution_time: 30s\n") {
 		t.Errorf("unexpected yaml:\n%s", y)
 	}
 	j, _ := c.Dump("json")

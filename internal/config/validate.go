@@ -165,6 +165,7 @@ func (c ClickHouseConfig) validate(p *problems) {
 	p.duration("clickhouse.max_execution_time", c.MaxExecutionTime, true, "no limit")
 	p.atLeast("clickhouse.max_result_rows", int64(c.MaxResultRows), 1)
 	p.atLeast("clickhouse.max_result_bytes", c.MaxResultBytes, 1)
+	p.atLeast("clickhouse.max_cell_bytes", c.MaxCellBytes, 0)
 	p.atLeast("clickhouse.max_query_length", int64(c.MaxQueryLength), 1)
 	for _, f := range c.AllowedIOFunctions {
 		if !ioFunctionPattern.MatchString(f) {
@@ -306,6 +307,9 @@ func (s ServerConfig) validate(p *problems) {
 	p.duration("server.idle_timeout", s.IdleTimeout, false, "")
 	p.duration("server.shutdown_timeout", s.ShutdownTimeout, false, "")
 	p.atLeast("server.max_body_bytes", s.MaxBodyBytes, 1)
+	p.atLeast("server.max_sessions", int64(s.MaxSessions), 1)
+	p.atLeast("server.max_sessions_per_client", int64(s.MaxSessionsPerClient), 1)
+	p.duration("server.session_idle_timeout", s.SessionIdleTimeout, false, "")
 	if s.OAuth.Enabled {
 		s.OAuth.validate(p, s.Transport)
 	}

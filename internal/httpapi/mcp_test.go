@@ -145,7 +145,7 @@ func exerciseTools(t *testing.T, cs *sdk.ClientSession) {
 		t.Fatal(err)
 	}
 	for q, want := range map[string]string{
-		"SELECT number, row_number() OVER (ORDER BY number) AS rn FROM numbers(5) QUALIFY rn <= 2 ORDER BY number": `"rows":[[0,1],[1,2]]`,
+		"SELECT number, row_number() OVER (ORDER BY number) AS rn FROM numbers(5) QUALIFY rn <= 2 ORDER BY number": `"rows":[["0","1"],["1","2"]]`,
 		"EXPLAIN indexes = 1 SELECT v FROM default.e2e_idx WHERE k = 7":                                            "PrimaryKey",
 	} {
 		res := call(t, cs, "execute_query", map[string]any{"query": q})

@@ -203,6 +203,8 @@ type toolCall struct {
 func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.CallToolResult {
 	c := toolCall{tool: t.Def.Name, start: time.Now(), kind: metrics.OutcomeOK}
 	ctx = clickhouse.WithAttribution(ctx, clickhouse.Attribution{Tool: c.tool, RequestID: requestID(ctx)})
+	ctx, stop := cutoff(ctx)
+	defer stop()
 	c.out, c.err = invoke(ctx, t, args)
 	var body []byte
 	if c.err == nil {
@@ -266,7 +268,7 @@ func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 func (s *Service) errorText(ctx context.Context, tool, kind string, err error) string {
 	switch kind {
 	case KindCancelled:
-		return "query cancelled"
+		return cancelReason(ctx)
 	case KindInternal:
 		attrs := []any{"tool", tool, "request_id", requestID(ctx), "err", err}
 		if p, ok := errors.AsType[*panicError](err); ok {

@@ -106,7 +106,9 @@ func jsonKind(t reflect.Type) string {
 // JSON: a result row is a json.RawMessage (bytes to Go) holding an array
 // of column values.
 var schemaTypes = map[reflect.Type]*jsonschema.Schema{
-	reflect.TypeFor[json.RawMessage](): {Type: "array", Description: "One row: the column values in column order."},
+	reflect.TypeFor[json.RawMessage](): {Type: "array", Description: "One row: the column values in column order, each written as its column type says " +
+		"(docs/results.md): Int64, UInt64 and wider integers, and Decimals of more than 15 digits, are strings so that no digit is lost; " +
+		"Date is \"2025-06-01\", DateTime(64) \"2025-06-01 12:34:56[.fff]\" in the column's time zone; NULL is null."},
 }
 
 func mustSchema[T any]() *jsonschema.Schema {

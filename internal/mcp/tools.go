@@ -122,8 +122,9 @@ func (s *Service) builtinTools() []Tool {
 		newTool(sdk.Tool{
 			Name:  "execute_query",
 			Title: "Run a read-only SQL query",
-			Description: "Runs one read-only ClickHouse SQL statement (SELECT, WITH, SHOW, DESCRIBE, EXISTS, EXPLAIN) and returns " +
-				"columns and rows as JSON arrays. Results are capped; truncated=true says a cap cut them: add LIMIT or aggregate.",
+			Description: "Runs one read-only ClickHouse SQL statement (SELECT, WITH, SHOW, DESCRIBE, EXISTS, EXPLAIN); returns columns (name, type) " +
+				"and rows as JSON arrays, 64-bit and wider integers as strings. Results are capped: truncated=true and note say what was cut " +
+				"and what to do (LIMIT, aggregate, fewer columns).",
 			Annotations: &sdk.ToolAnnotations{Title: "Run a read-only SQL query", ReadOnlyHint: true, DestructiveHint: boolPtr(false), IdempotentHint: true, OpenWorldHint: boolPtr(false)},
 		}, s.executeQuery),
 		newTool(sdk.Tool{

@@ -26,7 +26,8 @@ const (
 
 const apiDescription = "Read access to ClickHouse as the person who asked. Start with list_databases, list_tables and " +
 	"describe_table (search_schema finds tables and columns by name or comment), then query with execute_query. " +
-	"Prefer aggregates and LIMIT: results are capped, and a cut result says truncated=true (header X-Chmcp-Truncated: true)."
+	"Prefer aggregates and LIMIT: results are capped, and a cut result says truncated=true (header X-Chmcp-Truncated: true) and what to do in note. " +
+	"Int64, UInt64 and wider integers come as JSON strings, so no digit is lost."
 
 // serveDocument answers GET /openapi with the document for this request.
 func (h *Handler) serveDocument(w http.ResponseWriter, r *http.Request) {

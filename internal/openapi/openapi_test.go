@@ -208,13 +208,13 @@ func TestCalls(t *testing.T) {
 	if r.Status != 200 || body["row_count"] != 3.0 || body["truncated"] != false || r.Header.Get(HeaderTruncated) != "" {
 		t.Fatalf("execute_query: %d %s", r.Status, r.Body)
 	}
-	if rows := jsonString(body["rows"]); rows != `[[0,"0"],[1,"1"],[2,"2"]]` {
+	if rows := jsonString(body["rows"]); rows != `[["0","0"],["1","1"],["2","2"]]` {
 		t.Errorf("rows = %s", rows)
 	}
 
 	q := url.Values{"query": {"SELECT count() AS n FROM oa.events"}, "settings": {`{"max_threads": 1}`}}
 	r = e.call(t, "GET", "/openapi/execute_query?"+q.Encode(), "")
-	if r.Status != 200 || jsonString(r.json(t)["rows"]) != `[[10]]` {
+	if r.Status != 200 || jsonString(r.json(t)["rows"]) != `[["10"]]` {
 		t.Fatalf("GET execute_query: %d %s", r.Status, r.Body)
 	}
 
@@ -270,7 +270,7 @@ func TestWriteQuery(t *testing.T) {
 		}
 	}
 	r := e.call(t, "GET", "/openapi/execute_query?query="+url.QueryEscape("SELECT sum(x) FROM oa.written"), "")
-	if r.Status != 200 || jsonString(r.json(t)["rows"]) != `[[3]]` {
+	if r.Status != 200 || jsonString(r.json(t)["rows"]) != `[["3"]]` {
 		t.Fatalf("after write_query: %d %s", r.Status, r.Body)
 	}
 	// execute_query stays read-only on a writable server.
