@@ -120,7 +120,7 @@ func TestStalledServerEndsAtTimeLimit(t *testing.T) {
 	queryIDs.Range(func(_, qid any) bool {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			res, err := pooled.Query(ctx, anyone, "SELECT count() FROM system.processes WHERE query_id = {q:String}",
+			res, err := pooled.Query(ctx, anyone, "SELECT toInt32(count()) FROM system.processes WHERE query_id = {q:String}",
 				QueryOptions{ReadOnly: true, Params: map[string]string{"q": qid.(string)}})
 			if err == nil && rows(res) == `[[0]]` {
 				return true
