@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -89,4 +90,13 @@ func (p *Process) signal(sig syscall.Signal) {
 		return
 	}
 	p.cmd.Process.Signal(sig)
+}
+
+// Pause stops the process (SIGSTOP), as a hung or swapped-out server
+// would be; the returned resume sends SIGCONT and may be called more than
+// once. Always resume (defer it): a stopped process ignores SIGTERM.
+func (p *Process) Pause() (resume func()) {
+	p.signal(syscall.SIGSTOP)
+	var once sync.Once
+	return func() { once.Do(func() { p.signal(syscall.SIGCONT) }) }
 }

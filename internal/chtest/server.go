@@ -51,6 +51,8 @@ type Server struct {
 	http      *http.Client
 	stopOnce  sync.Once
 	stopErr   error
+	resumeMu  sync.Mutex
+	resumes   []func() // of Freeze: Stop resumes first
 }
 
 // startupQueries open the listeners, then keep clickhouse-local busy forever at ~0 CPU:
@@ -129,6 +131,11 @@ func (s *Server) afterReady(ctx context.Context) error {
 // the temp dir if Start created one. Safe to call more than once.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
+		s.resumeMu.Lock()
+		for _, resume := range s.resumes {
+			resume()
+		}
+		s.resumeMu.Unlock()
 		if s.proc != nil {
 			if err := s.proc.Stop(5 * time.Second); err != nil {
 				s.logf("chtest: stopping ClickHouse: %v", err)
@@ -179,6 +186,18 @@ func (s *Server) Pid() int {
 		return 0
 	}
 	return s.proc.Pid()
+}
+
+// Freeze stops the ClickHouse process (SIGSTOP): connections stay open and
+// new ones are accepted by the kernel, but nothing answers. Call the
+// returned resume (SIGCONT, idempotent) in a defer or t.Cleanup; Stop
+// resumes a frozen server before terminating it.
+func (s *Server) Freeze() (resume func()) {
+	resume = s.proc.Pause()
+	s.resumeMu.Lock()
+	s.resumes = append(s.resumes, resume)
+	s.resumeMu.Unlock()
+	return resume
 }
 
 // Done is closed once the ClickHouse process has exited, after Stop or on its own.

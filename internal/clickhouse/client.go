@@ -5,6 +5,7 @@
 package clickhouse
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -24,8 +25,14 @@ import (
 
 // Client runs queries against one ClickHouse target through one shared pool.
 type Client struct {
+	// conn is the pool as callers' statements use it (through gate);
+	// raw is the same pool without the gate, for /health and KILL QUERY,
+	// which must not wait behind callers.
 	conn   driver.Conn
-	nodes  []node // one small pool per clickhouse.host entry when there are several (nodes.go)
+	raw    driver.Conn
+	gate   *gate
+	kills  chan struct{} // one KILL QUERY at a time: it never takes more than its reserved connection
+	nodes  []node        // one small pool per clickhouse.host entry when there are several (nodes.go)
 	cfg    config.ClickHouseConfig
 	log    *slog.Logger
 	policy *identity.Policy // whom the cluster secret may act as
@@ -101,13 +108,16 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 		}
 		return conn, nil
 	}
-	if c.conn, err = open(nil, 0); err != nil {
+	if c.raw, err = open(nil, 0); err != nil {
 		return nil, err
 	}
 	if c.nodes, err = openNodes(cfg.Addresses(), open); err != nil {
 		c.Close()
 		return nil, err
 	}
+	c.gate = newGate(cfg.MaxOpenConns, cfg.PoolWait.D(), address(cfg))
+	c.conn = &gatedConn{Conn: c.raw, g: c.gate}
+	c.kills = make(chan struct{}, 1)
 	return c, nil
 }
 
@@ -155,14 +165,14 @@ func DriverOptions(cfg config.ClickHouseConfig, version string) (*ch.Options, er
 		},
 		ClientInfo:       ch.ClientInfo{Products: []struct{ Name, Version string }{{Name: "chmcp", Version: version}}},
 		DialTimeout:      cfg.DialTimeout.D(),
-		MaxOpenConns:     cfg.MaxOpenConns,
+		MaxOpenConns:     cfg.MaxOpenConns + reservedConns, // callers are held to MaxOpenConns by the gate
 		MaxIdleConns:     cfg.MaxIdleConns,
 		ConnMaxLifetime:  time.Hour,
 		ConnOpenStrategy: connOpenStrategies[cfg.ConnOpenStrategy],
 	}
 	if cfg.Protocol == config.ProtocolHTTP {
 		opts.Protocol = ch.HTTP
-		opts.HttpMaxConnsPerHost = cfg.MaxOpenConns
+		opts.HttpMaxConnsPerHost = cfg.MaxOpenConns + reservedConns
 	} else {
 		opts.Compression = &ch.Compression{Method: ch.CompressionLZ4}
 	}
@@ -213,7 +223,25 @@ func (c *Client) Close() error {
 	for _, n := range c.nodes {
 		n.conn.Close()
 	}
-	return c.conn.Close()
+	return c.raw.Close()
+}
+
+// PoolStats says how many of the callers' connections are in use and how
+// many calls wait for one; /health reports it.
+func (c *Client) PoolStats() PoolStats { return c.gate.stats() }
+
+// answers says whether ClickHouse completes a handshake and a ping now,
+// every node of several (the failed connection may have been to any): to
+// tell a refused interserver secret from a server that went away.
+func (c *Client) answers() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, n := range c.nodes {
+		if n.conn.Ping(ctx) != nil {
+			return false
+		}
+	}
+	return c.raw.Ping(ctx) == nil
 }
 
 // Config returns the ClickHouse configuration the client was built with.

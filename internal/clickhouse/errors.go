@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ClickHouse/ch-go/proto"
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -65,6 +66,40 @@ func (e *AuthError) Error() string {
 }
 func (e *AuthError) Unwrap() error { return e.Cause }
 
+// BusyError: every connection to ClickHouse was in use for as long as a
+// call may wait (clickhouse.pool_wait). ClickHouse itself may be fine.
+type BusyError struct {
+	Conns  int
+	Waited time.Duration
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("server busy: all %d connections to ClickHouse are in use (waited %s, clickhouse.pool_wait); retry later", e.Conns, e.Waited)
+}
+
+// TimeoutError: the statement outran its max_execution_time. Stalled:
+// ClickHouse did not answer within the limit plus a grace, and chmcp
+// ended the call (the query is cancelled when ClickHouse answers again).
+// Incomplete: ClickHouse ended the stream normally, but only after the
+// limit, when it may stop a query early without an error, so the result
+// cannot be trusted to be complete.
+type TimeoutError struct {
+	Limit      time.Duration
+	QueryID    string
+	Stalled    bool
+	Incomplete bool
+	Cause      error
+}
+
+func (e *TimeoutError) Error() string {
+	if e.Incomplete {
+		return fmt.Sprintf("query timed out: it ran past max_execution_time (%s), where ClickHouse may cut a result short without an error; "+
+			"the partial result was discarded", e.Limit)
+	}
+	return fmt.Sprintf("query timed out: ClickHouse did not answer within max_execution_time (%s) plus %s; the query was cancelled", e.Limit, stallGrace)
+}
+func (e *TimeoutError) Unwrap() error { return e.Cause }
+
 // ConnectionError: ClickHouse could not be reached or dropped the connection.
 type ConnectionError struct {
 	Message string
@@ -77,7 +112,8 @@ func (e *ConnectionError) Unwrap() error { return e.Cause }
 // classify turns a driver error of the statement queryID, run as user, into
 // one of the typed errors above, with bounded text and no stack traces. In
 // secret mode ClickHouse answers a bad signature, unknown cluster or
-// unknown user by closing the connection, so EOF is mapped to what to check.
+// unknown user by closing the connection; so does a crashing server, so
+// the secret is blamed only when ClickHouse still answers a handshake.
 func (c *Client) classify(err error, queryID, user string) error {
 	var ex *ch.Exception
 	if errors.As(err, &ex) {
@@ -87,10 +123,19 @@ func (c *Client) classify(err error, queryID, user string) error {
 		}
 		return &QueryError{Code: ex.Code, Name: name, Message: bound(firstLine(ex.Message)), QueryID: queryID}
 	}
-	// A refused secret is an orderly close (EOF). A reset is a node that
-	// died under a running query: blaming the secret would mislead.
-	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-	if c.secretMode && closed {
+	for _, typed := range []any{new(*BusyError), new(*TimeoutError), new(*ConnectionError), new(*AuthError)} {
+		if errors.As(err, typed) {
+			if te, ok := typed.(**TimeoutError); ok {
+				(*te).QueryID = queryID
+			}
+			return err
+		}
+	}
+	// A refused secret is an orderly close (EOF), and so is a server going
+	// down: the secret is blamed only while ClickHouse still answers. A
+	// reset is a node that died under a running query.
+	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.EPIPE)
+	if c.secretMode && closed && !errors.Is(err, syscall.ECONNRESET) && c.answers() {
 		return &AuthError{User: user, Cluster: c.cfg.ClusterName, Nodes: len(c.nodes) > 0, Cause: err}
 	}
 	if hint := connectHint(err, c.cfg); hint != "" {
@@ -103,15 +148,31 @@ func (c *Client) classify(err error, queryID, user string) error {
 	var ne net.Error
 	switch {
 	case errors.Is(err, syscall.ECONNRESET):
-		return &ConnectionError{Message: fmt.Sprintf("ClickHouse at %s reset the connection during the query (a node went down or restarted?); retry", addr), Cause: err}
+		return &ConnectionError{Message: fmt.Sprintf("ClickHouse unavailable: %s reset the connection (a node went down or restarted?); retry", addr), Cause: err}
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return &ConnectionError{Message: fmt.Sprintf("cannot connect to ClickHouse at %s (%s): connection refused; check clickhouse.host, clickhouse.port and clickhouse.protocol", addr, c.cfg.Protocol), Cause: err}
+		return &ConnectionError{Message: fmt.Sprintf("cannot connect to ClickHouse at %s (%s): connection refused, ClickHouse is unavailable; "+
+			"check that it is running and clickhouse.host, clickhouse.port and clickhouse.protocol", addr, c.cfg.Protocol), Cause: err}
+	case closed && inHandshake(err):
+		return &ConnectionError{Message: fmt.Sprintf("ClickHouse at %s closed the connection during the handshake; check that clickhouse.protocol (%s) "+
+			"matches the port and that TLS settings match the server", addr, c.cfg.Protocol), Cause: err}
 	case closed:
-		return &ConnectionError{Message: fmt.Sprintf("ClickHouse at %s closed the connection; check that clickhouse.protocol (%s) matches the port and that TLS settings match the server", addr, c.cfg.Protocol), Cause: err}
+		return &ConnectionError{Message: fmt.Sprintf("ClickHouse unavailable: %s closed the connection (%s; a node went down or restarted?); retry",
+			addr, closedHow(err)), Cause: err}
 	case errors.As(err, &ne) && ne.Timeout():
 		return &ConnectionError{Message: fmt.Sprintf("timed out talking to ClickHouse at %s", addr), Cause: err}
 	}
 	return &ConnectionError{Message: bound("ClickHouse request failed: " + err.Error()), Cause: err}
+}
+
+// inHandshake: clickhouse-go failed while opening the connection, where a
+// wrong protocol or TLS setting shows (it prefixes those errors so).
+func inHandshake(err error) bool { return strings.Contains(err.Error(), "handshake: ") }
+
+func closedHow(err error) string {
+	if errors.Is(err, syscall.EPIPE) {
+		return "broken pipe"
+	}
+	return "EOF"
 }
 
 // codeName names a ClickHouse error code (60 -> UNKNOWN_TABLE) from ch-go's

@@ -50,7 +50,7 @@ type NodeStatus struct {
 // reports each, in list order. With a single node it is Check.
 func (c *Client) CheckNodes(ctx context.Context) []NodeStatus {
 	if len(c.nodes) == 0 {
-		return []NodeStatus{c.checkNode(ctx, address(c.cfg), c.conn)}
+		return []NodeStatus{c.checkNode(ctx, address(c.cfg), c.raw)}
 	}
 	out := make([]NodeStatus, len(c.nodes))
 	var wg sync.WaitGroup
@@ -71,9 +71,11 @@ func (c *Client) checkNode(ctx context.Context, addr string, conn driver.Conn) N
 
 // Check runs a real query (not just a protocol ping) so that every failure a
 // tool call would hit (authentication, permissions) shows here first. It
-// goes through the shared pool, so it succeeds while any node answers.
+// goes through the shared pool, so it succeeds while any node answers, on
+// a connection callers cannot take (see gate), so busy callers do not
+// make it fail.
 func (c *Client) Check(ctx context.Context) (ServerInfo, error) {
-	return c.check(ctx, c.conn)
+	return c.check(ctx, c.raw)
 }
 
 func (c *Client) check(ctx context.Context, conn driver.Conn) (ServerInfo, error) {
@@ -94,7 +96,7 @@ func (c *Client) check(ctx context.Context, conn driver.Conn) (ServerInfo, error
 // node than the one running the query.
 func (c *Client) killTargets() []driver.Conn {
 	if len(c.nodes) == 0 {
-		return []driver.Conn{c.conn}
+		return []driver.Conn{c.raw} // its reserved connection, not a caller's
 	}
 	out := make([]driver.Conn, len(c.nodes))
 	for i, n := range c.nodes {

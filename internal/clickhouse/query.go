@@ -69,6 +69,7 @@ const (
 
 // Query runs one statement as id and reads at most the capped result.
 func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o QueryOptions) (*Result, error) {
+	ctx = withCallBudget(ctx)
 	if err := c.checkLength(sql); err != nil {
 		return nil, err
 	}
@@ -188,6 +189,7 @@ const initialResultBuffer = 2 << 10
 
 // Exec runs a statement that returns no rows (write_query).
 func (c *Client) Exec(ctx context.Context, id identity.Identity, sql string, o QueryOptions) (string, error) {
+	ctx = withCallBudget(ctx)
 	if err := c.checkLength(sql); err != nil {
 		return "", err
 	}
@@ -308,8 +310,8 @@ func (c *Client) statement(ctx context.Context, id identity.Identity, s ch.Setti
 	if len(params) > 0 {
 		opts = append(opts, ch.WithParameters(params))
 	}
-	if _, limited := s["max_execution_time"]; limited {
-		ctx = keepTimeLimit{ctx}
+	if v, limited := s["max_execution_time"]; limited {
+		ctx = keepTimeLimit{context.WithValue(ctx, timeLimitKey{}, timeLimitOf(v))}
 	}
 	return ch.Context(ctx, opts...), queryID
 }
@@ -327,19 +329,45 @@ func (keepTimeLimit) Deadline() (time.Time, bool) { return time.Time{}, false }
 // connection, and KILL QUERY covers HTTP and lost Cancel packets.
 func (c *Client) failed(ctx context.Context, id identity.Identity, queryID string, err error) error {
 	if ctx.Err() != nil {
-		go c.kill(id, queryID)
+		go c.kill(id, queryID, 1)
 		return &CancelledError{QueryID: queryID, Cause: ctx.Err()}
 	}
-	return c.classify(err, queryID, c.EffectiveUser(id))
+	err = c.classify(err, queryID, c.EffectiveUser(id))
+	if te, ok := errors.AsType[*TimeoutError](err); ok && te.Stalled {
+		go c.kill(id, queryID, stalledKillAttempts) // cancel the query once ClickHouse answers again
+	}
+	return err
 }
 
-func (c *Client) kill(id identity.Identity, queryID string) {
+// stalledKillAttempts bounds how long kill keeps trying to reach a
+// stalled ClickHouse: about a minute.
+const stalledKillAttempts = 12
+
+func (c *Client) kill(id identity.Identity, queryID string, attempts int) {
+	for attempt := 1; ; attempt++ {
+		err := c.killOnce(id, queryID)
+		if err == nil || errors.Is(err, context.Canceled) || attempt >= attempts {
+			if err != nil && !errors.Is(err, context.Canceled) {
+				c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
+			}
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// killOnce sends KILL QUERY on the connection reserved for it.
+func (c *Client) killOnce(id identity.Identity, queryID string) error {
+	c.kills <- struct{}{}
+	defer func() { <-c.kills }()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	var first error
 	for _, conn := range c.killTargets() {
 		kctx, _ := c.statement(ctx, id, nil, map[string]string{"qid": queryID})
-		if err := conn.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC"); err != nil && !errors.Is(err, context.Canceled) {
-			c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
+		if err := conn.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC"); err != nil && first == nil {
+			first = err
 		}
 	}
+	return first
 }

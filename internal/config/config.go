@@ -70,6 +70,9 @@ type ClickHouseConfig struct {
 	// ConnOpenStrategy picks the node a new connection tries first
 	// (in_order | round_robin | random); the others follow on failure.
 	ConnOpenStrategy string `json:"conn_open_strategy" yaml:"conn_open_strategy"`
+	// PoolWait is how long a caller waits for a free connection when all
+	// max_open_conns are busy before getting a "server busy" error.
+	PoolWait Duration `json:"pool_wait" yaml:"pool_wait"`
 }
 
 // ImpersonationConfig maps a verified caller to a ClickHouse user and
@@ -273,6 +276,7 @@ func Defaults() Config {
 			MaxOpenConns:       16,
 			MaxIdleConns:       16, // = max_open_conns: no redials under steady load
 			DialTimeout:        Duration(5 * time.Second),
+			PoolWait:           Duration(5 * time.Second),
 			ConnOpenStrategy:   ConnOpenInOrder,
 			Impersonation: ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{},
 				ProtectedUsers: []string{"default", "admin"}, AllowedDomains: []string{}},

@@ -113,6 +113,8 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.DialTimeout }},
 	{"clickhouse.conn_open_strategy", "clickhouse-conn-open-strategy", "CLICKHOUSE_CONN_OPEN_STRATEGY", strings.Join(allowedConnOpenStrategies, ", "), "Which clickhouse.host node a new connection tries first; the next ones are tried when it fails",
 		func(c *Config) any { return &c.ClickHouse.ConnOpenStrategy }},
+	{"clickhouse.pool_wait", "clickhouse-pool-wait", "CLICKHOUSE_POOL_WAIT", "> 0", "How long a call waits for a free connection when all are busy, then fails with \"server busy\"",
+		func(c *Config) any { return &c.ClickHouse.PoolWait }},
 
 	// MCP server.
 	{"server.transport", "transport", "MCP_TRANSPORT", strings.Join(allowedTransports, ", "), "MCP transport",

@@ -193,6 +193,7 @@ func (c ClickHouseConfig) validate(p *problems) {
 	}
 	p.duration("clickhouse.dial_timeout", c.DialTimeout, false, "")
 	p.oneOf("clickhouse.conn_open_strategy", c.ConnOpenStrategy, allowedConnOpenStrategies)
+	p.duration("clickhouse.pool_wait", c.PoolWait, false, "")
 	c.validateClusterSecret(p)
 }
 

@@ -253,9 +253,9 @@ func TestValidate(t *testing.T) {
 		{"shutdown_timeout", func(c *Config) { c.Server.ShutdownTimeout = 0 }, "server.shutdown_timeout: invalid value 0s (must be > 0)"},
 		{"max_body_bytes", func(c *Config) { c.Server.MaxBodyBytes = 0 }, "server.max_body_bytes: invalid value 0 (must be >= 1)"},
 		{"max_inflight_result_bytes below one result", func(c *Config) { c.Server.MaxInflightResultBytes = 1000 },
-			"server.max_inflight_result_bytes: invalid value 1000 (must be 0, derived from the memory limit, or at least clickhouse.max_result_bytes = 1048576)"},
+			"server.max_inflight_result_bytes: invalid value 1000 (must be 0, derived from the memory limit, or at least clickhouse.max_result_bytes = 102400)"},
 		{"max_inflight_result_bytes negative", func(c *Config) { c.Server.MaxInflightResultBytes = -1 },
-			"server.max_inflight_result_bytes: invalid value -1 (must be 0, derived from the memory limit, or at least clickhouse.max_result_bytes = 1048576)"},
+			"server.max_inflight_result_bytes: invalid value -1 (must be 0, derived from the memory limit, or at least clickhouse.max_result_bytes = 102400)"},
 
 		// logging
 		{"log level", func(c *Config) { c.Logging.Level = "trace" }, `logging.level: invalid value "trace" (allowed: debug, info, warn, error)`},

@@ -285,6 +285,10 @@ func (s *Server) livez(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
+	// Single node: the check runs on a connection callers cannot take, so a
+	// pool full of slow queries shows as "pool.saturated", not as ClickHouse
+	// being down (several nodes: each has a health connection of its own).
+	pool := s.ch.PoolStats()
 	nodes := s.ch.CheckNodes(ctx)
 	var first *clickhouse.NodeStatus
 	var down []string
@@ -296,7 +300,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 			first = &nodes[i]
 		}
 	}
-	body := map[string]any{"status": "ok", "nodes": nodes}
+	body := map[string]any{"status": "ok", "nodes": nodes, "pool": pool}
 	switch {
 	case first == nil:
 		body["status"], body["clickhouse"] = "unavailable", map[string]string{"error": nodes[0].Error}

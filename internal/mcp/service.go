@@ -384,6 +384,7 @@ const (
 	KindAuth             = metrics.OutcomeAuth
 	KindInternal         = metrics.OutcomeInternal
 	KindBusy             = metrics.OutcomeBusy
+	KindTimeout          = metrics.OutcomeTimeout
 )
 
 // errKind names the class of an error for clients, logs and metrics
@@ -404,6 +405,10 @@ func errKind(err error) (string, *clickhouse.QueryError) {
 		return KindNotFound, nil
 	case is[*clickhouse.CancelledError](err):
 		return KindCancelled, nil
+	case is[*clickhouse.BusyError](err):
+		return KindBusy, nil
+	case is[*clickhouse.TimeoutError](err):
+		return KindTimeout, nil
 	case is[*clickhouse.ConnectionError](err):
 		return KindConnection, nil
 	case is[*ArgumentError](err):

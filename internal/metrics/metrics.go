@@ -40,13 +40,14 @@ const (
 	OutcomeConnection       = "connection"
 	OutcomeAuth             = "auth"
 	OutcomeInternal         = "internal"
-	OutcomeBusy             = "busy" // the result budget was full (server.max_inflight_result_bytes)
+	OutcomeBusy             = "busy"    // no ClickHouse connection within clickhouse.pool_wait, or the result budget full (server.max_inflight_result_bytes)
+	OutcomeTimeout          = "timeout" // past max_execution_time with no (trustworthy) answer
 )
 
 // outcomes are the values of the outcome label. Their series exist from a
 // tool's first call (or InitTool) on, so rate() sees the first failure too.
 var outcomes = [...]string{OutcomeOK, OutcomeInvalidArguments, OutcomeRefused, OutcomePolicy, OutcomeNotFound,
-	OutcomeClickHouse, OutcomeCancelled, OutcomeConnection, OutcomeAuth, OutcomeInternal, OutcomeBusy}
+	OutcomeClickHouse, OutcomeCancelled, OutcomeConnection, OutcomeAuth, OutcomeInternal, OutcomeBusy, OutcomeTimeout}
 
 // outcomeIndex is kind's place in outcomes, -1 for a kind added later.
 func outcomeIndex(kind string) int { return slices.Index(outcomes[:], kind) }

@@ -26,6 +26,7 @@ const (
 	kindAuth             = mcp.KindAuth
 	kindInternal         = mcp.KindInternal
 	kindBusy             = mcp.KindBusy
+	kindTimeout          = mcp.KindTimeout
 
 	kindMethodNotAllowed     = "method_not_allowed"
 	kindUnsupportedMediaType = "unsupported_media_type"
@@ -84,7 +85,7 @@ func statusOf(e *apiError) int {
 		return http.StatusBadGateway
 	case kindConnection, kindBusy:
 		return http.StatusServiceUnavailable
-	case kindCancelled:
+	case kindCancelled, kindTimeout:
 		return http.StatusGatewayTimeout
 	}
 	return http.StatusInternalServerError
@@ -92,7 +93,7 @@ func statusOf(e *apiError) int {
 
 var toolKinds = map[string]bool{
 	kindInvalidArguments: true, kindRefused: true, kindPolicy: true, kindNotFound: true, kindClickHouse: true,
-	kindCancelled: true, kindConnection: true, kindAuth: true, kindInternal: true, kindBusy: true,
+	kindCancelled: true, kindConnection: true, kindAuth: true, kindInternal: true, kindBusy: true, kindTimeout: true,
 }
 
 // resultError describes an error result: from _meta[mcp.MetaError]
@@ -138,9 +139,12 @@ var textKinds = []struct{ prefix, kind string }{
 	{"invalid arguments: ", kindInvalidArguments},
 	{"access refused", kindPolicy},
 	{"query cancelled", kindCancelled},
+	{"server busy: ", kindBusy},
+	{"query timed out: ", kindTimeout},
 	{"internal error", kindInternal},
 	{"ClickHouse rejected interserver authentication", kindAuth},
 	{"cannot connect to ClickHouse", kindConnection},
+	{"ClickHouse unavailable: ", kindConnection},
 	{"ClickHouse at ", kindConnection}, // "... closed the connection"
 	{"timed out talking to ClickHouse", kindConnection},
 	{"ClickHouse request failed", kindConnection},
@@ -170,13 +174,18 @@ func classifyText(e *apiError) {
 	}
 }
 
+// retryAfterBusy is the Retry-After of a "server busy" 503, in seconds.
+const retryAfterBusy = "1"
+
 // writeResult answers a call: the structured result as the body, or the
 // mapped error.
 func (h *Handler) writeResult(w http.ResponseWriter, res *sdk.CallToolResult) {
 	if res.IsError {
 		e := resultError(res)
 		if e.Kind == kindBusy {
-			w.Header().Set("Retry-After", "1")
+			// Every connection to ClickHouse, or the result budget, was busy: a short retry is
+			// likely to succeed, and a load balancer can move on.
+			w.Header().Set("Retry-After", retryAfterBusy)
 		}
 		writeError(w, statusOf(&e), e)
 		return

@@ -459,6 +459,8 @@ func TestErrorMapping(t *testing.T) {
 		{"ClickHouse error 164 (READONLY): m", meta(kindClickHouse, 164, "READONLY"), 400, kindClickHouse, 164},
 		{"query cancelled", meta(kindCancelled, 0, ""), 504, kindCancelled, 0},
 		{"cannot connect", meta(kindConnection, 0, ""), 503, kindConnection, 0},
+		{"server busy: all 16 connections", meta(kindBusy, 0, ""), 503, kindBusy, 0},
+		{"query timed out: ClickHouse did not answer", meta(kindTimeout, 0, ""), 504, kindTimeout, 0},
 		{"rejected", meta(kindAuth, 0, ""), 502, kindAuth, 0},
 		{"internal error; see the server log", meta(kindInternal, 0, ""), 500, kindInternal, 0},
 		{"x", sdk.Meta{mcp.MetaError: structMeta{Kind: kindClickHouse, Code: 241}}, 502, kindClickHouse, 241},
@@ -474,6 +476,9 @@ func TestErrorMapping(t *testing.T) {
 		{`ClickHouse rejected interserver authentication for user "a" on cluster "c": ...`, nil, 502, kindAuth, 0},
 		{"cannot connect to ClickHouse at h:9000 (tcp): connection refused; ...", nil, 503, kindConnection, 0},
 		{"ClickHouse at h:9000 closed the connection; ...", nil, 503, kindConnection, 0},
+		{"ClickHouse unavailable: h:9000 closed the connection (EOF); ...", nil, 503, kindConnection, 0},
+		{"server busy: all 16 connections to ClickHouse are in use (waited 5s, clickhouse.pool_wait); retry later", nil, 503, kindBusy, 0},
+		{"query timed out: it ran past max_execution_time (3s), ...", nil, 504, kindTimeout, 0},
 		{"", nil, 500, kindInternal, 0}, // no content at all
 	} {
 		res := &sdk.CallToolResult{IsError: true, Meta: tc.meta}
