@@ -267,3 +267,77 @@ func TestCheckReadAsImpersonatedUser(t *testing.T) {
 		t.Fatalf("cluster() query: %v %v", res, err)
 	}
 }
+
+// Attack review 2: "stmt PARALLEL WITH stmt" is one statement to
+// ClickHouse, so a read keyword in front decides nothing. ClickHouse runs
+// the parts in parallel threads and complains only afterwards that a
+// SELECT has output: behind "SELECT (SELECT sleep(1))" a KILL QUERY killed
+// another query under readonly=1, and BACKUP reached the backup engine.
+func TestCheckReadRefusesParallelWithOnTheServer(t *testing.T) {
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	ctx := context.Background()
+	for _, q := range []string{
+		"SELECT (SELECT sleep(1)) PARALLEL WITH KILL QUERY WHERE query_id = 'chmcp-no-such-query'",
+		"(SELECT 1) PARALLEL WITH BACKUP TABLE system.one TO Disk('backups', 'b')",
+		"SHOW TABLES parallel /* c */ WITH USE system",
+		"DESCRIBE system.one PARALLEL WITH SET ROLE NONE",
+	} {
+		if err := c.CheckRead(ctx, anyone, q); err == nil || !strings.Contains(err.Error(), "PARALLEL WITH is not a read-only statement") {
+			t.Errorf("CheckRead(%q) = %v, want the PARALLEL WITH refusal", q, err)
+		}
+	}
+	// A column named parallel before WITH TOTALS is still a SELECT.
+	q := "SELECT number % 2 AS parallel, count() FROM numbers(4) GROUP BY parallel WITH TOTALS"
+	if err := c.CheckRead(ctx, anyone, q); err != nil {
+		t.Fatalf("CheckRead(%q) = %v", q, err)
+	}
+	if _, err := c.Query(ctx, anyone, q, QueryOptions{ReadOnly: true}); err != nil {
+		t.Fatalf("Query(%q) = %v", q, err)
+	}
+}
+
+// Attack review 2: ClickHouse resolves a function name passed to a
+// higher-order function through parentheses and aliases:
+// arrayMap((file), [path]) reads the file, and the guard let it through.
+func TestCheckReadRefusesWrappedHigherOrderIOOnTheServer(t *testing.T) {
+	// The premise: ClickHouse really calls file() here.
+	if out := exec(t, "SELECT length(arrayMap((file), ['/etc/hostname'])[1]) > 0"); strings.TrimSpace(out) != "1" {
+		t.Fatalf("arrayMap((file), ...) on the server = %q, want 1 (the premise of this test changed)", out)
+	}
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	ctx := context.Background()
+	for _, q := range []string{
+		"SELECT arrayMap((file), ['/etc/hostname'])",
+		"SELECT arrayMap(file AS f, ['/etc/hostname'])",
+		"SELECT arrayMap(((file)) AS f, ['/etc/hostname'])",
+		"WITH 1 AS x SELECT arrayMap((file), ['/etc/hostname'])",
+	} {
+		if err := c.CheckRead(ctx, anyone, q); err == nil || !strings.Contains(err.Error(), "file() reads files") {
+			t.Errorf("CheckRead(%q) = %v, want the file() refusal", q, err)
+		}
+		if _, err := c.Query(ctx, anyone, q, QueryOptions{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "file() reads files") {
+			t.Errorf("Query(%q) = %v, want the file() refusal", q, err)
+		}
+	}
+	q := "SELECT arrayMap((url) -> upper(url), ['a'])"
+	if err := c.CheckRead(ctx, anyone, q); err != nil {
+		t.Errorf("CheckRead(%q) = %v (a lambda parameter named url)", q, err)
+	}
+}
+
+// Attack review 2: the server's AI functions send their arguments over
+// HTTP to an LLM provider; every one of them must be refused as IO.
+func TestAIFunctionsAreIO(t *testing.T) {
+	names := strings.Fields(exec(t, "SELECT name FROM system.functions WHERE description ILIKE '%AI provider%' "+
+		"OR description ILIKE '%LLM%' OR description ILIKE '%embedding endpoint%' OR lower(name) LIKE 'ai%' ORDER BY name"))
+	if len(names) < 5 {
+		t.Fatalf("found %d AI functions on the server (%v); the query no longer finds them", len(names), names)
+	}
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	for _, name := range names {
+		q := "SELECT " + name + "('x')"
+		if err := c.CheckRead(context.Background(), anyone, q); err == nil || !strings.Contains(err.Error(), "allowed_io_functions") {
+			t.Errorf("CheckRead(%q) = %v, want the IO refusal", q, err)
+		}
+	}
+}

@@ -220,3 +220,77 @@ func BenchmarkCheckReadTypical(b *testing.B) {
 		}
 	}
 }
+
+// Attack review 2: "stmt PARALLEL WITH stmt" is one statement in
+// ClickHouse's grammar (ParserQuery wraps any statement in it), so the
+// first keyword does not decide it. ClickHouse runs the parts in parallel
+// threads and only then complains that a SELECT has output: "SELECT (SELECT
+// sleep(1)) PARALLEL WITH KILL QUERY WHERE ..." killed the query under
+// readonly=1, and BACKUP ran too. Such text must go to ClickHouse's parser.
+func TestCheckReadParallelWithIsNotDecidedByTheFirstKeyword(t *testing.T) {
+	for _, q := range []string{
+		"SELECT 1 PARALLEL WITH KILL QUERY WHERE 1",
+		"SELECT (SELECT sleep(1)) parallel /* c */ with KILL QUERY WHERE query_id = 'x'",
+		"(SELECT 1) PARALLEL WITH BACKUP TABLE t TO Disk('backups', 'b')",
+		"SHOW TABLES PARALLEL WITH USE system",
+		"DESCRIBE system.one PARALLEL WITH SET ROLE NONE",
+		"EXISTS t PARALLEL WITH KILL QUERY WHERE 1",
+		"FROM system.one SELECT 1 PARALLEL WITH KILL QUERY WHERE 1",
+	} {
+		v, err := CheckRead(q, nil)
+		if err == nil && !v.AskServer {
+			t.Errorf("CheckRead(%q) = %+v: decided by its first keyword, want ClickHouse's parser asked", q, v)
+		}
+	}
+}
+
+// Attack review 2: ClickHouse resolves a function name passed to a
+// higher-order function through parentheses and aliases too:
+// arrayMap((file), ['/etc/passwd']) and arrayMap(file AS f, ...) read the
+// file; the guard only looked at a name directly between "(" or "," and
+// "," or ")".
+func TestCheckReadRefusesIOFunctionNamesWrappedInHigherOrderArguments(t *testing.T) {
+	for _, q := range []string{
+		"SELECT arrayMap((file), ['/etc/passwd'])",
+		"SELECT arrayMap(((file)), ['/etc/passwd'])",
+		"SELECT arrayMap(file AS f, ['/etc/passwd'])",
+		"SELECT arrayMap((file) AS f, ['/etc/passwd'])",
+		"SELECT arrayMap((file AS f), ['/etc/passwd'])",
+		"SELECT arrayMap(x -> x, ['a'], (url))",
+		"SELECT mapApply((`file`), map('/etc/passwd', 'b'))",
+		"SELECT arrayFold(( /* c */ file), ['/etc/passwd'], '')",
+	} {
+		if _, err := CheckRead(q, nil); err == nil || !strings.Contains(err.Error(), "allowed_io_functions") {
+			t.Errorf("CheckRead(%q) = %v, want the IO refusal", q, err)
+		}
+	}
+	// Lambda parameters and tuples named like IO functions stay fine.
+	for _, q := range []string{
+		"SELECT arrayMap((url) -> domain(url), urls) FROM t",
+		"SELECT arrayMap((url, n) -> concat(url, toString(n)), urls, ns) FROM t",
+		"SELECT arrayFilter(x -> x != url, links) FROM t",
+		"SELECT arrayMap(x -> (x, url), links) FROM t",
+	} {
+		if _, err := CheckRead(q, nil); err != nil {
+			t.Errorf("CheckRead(%q) = %v, want it accepted", q, err)
+		}
+	}
+}
+
+// Attack review 2: ClickHouse 26.x has AI functions that send their
+// arguments (table data) over HTTP to an LLM provider named by a named
+// collection; they were not on the IO list.
+func TestCheckReadRefusesAIFunctions(t *testing.T) {
+	for _, q := range []string{
+		"SELECT aiGenerate(comment) FROM t",
+		"SELECT AIClassify(body, ['spam', 'ham']) FROM t",
+		"SELECT aiEmbed(body, 'model') FROM t",
+		"SELECT aiExtract(body, 'names') FROM t",
+		"SELECT aiTranslate(body, 'fr') FROM t",
+		"SELECT arrayMap(aiGenerate, bodies) FROM t",
+	} {
+		if _, err := CheckRead(q, nil); err == nil || !strings.Contains(err.Error(), "allowed_io_functions") {
+			t.Errorf("CheckRead(%q) = %v, want the IO refusal", q, err)
+		}
+	}
+}
