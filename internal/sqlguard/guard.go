@@ -67,13 +67,17 @@ func CheckRead(sql string, p *Policy) (Verdict, error) {
 		return Verdict{}, err
 	}
 	first := toks.sig[0]
+	// "stmt PARALLEL WITH stmt" is one statement that runs both, whatever
+	// the first one is; only ClickHouse's parser can tell it from, say,
+	// GROUP BY parallel WITH TOTALS.
+	parallel := toks.hasParallelWith()
 	if first.Kind == OpeningRoundBracket {
-		return Verdict{Keyword: "SELECT"}, nil
+		return Verdict{Keyword: "SELECT", AskServer: parallel}, nil
 	}
 	word := strings.ToUpper(toks.text(first))
 	switch {
 	case first.Kind == BareWord && readKeywords[word]:
-		return Verdict{Keyword: word}, nil
+		return Verdict{Keyword: word, AskServer: parallel}, nil
 	case first.Kind == BareWord && askKeywords[word]:
 		return Verdict{Keyword: word, AskServer: true}, nil
 	}
@@ -198,6 +202,17 @@ func (t tokens) checkName(i int, enclosing string, p *Policy) error {
 // and map families; a name containing either word counts, to be safe.
 func higherOrder(lowerName string) bool {
 	return strings.Contains(lowerName, "array") || strings.Contains(lowerName, "map")
+}
+
+// hasParallelWith reports whether the keywords PARALLEL WITH follow each
+// other anywhere in the statement.
+func (t tokens) hasParallelWith() bool {
+	for i := 0; i+1 < len(t.sig); i++ {
+		if t.isWord(i, "PARALLEL") && t.isWord(i+1, "WITH") {
+			return true
+		}
+	}
+	return false
 }
 
 func (t tokens) isWord(i int, upper string) bool {
