@@ -144,7 +144,8 @@ func scan(sql string, p *Policy) (tokens, error) {
 		return t, &Error{Invalid: true, Reason: "empty query"}
 	}
 	// calls[d] names the function whose argument list is the d-th open
-	// bracket ("" for a bracket that is no call).
+	// bracket: "" for a bracket that is no call, group for parentheses
+	// that only group an expression.
 	calls := []string{""}
 	for i, tok := range t.sig {
 		switch tok.Kind {
@@ -152,6 +153,8 @@ func scan(sql string, p *Policy) (tokens, error) {
 			name := ""
 			if prev := i - 1; tok.Kind == OpeningRoundBracket && prev >= 0 && (t.sig[prev].Kind == BareWord || t.sig[prev].Kind == QuotedIdentifier) {
 				name = strings.ToLower(t.text(t.sig[prev]))
+			} else if tok.Kind == OpeningRoundBracket {
+				name = group
 			}
 			calls = append(calls, name)
 		case ClosingRoundBracket, ClosingSquareBracket, ClosingCurlyBrace:
@@ -159,7 +162,7 @@ func scan(sql string, p *Policy) (tokens, error) {
 				calls = calls[:len(calls)-1]
 			}
 		case BareWord, QuotedIdentifier:
-			if err := t.checkName(i, calls[len(calls)-1], p); err != nil {
+			if err := t.checkName(i, calls, p); err != nil {
 				return t, err
 			}
 		}
@@ -167,22 +170,21 @@ func scan(sql string, p *Policy) (tokens, error) {
 	return t, nil
 }
 
+// group marks parentheses that only group an expression: "(file)".
+const group = "("
+
 // checkName refuses the i-th token when it names an IO function in call
 // position, name(...), or where ClickHouse takes a bare function name: the
 // function of an APPLY column transformer (SELECT * APPLY(file)) and an
 // argument of a higher-order function (arrayMap(file, paths),
-// mapApply(...)); enclosing names the call whose arguments the token is
-// among. INTO OUTFILE is refused as well: it writes a file.
-func (t tokens) checkName(i int, enclosing string, p *Policy) error {
+// mapApply(...)); calls is the stack of open brackets (see scan). INTO
+// OUTFILE is refused as well: it writes a file.
+func (t tokens) checkName(i int, calls []string, p *Policy) error {
 	name, plain := identifier(t.text(t.sig[i]), t.sig[i].Kind)
 	called := i+1 < len(t.sig) && t.sig[i+1].Kind == OpeningRoundBracket
 	applied := i > 0 && t.isWord(i-1, "APPLY") ||
-		i > 1 && t.sig[i-1].Kind == OpeningRoundBracket && t.isWord(i-2, "APPLY")
-	if higherOrder(enclosing) && i > 0 && i+1 < len(t.sig) &&
-		(t.sig[i-1].Kind == OpeningRoundBracket || t.sig[i-1].Kind == Comma) &&
-		(t.sig[i+1].Kind == Comma || t.sig[i+1].Kind == ClosingRoundBracket) {
-		applied = true
-	}
+		i > 1 && t.sig[i-1].Kind == OpeningRoundBracket && t.isWord(i-2, "APPLY") ||
+		t.isHigherOrderArgument(i, calls)
 	if (called || applied) && !plain {
 		return &Error{Reason: fmt.Sprintf("function name %s uses escapes; write it without backslashes", t.text(t.sig[i]))}
 	}
@@ -195,6 +197,37 @@ func (t tokens) checkName(i int, enclosing string, p *Policy) error {
 		return &Error{Reason: "INTO OUTFILE writes a file; it is not allowed here"}
 	}
 	return nil
+}
+
+// isHigherOrderArgument reports whether the i-th token is, by itself, an
+// argument of a higher-order function. ClickHouse drops parentheses and
+// aliases around it: arrayMap((file), paths), arrayMap(file AS f, paths)
+// and arrayMap(((file)) AS f, paths) all pass the function file. A lambda
+// parameter, (url) -> ..., or a tuple, (url, n), is something else.
+func (t tokens) isHigherOrderArgument(i int, calls []string) bool {
+	groups := 0 // grouping parentheses right before the token
+	for groups < len(calls)-1 && calls[len(calls)-1-groups] == group && t.sig[i-1-groups].Kind == OpeningRoundBracket {
+		groups++
+	}
+	before := i - 1 - groups
+	if !higherOrder(calls[len(calls)-1-groups]) || before < 0 ||
+		t.sig[before].Kind != OpeningRoundBracket && t.sig[before].Kind != Comma {
+		return false
+	}
+	closed, after := 0, i+1
+	for after < len(t.sig) {
+		switch {
+		case t.isWord(after, "AS") && after+1 < len(t.sig) &&
+			(t.sig[after+1].Kind == BareWord || t.sig[after+1].Kind == QuotedIdentifier):
+			after += 2
+		case t.sig[after].Kind == ClosingRoundBracket && closed < groups:
+			closed++
+			after++
+		default:
+			return closed == groups && (t.sig[after].Kind == Comma || t.sig[after].Kind == ClosingRoundBracket)
+		}
+	}
+	return false
 }
 
 // higherOrder: ClickHouse's functions that take a function as an argument
