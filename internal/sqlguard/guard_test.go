@@ -2,8 +2,12 @@ package sqlguard
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckReadDecidesOrAsks(t *testing.T) {
@@ -293,4 +297,73 @@ func TestCheckReadRefusesAIFunctions(t *testing.T) {
 			t.Errorf("CheckRead(%q) = %v, want the IO refusal", q, err)
 		}
 	}
+}
+
+// Attack review 2: every "$tagN$" without a closing tag made the lexer
+// search the rest of the query, so 100 KB of distinct unclosed heredoc
+// tags (the default clickhouse.max_query_length) took about 10 s of CPU
+// per request before anything reached ClickHouse.
+func TestLexUnclosedHeredocTagsIsLinear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i := 0; b.Len() < 100_000; i++ {
+		fmt.Fprintf(&b, "$a%d$ ", i)
+	}
+	q := b.String()
+	start := time.Now()
+	_, _ = CheckRead(q, nil)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("CheckRead(100 KB of unclosed heredoc tags) took %v", d)
+	}
+}
+
+// The heredoc search must find exactly what ClickHouse's
+// string_view::find finds: the first "$tag$" after the opening one.
+func TestLexHeredocsAgreeWithPlainSearch(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"$", "$a$", "$b$", "$$", "a", "b", " ", "$a", "a$", "'", "1", "$ab$", "$1$"}
+	for range 20_000 {
+		var b strings.Builder
+		for range 1 + r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		q := b.String()
+		got, want := Lex(q), lexWithPlainHeredocSearch(q)
+		if !slices.Equal(got, want) {
+			t.Fatalf("Lex(%q) = %v, plain search gives %v", q, got, want)
+		}
+	}
+}
+
+// lexWithPlainHeredocSearch lexes like Lex, finding closing heredoc tags
+// by a plain search of the rest of the query, as ClickHouse does.
+func lexWithPlainHeredocSearch(sql string) []Token {
+	var out []Token
+	for l := newLexer(sql); !l.done(); {
+		begin := l.pos
+		if sql[begin] == '$' {
+			if end := strings.IndexByte(sql[begin+1:], '$'); end >= 0 {
+				tag := sql[begin : begin+end+2]
+				if wordChars(tag[1 : len(tag)-1]) {
+					if close := strings.Index(sql[begin+len(tag):], tag); close >= 0 {
+						l.pos = begin + len(tag) + close + len(tag)
+						l.prev = HereDoc
+						out = append(out, Token{Kind: HereDoc, Begin: begin, End: l.pos})
+						continue
+					}
+				}
+			}
+		}
+		out = append(out, l.token())
+	}
+	return out
+}
+
+func wordChars(s string) bool {
+	for i := range len(s) {
+		if !isWordChar(s[i]) {
+			return false
+		}
+	}
+	return true
 }
