@@ -341,3 +341,37 @@ func TestAIFunctionsAreIO(t *testing.T) {
 		}
 	}
 }
+
+// Attack review 2: chmcp asks ClickHouse's parser with "EXPLAIN AST
+// graph = 0 " + sql, and the caller's text could end the EXPLAIN early and
+// append "PARALLEL WITH <statement>" to chmcp's own EXPLAIN: the outer
+// statement became ParallelWithQuery(EXPLAIN AST ..., KILL QUERY ...), and
+// ClickHouse ran the KILL while chmcp was only checking (seen killing
+// another query). The inner statement stops early where ClickHouse's
+// grammar does not let it go on but the outer EXPLAIN does: a second
+// FORMAT after SETTINGS, a parenthesised statement, or text that continues
+// EXPLAIN's own settings list. None of these may reach ClickHouse.
+func TestCheckReadNeverLetsTheCallerExtendItsExplain(t *testing.T) {
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	ctx := context.Background()
+	kill := " PARALLEL WITH KILL QUERY WHERE query_id = 'chmcp-no-such-query'"
+	for _, q := range []string{
+		"WITH 1 AS x SELECT x FORMAT TSV SETTINGS max_threads = 1 FORMAT TSV" + kill,
+		"EXPLAIN SELECT 1 FORMAT TSV SETTINGS max_threads = 1 FORMAT TSV" + kill,
+		", optimize = 0 (KILL QUERY WHERE 1)" + kill,
+		"(KILL QUERY WHERE 1)" + kill,
+		"SELECT 1" + kill,
+		", optimize = 0 SELEC 1", // never sent: ClickHouse would answer SYNTAX_ERROR
+	} {
+		err := c.CheckRead(ctx, anyone, q)
+		var ge *GuardError
+		if !errors.As(err, &ge) {
+			t.Errorf("CheckRead(%q) = %v (%T), want chmcp's own refusal before anything reaches ClickHouse", q, err, err)
+		}
+	}
+	// The server's own parser is still asked where its verdict is safe.
+	var qe *QueryError
+	if err := c.CheckRead(ctx, anyone, "KILL QUERY WHERE"); !errors.As(err, &qe) || qe.Code != 62 {
+		t.Errorf("CheckRead(invalid KILL) = %v, want ClickHouse's SYNTAX_ERROR", err)
+	}
+}
