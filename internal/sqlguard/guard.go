@@ -35,7 +35,9 @@ type Error struct {
 	Reason  string
 	Invalid bool
 	// NotRead: the first keyword is not one a read statement starts with.
-	// ClickHouse's parser can tell whether the text is a statement at all.
+	// ClickHouse's parser can tell whether the text is a statement at all:
+	// it starts with a keyword and has no PARALLEL WITH, so it cannot
+	// extend the EXPLAIN AST it is appended to (see CheckRead).
 	NotRead bool
 }
 
@@ -61,27 +63,37 @@ var askKeywords = map[string]bool{"WITH": true, "EXPLAIN": true}
 // CheckRead accepts one read-only statement: SELECT (also FROM ... SELECT,
 // (SELECT ...) and WITH), SHOW, DESCRIBE, EXISTS or EXPLAIN, with no IO
 // function the policy does not allow.
+//
+// Text it asks the server about (AskServer, NotRead) is appended to
+// "EXPLAIN AST graph = 0 ", so it must not be able to extend that EXPLAIN
+// into another statement: it starts with a keyword (not "," which would
+// continue EXPLAIN's settings, nor "(" which ClickHouse's EXPLAIN AST
+// accepts around a whole statement) and has no PARALLEL WITH.
 func CheckRead(sql string, p *Policy) (Verdict, error) {
 	toks, err := scan(sql, p)
 	if err != nil {
 		return Verdict{}, err
 	}
-	first := toks.sig[0]
 	// "stmt PARALLEL WITH stmt" is one statement that runs both, whatever
-	// the first one is; only ClickHouse's parser can tell it from, say,
-	// GROUP BY parallel WITH TOTALS.
-	parallel := toks.hasParallelWith()
+	// the first one is, and the caller's PARALLEL WITH could attach to
+	// chmcp's own EXPLAIN AST: ClickHouse ran the second statement while
+	// chmcp was only asking. Refused here, before anything is sent.
+	if toks.hasParallelWith() {
+		return Verdict{}, &Error{Reason: "PARALLEL WITH runs several statements; execute_query runs one " +
+			"(quote a column named parallel, as \"parallel\", before WITH TOTALS or WITH FILL)"}
+	}
+	first := toks.sig[0]
 	if first.Kind == OpeningRoundBracket {
-		return Verdict{Keyword: "SELECT", AskServer: parallel}, nil
+		return Verdict{Keyword: "SELECT"}, nil
 	}
 	word := strings.ToUpper(toks.text(first))
 	switch {
 	case first.Kind == BareWord && readKeywords[word]:
-		return Verdict{Keyword: word, AskServer: parallel}, nil
+		return Verdict{Keyword: word}, nil
 	case first.Kind == BareWord && askKeywords[word]:
 		return Verdict{Keyword: word, AskServer: true}, nil
 	}
-	return Verdict{}, &Error{NotRead: true, Reason: fmt.Sprintf("%s is not a read-only statement; execute_query runs SELECT, WITH, SHOW, DESCRIBE, EXISTS and EXPLAIN",
+	return Verdict{}, &Error{NotRead: first.Kind == BareWord, Reason: fmt.Sprintf("%s is not a read-only statement; execute_query runs SELECT, WITH, SHOW, DESCRIBE, EXISTS and EXPLAIN",
 		describeStart(toks.text(first)))}
 }
 
@@ -238,7 +250,8 @@ func higherOrder(lowerName string) bool {
 }
 
 // hasParallelWith reports whether the keywords PARALLEL WITH follow each
-// other anywhere in the statement.
+// other anywhere in the statement (ClickHouse matches keywords in bare
+// words only, in any case, with comments between).
 func (t tokens) hasParallelWith() bool {
 	for i := 0; i+1 < len(t.sig); i++ {
 		if t.isWord(i, "PARALLEL") && t.isWord(i+1, "WITH") {
