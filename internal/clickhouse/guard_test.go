@@ -65,6 +65,7 @@ func TestCheckReadAcceptsWhatClickHouseParses(t *testing.T) {
 		"EXISTS TABLE system.one",
 		"DESCRIBE numbers(3)",
 		"/* a /* nested */ comment */ SELECT 1",
+		"EXPLAIN SELECT 1 FORMAT TSV", // attack review 2: was refused as "IDENTIFIER is not a read-only statement"
 	} {
 		if err := c.CheckRead(ctx, anyone, q); err != nil {
 			t.Errorf("CheckRead(%q) = %v", q, err)

@@ -370,3 +370,13 @@ func wordChars(s string) bool {
 	}
 	return true
 }
+
+// Attack review 2: an EXPLAIN's FORMAT is an Identifier child of its node
+// in ClickHouse's tree; "EXPLAIN SELECT 1 FORMAT TSV" was refused as
+// "IDENTIFIER is not a read-only statement".
+func TestCheckASTExplainWithFormat(t *testing.T) {
+	rows := []string{"Explain EXPLAIN (children 3)", " SelectWithUnionQuery (children 1)", "  ExpressionList (children 1)", " Identifier TSV", " Set"}
+	if err := CheckAST(rows, nil); err != nil {
+		t.Errorf("CheckAST(EXPLAIN SELECT 1 FORMAT TSV SETTINGS ...) = %v", err)
+	}
+}
