@@ -52,3 +52,5 @@ require (
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+replace github.com/ClickHouse/clickhouse-go/v2 => ./third_party/clickhouse-go

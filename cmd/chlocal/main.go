@@ -1,8 +1,8 @@
 // Command chlocal fetches and runs the local ClickHouse used by chmcp's tests and demos.
 //
 //	chlocal fetch                       download the engine into the cache, print paths
-//	chlocal serve [--dir DIR] [--demo] [--env-file PATH]
-//	                                    run a server until Ctrl-C
+//	chlocal serve [--dir DIR] [--nodes N] [--demo] [--env-file PATH]
+//	                                    run a server (or an N-node cluster) until Ctrl-C
 package main
 
 import (
@@ -20,8 +20,9 @@ import (
 
 const usage = `usage:
   chlocal fetch     download the ClickHouse engine (needs npm) and build the launcher
-  chlocal serve [--dir DIR] [--demo] [--env-file PATH]
-                    run a local ClickHouse on 127.0.0.1 until interrupted
+  chlocal serve [--dir DIR] [--nodes N] [--demo] [--env-file PATH]
+                    run a local ClickHouse on 127.0.0.1 until interrupted;
+                    --nodes 2 runs two that form one cluster (one shard each)
 `
 
 func main() {
@@ -71,61 +72,93 @@ func serve(args []string) error {
 	dir := fs.String("dir", "", "data directory, kept after exit (default: a temp dir removed on exit)")
 	demo := fs.Bool("demo", false, "(re)create the demo database: demo.stations, demo.trips, demo.events")
 	envFile := fs.String("env-file", "", "once ready, write CLICKHOUSE_* connection variables to this file (removed on exit)")
+	nodes := fs.Int("nodes", 1, "number of servers; more than one form one <remote_servers> cluster, one shard each (with --dir: DIR/node1, DIR/node2, ...)")
 	fs.Parse(args)
+	if *nodes < 1 || *nodes > 8 {
+		return fmt.Errorf("--nodes: invalid value %d (allowed: 1..8; each node takes ~220 MB)", *nodes)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv, err := chtest.Start(ctx, chtest.Options{Dir: *dir, Logf: logf})
+	cluster, err := chtest.StartCluster(ctx, *nodes, chtest.Options{Dir: *dir, Logf: logf})
 	if err != nil {
 		return err
 	}
-	defer srv.Stop()
+	defer cluster.Stop()
 
 	if *demo {
-		for _, q := range chtest.DemoSQL() {
-			if _, err := srv.Exec(ctx, q); err != nil {
-				return fmt.Errorf("loading demo data: %w", err)
+		// Each node gets its own copy: the demo tables are local tables.
+		for _, srv := range cluster.Nodes {
+			for _, q := range chtest.DemoSQL() {
+				if _, err := srv.Exec(ctx, q); err != nil {
+					return fmt.Errorf("loading demo data: %w", err)
+				}
 			}
 		}
 		logf("demo database loaded: demo.stations, demo.trips, demo.events")
 	}
 	// Written last, so a script can wait for the file to know the server (and demo) is ready.
 	if *envFile != "" {
-		if err := writeEnvFile(*envFile, srv); err != nil {
+		if err := writeEnvFile(*envFile, cluster); err != nil {
 			return err
 		}
 		defer os.Remove(*envFile) // stale ports would point at nothing
 	}
-	printInfo(srv)
+	printInfo(cluster)
 
-	select {
-	case <-ctx.Done():
-		logf("stopping ClickHouse...")
-		return srv.Stop()
-	case <-srv.Done():
-		// The logs are read now: the deferred Stop removes a temp dir.
-		return fmt.Errorf("ClickHouse (pid %d) exited unexpectedly%s", srv.Pid(), srv.LogTail())
+	exited := make(chan *chtest.Server, len(cluster.Nodes))
+	for _, srv := range cluster.Nodes {
+		go func() { <-srv.Done(); exited <- srv }()
+	}
+	// With several nodes one going down is a failover exercise, not the end:
+	// the others keep serving until Ctrl-C or until none is left.
+	for alive := len(cluster.Nodes); ; {
+		select {
+		case <-ctx.Done():
+			logf("stopping ClickHouse...")
+			return cluster.Stop()
+		case srv := <-exited:
+			// The logs are read now: the deferred Stop removes a temp dir.
+			err := fmt.Errorf("ClickHouse (pid %d, %s) exited unexpectedly%s", srv.Pid(), srv.TCPAddr(), srv.LogTail())
+			if alive--; alive == 0 {
+				return err
+			}
+			logf("%v\n%d of %d nodes still serving", err, alive, len(cluster.Nodes))
+		}
 	}
 }
 
 // printInfo shows the generated dev credentials on purpose: this is a local,
 // loopback-only throwaway server and the human running it needs them.
-func printInfo(srv *chtest.Server) {
-	fmt.Printf(`ClickHouse (chdb %s) is ready
-  native TCP  %s
-  HTTP        %s
-  cluster     %s   secret %s
+func printInfo(c *chtest.Cluster) {
+	first := c.Nodes[0]
+	fmt.Printf("ClickHouse (chdb %s) is ready\n", chtest.EngineVersion)
+	for i, srv := range c.Nodes {
+		if len(c.Nodes) > 1 {
+			fmt.Printf("node %d (shard %d)\n", i+1, i+1)
+		}
+		fmt.Printf("  native TCP  %s\n  HTTP        %s\n  data dir    %s\n  pid         %d\n",
+			srv.TCPAddr(), srv.HTTPURL(), srv.Dir, srv.Pid())
+	}
+	fmt.Printf(`  cluster     %s   secret %s
   admin       user %s   password %s
   users       default, alice, bob (no password, loopback only)
-  data dir    %s
-  pid         %d
-Press Ctrl-C to stop.
-`, chtest.EngineVersion, srv.TCPAddr(), srv.HTTPURL(), srv.ClusterName, srv.ClusterSecret,
-		srv.AdminUser, srv.AdminPassword, srv.Dir, srv.Pid())
+`, first.ClusterName, first.ClusterSecret, first.AdminUser, first.AdminPassword)
+	if len(c.Nodes) > 1 {
+		fmt.Printf("  chmcp       --clickhouse-host %s\n", c.Hosts())
+	}
+	fmt.Println("Press Ctrl-C to stop.")
 }
 
-// writeEnvFile writes KEY=value lines that both `source` and make's `include` accept.
-func writeEnvFile(path string, srv *chtest.Server) error {
+// writeEnvFile writes KEY=value lines that both `source` and make's `include`
+// accept. With several nodes CLICKHOUSE_HOST lists them all (host:port);
+// CLICKHOUSE_PORT, CLICKHOUSE_HTTP_PORT and CHLOCAL_PID are node 1's.
+func writeEnvFile(path string, c *chtest.Cluster) error {
+	srv := c.Nodes[0]
+	host := srv.Host
+	if len(c.Nodes) > 1 {
+		host = c.Hosts()
+	}
 	content := fmt.Sprintf(`CLICKHOUSE_HOST=%s
 CLICKHOUSE_PORT=%d
 CLICKHOUSE_HTTP_PORT=%d
@@ -134,7 +167,7 @@ CLICKHOUSE_CLUSTER_SECRET=%s
 CHLOCAL_ADMIN_USER=%s
 CHLOCAL_ADMIN_PASSWORD=%s
 CHLOCAL_PID=%d
-`, srv.Host, srv.TCPPort, srv.HTTPPort, srv.ClusterName, srv.ClusterSecret,
+`, host, srv.TCPPort, srv.HTTPPort, srv.ClusterName, srv.ClusterSecret,
 		srv.AdminUser, srv.AdminPassword, srv.Pid())
 	// Temp file + rename: a watcher never reads a half-written file. 0600: it holds secrets.
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")

@@ -11,10 +11,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/urfave/cli/v3"
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
@@ -22,10 +22,8 @@ import (
 	"github.com/chmcp/chmcp/internal/httpapi"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/metrics"
+	"github.com/chmcp/chmcp/internal/stdio"
 )
-
-// version is set at build time: -ldflags "-X main.version=v1.2.3".
-var version = "dev"
 
 func main() {
 	tuneGC()
@@ -33,15 +31,26 @@ func main() {
 	defer stop()
 	if err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "chmcp:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// exitCodeCut is the exit code of a shutdown that cut calls in flight
+// (docs/deployment.md); any other failure exits with 1.
+const exitCodeCut = 3
+
+func exitCode(err error) int {
+	if _, ok := errors.AsType[*mcp.CutError](err); ok {
+		return exitCodeCut
+	}
+	return 1
 }
 
 func newApp(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:      "chmcp",
 		Usage:     "MCP server for ClickHouse: AI assistants query ClickHouse as the person who asked",
-		Version:   version,
+		Version:   versionDetail(),
 		Flags:     config.Flags(),
 		Writer:    stdout,
 		ErrWriter: stderr,
@@ -54,9 +63,9 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 			},
 			{
 				Name:  "version",
-				Usage: "print the version",
+				Usage: "print the version, commit and commit date",
 				Action: func(_ context.Context, _ *cli.Command) error {
-					_, err := fmt.Fprintf(stdout, "chmcp %s\n", version)
+					_, err := fmt.Fprintln(stdout, versionLine())
 					return err
 				},
 			},
@@ -66,12 +75,14 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 				Action: func(ctx context.Context, cmd *cli.Command) error { return testConnection(ctx, cmd, stdout, stderr) },
 			},
 			tokenCommand(stdout, stderr),
+			migrateCommand(stdout),
 			{
 				Name:  "config",
 				Usage: "print the effective configuration (secrets redacted)",
 				Flags: []cli.Flag{&cli.StringFlag{Name: "format", Value: "yaml", Usage: "yaml or json"}},
 				Action: func(_ context.Context, cmd *cli.Command) error {
-					cfg, err := config.FromCommand(cmd)
+					cfg, notices, err := config.Load(cmd)
+					printNotices(stderr, notices)
 					if err != nil {
 						return err
 					}
@@ -90,11 +101,18 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 // setup loads the configuration and builds the logger and ClickHouse pool.
 // Logs always go to stderr: in stdio mode stdout belongs to the protocol.
 func setup(cmd *cli.Command, stderr io.Writer) (config.Config, *slog.Logger, *clickhouse.Client, error) {
-	cfg, err := config.FromCommand(cmd)
+	cfg, notices, err := config.Load(cmd)
 	if err != nil {
+		printNotices(stderr, notices)
 		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	log := cfg.Logging.NewLogger(stderr)
+	for _, msg := range notices.Info {
+		log.Info(msg, "component", "config")
+	}
+	for _, msg := range notices.Warnings {
+		log.Warn(msg, "component", "config")
+	}
 	ch, err := clickhouse.New(cfg.ClickHouse, log.With("component", "clickhouse"), clickhouse.WithVersion(version))
 	if err != nil {
 		return cfg, nil, nil, err
@@ -113,8 +131,8 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		m = metrics.New(version)
 	}
 	svc := mcp.NewService(ch, log.With("component", "mcp"), version, mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()), mcp.WithMetrics(m))
-	log.Info("starting chmcp", "version", version, "transport", cfg.Server.Transport,
-		"clickhouse", fmt.Sprintf("%s://%s:%d", cfg.ClickHouse.Protocol, cfg.ClickHouse.Host, cfg.ClickHouse.EffectivePort()),
+	log.Info("starting chmcp", "version", version, "commit", commit, "transport", cfg.Server.Transport,
+		"clickhouse", cfg.ClickHouse.Protocol+"://"+strings.Join(cfg.ClickHouse.Addresses(), ","),
 		"user", cfg.ClickHouse.Username, "read_only", cfg.ClickHouse.ReadOnly)
 	if addr := cfg.Server.Metrics.Address; m != nil && addr != "" { // else /metrics is on the main HTTP server
 		stop, err := m.Start(addr, log.With("component", "metrics"))
@@ -124,11 +142,7 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 		defer stop() // after the main server has drained
 	}
 	if cfg.Server.Transport == config.TransportStdio {
-		err := svc.NewServer().Run(ctx, &sdk.StdioTransport{})
-		if err != nil && ctx.Err() != nil {
-			return nil // interrupted
-		}
-		return err
+		return stdio.Serve(ctx, svc.NewServer(), os.Stdin, os.Stdout, cfg.Server.ShutdownTimeout.D(), log.With("component", "stdio"))
 	}
 	auth, err := authorizer(ctx, cfg.Server.OAuth, ch, log) // oauth adds its own component
 	if err != nil {
@@ -153,16 +167,42 @@ func testConnection(ctx context.Context, cmd *cli.Command, stdout, stderr io.Wri
 	defer ch.Close()
 	ctx, cancel := context.WithTimeout(ctx, cfg.ClickHouse.DialTimeout.D()+10*time.Second)
 	defer cancel()
-	info, err := ch.Check(ctx)
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("ClickHouse at %s:%d did not answer in time", cfg.ClickHouse.Host, cfg.ClickHouse.EffectivePort())
+	// Every clickhouse.host node is checked and reported, so a dead node
+	// behind a working one does not go unnoticed.
+	nodes := ch.CheckNodes(ctx)
+	var failed []string
+	for _, n := range nodes {
+		if n.OK {
+			if _, err := fmt.Fprintf(stdout, "OK: ClickHouse %s at %s (%s), user %s, latency %.1f ms\n",
+				n.Version, n.Address, cfg.ClickHouse.Protocol, n.User, n.LatencyMs); err != nil {
+				return err
+			}
+			continue
 		}
-		return fmt.Errorf("connection test failed: %w", err)
+		msg := n.Error
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			msg = fmt.Sprintf("ClickHouse at %s did not answer in time", n.Address)
+		}
+		if len(nodes) == 1 {
+			return fmt.Errorf("connection test failed: %s", msg)
+		}
+		failed = append(failed, n.Address)
+		fmt.Fprintf(stderr, "FAILED: %s: %s\n", n.Address, msg)
 	}
-	_, err = fmt.Fprintf(stdout, "OK: ClickHouse %s at %s:%d (%s), user %s, latency %.1f ms\n",
-		info.Version, cfg.ClickHouse.Host, cfg.ClickHouse.EffectivePort(), cfg.ClickHouse.Protocol, info.User, info.LatencyMs)
-	return err
+	if len(failed) > 0 {
+		return fmt.Errorf("connection test failed: %d of %d ClickHouse nodes did not answer (%s)", len(failed), len(nodes), strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// printNotices writes the loader's notices where no logger exists yet.
+func printNotices(w io.Writer, n config.Notices) {
+	for _, msg := range n.Info {
+		fmt.Fprintln(w, "chmcp: note:", msg)
+	}
+	for _, msg := range n.Warnings {
+		fmt.Fprintln(w, "chmcp: warning:", msg)
+	}
 }
 
 // tuneGC trades a little memory for CPU: a request allocates mostly

@@ -116,6 +116,19 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("test-connection to a closed port: %d %q", code, errOut)
 	}
 
+	// Several nodes: each is checked and reported; one down fails the test.
+	dead := "127.0.0.1:1"
+	out, errOut, code = run(t, append(os.Environ(), "CLICKHOUSE_HOST="+chs.TCPAddr()+","+dead), "test-connection")
+	if code != 1 || !strings.Contains(out, "OK: ClickHouse 26.7") || !strings.Contains(out, "at "+chs.TCPAddr()+" (tcp)") ||
+		!strings.Contains(errOut, "FAILED: "+dead+": cannot connect") ||
+		!strings.Contains(errOut, "connection test failed: 1 of 2 ClickHouse nodes did not answer ("+dead+")") {
+		t.Fatalf("test-connection with a dead node: %d %q %q", code, out, errOut)
+	}
+	out, errOut, code = run(t, append(os.Environ(), "CLICKHOUSE_HOST=localhost,"+chs.TCPAddr(), "CLICKHOUSE_PORT="+strconv.Itoa(chs.TCPPort)), "test-connection")
+	if code != 0 || strings.Count(out, "OK: ClickHouse 26.7") != 2 || !strings.Contains(out, "at localhost:"+strconv.Itoa(chs.TCPPort)) {
+		t.Fatalf("test-connection with two answering nodes: %d %q %q", code, out, errOut)
+	}
+
 	// A wrong cluster secret: a ping would pass, test-connection must not.
 	secretEnv := append(chEnv(), "CLICKHOUSE_CLUSTER_NAME="+chs.ClusterName, "CLICKHOUSE_CLUSTER_SECRET=wrong-secret", "CLICKHOUSE_USERNAME=alice")
 	_, errOut, code = run(t, secretEnv, "test-connection")

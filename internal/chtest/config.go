@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // File names inside Server.Dir. The config is not called config.xml because
@@ -23,7 +24,7 @@ const (
 const loopback = `<networks><ip>127.0.0.1</ip><ip>::1</ip></networks>`
 
 // writeConfig writes server-config.xml and users.xml for s into s.Dir.
-func writeConfig(s *Server, extra, extraUsers string) error {
+func writeConfig(s *Server, extra, extraUsers, extraProfiles string) error {
 	var c bytes.Buffer
 	fmt.Fprintf(&c, `<clickhouse>
   <listen_host>127.0.0.1</listen_host>
@@ -48,14 +49,13 @@ func writeConfig(s *Server, extra, extraUsers string) error {
   <remote_servers>
     <%s>
       <secret>%s</secret>
-      <shard><replica><host>%s</host><port>%d</port></replica></shard>
-    </%s>
+%s    </%s>
   </remote_servers>
 %s
 </clickhouse>
 `, s.TCPPort, s.HTTPPort, esc(s.Dir), esc(filepath.Join(s.Dir, usersFile)),
 		esc(filepath.Join(s.Dir, logFile)), esc(filepath.Join(s.Dir, errLogFile)),
-		s.ClusterName, esc(s.ClusterSecret), s.Host, s.TCPPort, s.ClusterName, extra)
+		s.ClusterName, esc(s.ClusterSecret), shards(s.Host, s.ShardPorts), s.ClusterName, extra)
 
 	// Users must come from this file: CREATE USER fails in clickhouse-local
 	// ("no writeable access storage"). default stays passwordless because
@@ -63,7 +63,7 @@ func writeConfig(s *Server, extra, extraUsers string) error {
 	// queries. limited's profile sets limits of its own (LimitedProfile).
 	var u bytes.Buffer
 	fmt.Fprintf(&u, `<clickhouse>
-  <profiles><default></default><limited>%[5]s</limited></profiles>
+  <profiles><default></default><limited>%[5]s</limited>%[6]s</profiles>
   <quotas><default></default></quotas>
   <users>
     <default><no_password/>%[1]s<profile>default</profile><quota>default</quota><access_management>1</access_management></default>
@@ -74,12 +74,22 @@ func writeConfig(s *Server, extra, extraUsers string) error {
     %[4]s
   </users>
 </clickhouse>
-`, loopback, s.AdminUser, esc(s.AdminPassword), extraUsers, limitedProfileXML())
+`, loopback, s.AdminUser, esc(s.AdminPassword), extraUsers, limitedProfileXML(), extraProfiles)
 
 	if err := os.WriteFile(filepath.Join(s.Dir, configFile), c.Bytes(), 0o600); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(s.Dir, usersFile), u.Bytes(), 0o600)
+}
+
+// shards is one <shard> per node: every node gets the same list, so a
+// Distributed table on any of them fans out to all.
+func shards(host string, ports []int) string {
+	var b strings.Builder
+	for _, p := range ports {
+		fmt.Fprintf(&b, "      <shard><replica><host>%s</host><port>%d</port></replica></shard>\n", host, p)
+	}
+	return b.String()
 }
 
 func esc(s string) string {

@@ -33,6 +33,28 @@ func RunMain(m *testing.M, opts Options, srv **Server) int {
 	return code
 }
 
+// RunClusterMain is RunMain with an n-node cluster (StartCluster) shared by
+// the test binary's tests: starting engines costs ~0.5 s and ~220 MB each.
+func RunClusterMain(m *testing.M, n int, opts Options, c **Cluster) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if _, err := EnsureEngine(ctx, stderrf); err != nil {
+		loud("could not obtain the ClickHouse engine", err)
+		return 1
+	}
+	cl, err := StartCluster(ctx, n, opts)
+	if err != nil {
+		loud(fmt.Sprintf("could not start a %d-node ClickHouse cluster", n), err)
+		return 1
+	}
+	*c = cl
+	code := m.Run()
+	if err := cl.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "chtest: stopping ClickHouse: %v\n", err)
+	}
+	return code
+}
+
 func stderrf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }

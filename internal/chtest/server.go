@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -26,6 +25,10 @@ type Options struct {
 	// user with restricted <grants> for per-user visibility tests.
 	ExtraUsers string
 	Logf       func(string, ...any) // progress/log sink; nil = discard
+
+	// ExtraProfiles is raw XML inserted inside users.xml's <profiles>, e.g.
+	// a profile with <constraints> for the users of ExtraUsers.
+	ExtraProfiles string
 }
 
 // Server is a running ClickHouse. All fields are read-only after Start.
@@ -38,6 +41,9 @@ type Server struct {
 	AdminUser     string // "admin"
 	AdminPassword string // random per start
 	Dir           string
+	// ShardPorts are the native ports of every node of the cluster, this
+	// one included, in shard order.
+	ShardPorts []int
 
 	proc      *Process
 	removeDir bool
@@ -56,51 +62,14 @@ const startupQueries = "SYSTEM START LISTEN TCP; SYSTEM START LISTEN HTTP; " +
 const startTimeout = 60 * time.Second
 
 // Start fetches the engine if needed, writes the config and runs a server on free
-// loopback ports, returning once it answers on both HTTP and native TCP.
+// loopback ports, returning once it answers on both HTTP and native TCP. Its
+// cluster (ClusterName) has one shard: itself.
 func Start(ctx context.Context, opts Options) (*Server, error) {
-	logf := opts.Logf
-	if logf == nil {
-		logf = discard
-	}
-	eng, err := EnsureEngine(ctx, logf)
+	c, err := StartCluster(ctx, 1, opts)
 	if err != nil {
 		return nil, err
 	}
-	dir, removeDir, err := prepareDir(opts.Dir)
-	if err != nil {
-		return nil, err
-	}
-	secret, password := randomHex(16), randomHex(16)
-	var lastErr error
-	// Free ports are picked before the server binds them, so another process can
-	// grab one in between; that race is retried with fresh ports.
-	for attempt := 1; attempt <= 3; attempt++ {
-		s := &Server{
-			Host: "127.0.0.1", ClusterName: "chmcp_cluster", ClusterSecret: secret,
-			AdminUser: "admin", AdminPassword: password, Dir: dir,
-			removeDir: removeDir, logf: logf,
-			http: &http.Client{Transport: &http.Transport{}},
-		}
-		if s.TCPPort, s.HTTPPort, err = pickPorts(); err != nil {
-			lastErr = err
-			break
-		}
-		if err := writeConfig(s, opts.ExtraConfig, opts.ExtraUsers); err != nil {
-			lastErr = fmt.Errorf("chtest: writing config: %w", err)
-			break
-		}
-		if lastErr = s.launch(ctx, eng); lastErr == nil {
-			return s, nil
-		}
-		if !errors.Is(lastErr, errPortInUse) {
-			break
-		}
-		logf("chtest: port taken before ClickHouse could bind it; retrying with new ports (%d/3)", attempt)
-	}
-	if removeDir {
-		os.RemoveAll(dir)
-	}
-	return nil, lastErr
+	return c.Nodes[0], nil
 }
 
 func (s *Server) launch(ctx context.Context, eng Engine) error {
@@ -180,6 +149,29 @@ func (s *Server) TCPAddr() string { return net.JoinHostPort(s.Host, strconv.Itoa
 func (s *Server) HTTPURL() string {
 	return "http://" + net.JoinHostPort(s.Host, strconv.Itoa(s.HTTPPort))
 }
+
+// Kill ends the server abruptly (SIGKILL, no shutdown), as a crashed node
+// would, and waits for the exit. Stop still cleans up afterwards.
+func (s *Server) Kill() { s.proc.Kill() }
+
+// Restart runs a stopped or killed server again with the same config, ports
+// and data (a node coming back after a crash).
+func (s *Server) Restart(ctx context.Context) error {
+	select {
+	case <-s.proc.Done():
+	default:
+		return fmt.Errorf("chtest: restart: pid %d is still running", s.Pid())
+	}
+	eng, err := EnsureEngine(ctx, s.logf)
+	if err != nil {
+		return err
+	}
+	return s.launch(ctx, eng)
+}
+
+// ServerLog is the server's own log file (warnings and errors, the level the
+// harness configures) with terminal codes removed.
+func (s *Server) ServerLog() string { return s.readFile(logFile) }
 
 // Pid is the ClickHouse process id (the launcher runs the engine in-process).
 func (s *Server) Pid() int {

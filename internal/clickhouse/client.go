@@ -5,14 +5,14 @@
 package clickhouse
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -25,6 +25,7 @@ import (
 // Client runs queries against one ClickHouse target through one shared pool.
 type Client struct {
 	conn   driver.Conn
+	nodes  []node // one small pool per clickhouse.host entry when there are several (nodes.go)
 	cfg    config.ClickHouseConfig
 	log    *slog.Logger
 	policy *identity.Policy // whom the cluster secret may act as
@@ -61,30 +62,67 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 	for _, o := range options {
 		o(c)
 	}
-	opts, err := DriverOptions(cfg, c.version)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	if c.policy, err = identity.NewPolicy(cfg.Impersonation, cfg.Username); err != nil {
 		return nil, err
 	}
+	var secret config.Secret
 	if c.secretMode {
-		secret, err := cfg.ReadClusterSecret()
-		if err != nil {
+		if secret, err = cfg.ReadClusterSecret(); err != nil {
 			return nil, err
 		}
-		opts.Cluster = ch.ClusterCredentials{Name: cfg.ClusterName, Secret: secret.Reveal()}
-		opts.Auth.Password = "" // only the secret's signature reaches the wire
-		if !cfg.TLS.Enabled && !config.IsLoopbackHost(cfg.Host) {
-			log.Warn("cluster secret used without TLS to a non-loopback host: a captured query frame can be replayed "+
-				"(clickhouse-go speaks the interserver handshake without server nonce); enable clickhouse.tls",
+		if !cfg.TLS.Enabled && !cfg.AllLoopback() {
+			log.Warn("cluster secret used without TLS to a non-loopback host: queries, results and the signed "+
+				"connection travel in cleartext; enable clickhouse.tls",
 				"host", cfg.Host, "cluster", cfg.ClusterName)
 		}
 	}
-	if c.conn, err = ch.Open(opts); err != nil {
-		return nil, fmt.Errorf("clickhouse: %w", err)
+	onV1 := v1Warning(log, cfg) // once per Client, whichever pool dials
+	open := func(addrs []string, maxConns int) (driver.Conn, error) {
+		opts, err := DriverOptions(cfg, c.version)
+		if err != nil {
+			return nil, err
+		}
+		if addrs != nil {
+			opts.Addr, opts.MaxOpenConns, opts.MaxIdleConns = addrs, maxConns, maxConns
+		}
+		if c.secretMode {
+			opts.Cluster = ch.ClusterCredentials{Name: cfg.ClusterName, Secret: secret.Reveal(),
+				// chmcp originates its queries: they are initial queries, with the
+				// semantics of a password login (docs/cluster-secret.md).
+				InitialQuery:  true,
+				OnV1Handshake: onV1,
+			}
+			opts.Auth.Password = "" // only the secret's signature reaches the wire
+		}
+		conn, err := ch.Open(opts)
+		if err != nil {
+			return nil, fmt.Errorf("clickhouse: %w", err)
+		}
+		return conn, nil
+	}
+	if c.conn, err = open(nil, 0); err != nil {
+		return nil, err
+	}
+	if c.nodes, err = openNodes(cfg.Addresses(), open); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return c, nil
+}
+
+// v1Warning returns the hook the driver calls for each connection to a
+// server too old for the V2 interserver handshake; it warns once per Client.
+func v1Warning(log *slog.Logger, cfg config.ClickHouseConfig) func(uint64) {
+	var once sync.Once
+	return func(serverRevision uint64) {
+		once.Do(func() {
+			log.Warn("ClickHouse is older than 23.3 (protocol revision "+strconv.FormatUint(serverRevision, 10)+
+				" < 54462): it sends no nonce, so queries are signed with the deprecated V1 interserver protocol "+
+				"and a captured query can be replayed; upgrade ClickHouse, and use clickhouse.tls meanwhile",
+				"host", cfg.Host, "cluster", cfg.ClusterName, "server_revision", serverRevision)
+		})
+	}
 }
 
 // Policy returns the identity policy (also used at the edge to map claims).
@@ -98,9 +136,10 @@ func (c *Client) EffectiveUser(id identity.Identity) string {
 	return c.cfg.Username
 }
 
-// address is cfg's ClickHouse as host:port (an IPv6 host in brackets).
+// address is cfg's ClickHouse as host:port (an IPv6 host in brackets), or
+// the comma-separated list of them when there are several nodes.
 func address(cfg config.ClickHouseConfig) string {
-	return net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.EffectivePort()))
+	return strings.Join(cfg.Addresses(), ", ")
 }
 
 // DriverOptions are the clickhouse-go options chmcp (of version) opens its
@@ -108,7 +147,7 @@ func address(cfg config.ClickHouseConfig) string {
 // benchmark opens its direct client with them, so the two never drift apart.
 func DriverOptions(cfg config.ClickHouseConfig, version string) (*ch.Options, error) {
 	opts := &ch.Options{
-		Addr: []string{address(cfg)},
+		Addr: cfg.Addresses(),
 		Auth: ch.Auth{
 			Database: cfg.Database,
 			Username: cfg.Username,
@@ -119,7 +158,7 @@ func DriverOptions(cfg config.ClickHouseConfig, version string) (*ch.Options, er
 		MaxOpenConns:     cfg.MaxOpenConns,
 		MaxIdleConns:     cfg.MaxIdleConns,
 		ConnMaxLifetime:  time.Hour,
-		ConnOpenStrategy: ch.ConnOpenInOrder,
+		ConnOpenStrategy: connOpenStrategies[cfg.ConnOpenStrategy],
 	}
 	if cfg.Protocol == config.ProtocolHTTP {
 		opts.Protocol = ch.HTTP
@@ -135,6 +174,15 @@ func DriverOptions(cfg config.ClickHouseConfig, version string) (*ch.Options, er
 		opts.TLS = tc
 	}
 	return opts, nil
+}
+
+// connOpenStrategies maps clickhouse.conn_open_strategy to the driver's
+// own: it picks the first node per new connection and falls through the
+// list when a dial fails. Unset (a config built in code) is in_order.
+var connOpenStrategies = map[string]ch.ConnOpenStrategy{
+	config.ConnOpenInOrder:    ch.ConnOpenInOrder,
+	config.ConnOpenRoundRobin: ch.ConnOpenRoundRobin,
+	config.ConnOpenRandom:     ch.ConnOpenRandom,
 }
 
 func tlsConfig(c config.TLSConfig) (*tls.Config, error) {
@@ -160,8 +208,13 @@ func tlsConfig(c config.TLSConfig) (*tls.Config, error) {
 	return tc, nil
 }
 
-// Close closes the pool.
-func (c *Client) Close() error { return c.conn.Close() }
+// Close closes the pool (and the per-node health pools).
+func (c *Client) Close() error {
+	for _, n := range c.nodes {
+		n.conn.Close()
+	}
+	return c.conn.Close()
+}
 
 // Config returns the ClickHouse configuration the client was built with.
 func (c *Client) Config() config.ClickHouseConfig { return c.cfg }
@@ -171,19 +224,4 @@ type ServerInfo struct {
 	Version   string  `json:"version"`
 	User      string  `json:"user"`
 	LatencyMs float64 `json:"latency_ms"`
-}
-
-// Check runs a real query (not just a protocol ping) so that every failure a
-// tool call would hit (authentication, permissions) shows here first.
-func (c *Client) Check(ctx context.Context) (ServerInfo, error) {
-	start := time.Now()
-	var info ServerInfo
-	// A native ping is not signed with the cluster secret and would pass
-	// with a wrong one; a query as the fallback user is signed.
-	qctx, queryID := c.statement(ctx, server, nil, nil)
-	if err := c.conn.QueryRow(qctx, "SELECT version(), currentUser()").Scan(&info.Version, &info.User); err != nil {
-		return ServerInfo{}, c.classify(err, queryID, c.EffectiveUser(server))
-	}
-	info.LatencyMs = float64(time.Since(start).Microseconds()) / 1000
-	return info, nil
 }

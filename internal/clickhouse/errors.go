@@ -49,12 +49,19 @@ func (e *CancelledError) Unwrap() error { return e.Cause }
 // AuthError: ClickHouse refused the interserver-secret authentication.
 type AuthError struct {
 	User, Cluster string
-	Cause         error
+	// Nodes: clickhouse.host lists several nodes, and a node going down
+	// under a query looks the same on the wire (an orderly close).
+	Nodes bool
+	Cause error
 }
 
 func (e *AuthError) Error() string {
-	return fmt.Sprintf("ClickHouse rejected interserver authentication for user %q on cluster %q: check that the cluster name "+
+	msg := fmt.Sprintf("ClickHouse rejected interserver authentication for user %q on cluster %q: check that the cluster name "+
 		"and secret match the server's <remote_servers> and that the user exists", e.User, e.Cluster)
+	if e.Nodes {
+		msg += " (or a node went down during the query)"
+	}
+	return msg
 }
 func (e *AuthError) Unwrap() error { return e.Cause }
 
@@ -80,13 +87,23 @@ func (c *Client) classify(err error, queryID, user string) error {
 		}
 		return &QueryError{Code: ex.Code, Name: name, Message: bound(firstLine(ex.Message)), QueryID: queryID}
 	}
-	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+	// A refused secret is an orderly close (EOF). A reset is a node that
+	// died under a running query: blaming the secret would mislead.
+	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 	if c.secretMode && closed {
-		return &AuthError{User: user, Cluster: c.cfg.ClusterName, Cause: err}
+		return &AuthError{User: user, Cluster: c.cfg.ClusterName, Nodes: len(c.nodes) > 0, Cause: err}
+	}
+	if hint := connectHint(err, c.cfg); hint != "" {
+		return &ConnectionError{Message: hint, Cause: err}
 	}
 	addr := address(c.cfg)
+	if oe := (*net.OpError)(nil); len(c.nodes) > 0 && errors.As(err, &oe) && oe.Addr != nil {
+		addr = oe.Addr.String() // the node that failed, of several
+	}
 	var ne net.Error
 	switch {
+	case errors.Is(err, syscall.ECONNRESET):
+		return &ConnectionError{Message: fmt.Sprintf("ClickHouse at %s reset the connection during the query (a node went down or restarted?); retry", addr), Cause: err}
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &ConnectionError{Message: fmt.Sprintf("cannot connect to ClickHouse at %s (%s): connection refused; check clickhouse.host, clickhouse.port and clickhouse.protocol", addr, c.cfg.Protocol), Cause: err}
 	case closed:

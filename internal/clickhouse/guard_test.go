@@ -363,6 +363,8 @@ func TestCheckReadNeverLetsTheCallerExtendItsExplain(t *testing.T) {
 	kill := " PARALLEL WITH KILL QUERY WHERE query_id = 'chmcp-no-such-query'"
 	for _, q := range []string{
 		"WITH 1 AS x SELECT x FORMAT TSV SETTINGS max_threads = 1 FORMAT TSV" + kill,
+		"WITH 1 AS x SELECT x FORMAT TSV FORMAT TSV" + kill, // no SETTINGS needed
+		"EXPLAIN SELECT 1 FORMAT TSV FORMAT TSV" + kill,
 		"EXPLAIN SELECT 1 FORMAT TSV SETTINGS max_threads = 1 FORMAT TSV" + kill,
 		", optimize = 0 (KILL QUERY WHERE 1)" + kill,
 		"(KILL QUERY WHERE 1)" + kill,
@@ -379,5 +381,24 @@ func TestCheckReadNeverLetsTheCallerExtendItsExplain(t *testing.T) {
 	var qe *QueryError
 	if err := c.CheckRead(ctx, anyone, "KILL QUERY WHERE"); !errors.As(err, &qe) || qe.Code != 62 {
 		t.Errorf("CheckRead(invalid KILL) = %v, want ClickHouse's SYNTAX_ERROR", err)
+	}
+}
+
+// ClickHouse's readonly=1 refuses a query's own SETTINGS clause but applies
+// one in a subquery (getSetting('readonly') answers 0 there), so the guard
+// refuses every SETTINGS clause in execute_query's SQL.
+func TestSubquerySettingsEscapeReadonly(t *testing.T) {
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	ctx := context.Background()
+	q := "SELECT * FROM (SELECT getSetting('readonly') SETTINGS readonly = 0)"
+	res, err := c.Query(ctx, anyone, q, QueryOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("ClickHouse refused the subquery SETTINGS itself (%v): the guard's rule may be relaxed", err)
+	}
+	if got := rows(res); got != "[[0]]" {
+		t.Fatalf("getSetting('readonly') in the subquery = %s, want 0 (ClickHouse fixed it? then relax the guard)", got)
+	}
+	if err := c.CheckRead(ctx, anyone, q); err == nil || !strings.Contains(err.Error(), "is not allowed in execute_query's SQL") {
+		t.Fatalf("CheckRead(%q) = %v", q, err)
 	}
 }

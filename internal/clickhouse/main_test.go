@@ -12,7 +12,9 @@ import (
 
 var srv *chtest.Server
 
-func TestMain(m *testing.M) { os.Exit(chtest.RunMain(m, chtest.Options{}, &srv)) }
+func TestMain(m *testing.M) {
+	os.Exit(chtest.RunMain(m, chtest.Options{ExtraUsers: constrainedUsers, ExtraProfiles: constrainedProfile}, &srv))
+}
 
 func newTestClient(t testing.TB, cfg config.ClickHouseConfig) *Client {
 	t.Helper()

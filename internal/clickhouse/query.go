@@ -263,8 +263,10 @@ func (c *Client) failed(ctx context.Context, id identity.Identity, queryID strin
 func (c *Client) kill(id identity.Identity, queryID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	kctx, _ := c.statement(ctx, id, nil, map[string]string{"qid": queryID})
-	if err := c.conn.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC"); err != nil && !errors.Is(err, context.Canceled) {
-		c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
+	for _, conn := range c.killTargets() {
+		kctx, _ := c.statement(ctx, id, nil, map[string]string{"qid": queryID})
+		if err := conn.Exec(kctx, "KILL QUERY WHERE query_id = {qid:String} ASYNC"); err != nil && !errors.Is(err, context.Canceled) {
+			c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
+		}
 	}
 }

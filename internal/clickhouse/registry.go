@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -195,4 +196,13 @@ func (r *Registry) Close() error {
 	r.mu.Unlock()
 	r.closeAll(clients, "shutdown")
 	return nil
+}
+
+// Fingerprint names a connection configuration without revealing it:
+// equal configurations (secrets included) have equal fingerprints. Session
+// ownership compares it, never a client's address, which changes when a
+// client is replaced.
+func Fingerprint(cfg config.ClickHouseConfig) string {
+	k := keyOf(cfg)
+	return hex.EncodeToString(k[:])
 }

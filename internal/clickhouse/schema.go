@@ -2,8 +2,6 @@ package clickhouse
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -32,32 +30,6 @@ type TablePage struct {
 	Database   string  `json:"database"`
 	Tables     []Table `json:"tables"`
 	NextCursor string  `json:"next_cursor,omitempty"`
-}
-
-// ColumnInfo describes one column for describe_table.
-type ColumnInfo struct {
-	Name              string `json:"name"`
-	Type              string `json:"type"`
-	DefaultKind       string `json:"default_kind,omitempty"`
-	DefaultExpression string `json:"default_expression,omitempty"`
-	Comment           string `json:"comment,omitempty"`
-	InSortingKey      bool   `json:"in_sorting_key"`
-	InPrimaryKey      bool   `json:"in_primary_key"`
-	InPartitionKey    bool   `json:"in_partition_key"`
-}
-
-// TableInfo is the describe_table result.
-type TableInfo struct {
-	Database     string       `json:"database"`
-	Name         string       `json:"name"`
-	Engine       string       `json:"engine"`
-	SortingKey   string       `json:"sorting_key,omitempty"`
-	PrimaryKey   string       `json:"primary_key,omitempty"`
-	PartitionKey string       `json:"partition_key,omitempty"`
-	TotalRows    *uint64      `json:"total_rows,omitempty"`
-	TotalBytes   *uint64      `json:"total_bytes,omitempty"`
-	Comment      string       `json:"comment,omitempty"`
-	Columns      []ColumnInfo `json:"columns"`
 }
 
 // NotFoundError: the object does not exist or the user cannot see it.
@@ -116,6 +88,11 @@ type tableCursor struct {
 	After    string `json:"a"`
 }
 
+// notInner leaves out the storage tables materialized views own
+// (.inner.<view> and .inner_id.<uuid>): describe_table of the view names
+// its target, and they stay reachable by name.
+const notInner = "NOT startsWith(name, '.inner')"
+
 // ListTables lists tables in database, optionally filtered by a LIKE
 // pattern, pageSize at a time, resuming after cursor.
 func (c *Client) ListTables(ctx context.Context, id identity.Identity, database, like, cursor string, pageSize int) (*TablePage, error) {
@@ -128,7 +105,7 @@ func (c *Client) ListTables(ctx context.Context, id identity.Identity, database,
 		after = cur.After
 	}
 	params := map[string]string{"db": StringParam(database), "after": StringParam(after), "limit": fmt.Sprint(pageSize + 1)}
-	sql := "SELECT name, engine, total_rows, total_bytes, comment FROM system.tables WHERE database = {db:String} AND name > {after:String}"
+	sql := "SELECT name, engine, total_rows, total_bytes, comment FROM system.tables WHERE database = {db:String} AND name > {after:String} AND " + notInner
 	if like != "" {
 		sql += " AND name LIKE {like:String}"
 		params["like"] = StringParam(like)
@@ -169,52 +146,12 @@ func (c *Client) databaseExists(ctx context.Context, id identity.Identity, datab
 	return found, err
 }
 
-func encodeCursor(c tableCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func encodeCursor(c tableCursor) string { return encodeOpaque(c) }
 
 func decodeCursor(s string) (tableCursor, error) {
 	var c tableCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return c, err
-	}
-	err = json.Unmarshal(b, &c)
+	err := decodeOpaque(s, &c)
 	return c, err
-}
-
-// DescribeTable returns columns, keys, engine and size of one table.
-func (c *Client) DescribeTable(ctx context.Context, id identity.Identity, database, table string) (*TableInfo, error) {
-	params := map[string]string{"db": StringParam(database), "t": StringParam(table)}
-	info := &TableInfo{Database: database, Name: table, Columns: []ColumnInfo{}}
-	found := false
-	err := c.each(ctx, id, "SELECT engine, sorting_key, primary_key, partition_key, total_rows, total_bytes, comment "+
-		"FROM system.tables WHERE database = {db:String} AND name = {t:String}", params, func(r driver.Rows) error {
-		found = true
-		return r.Scan(&info.Engine, &info.SortingKey, &info.PrimaryKey, &info.PartitionKey, &info.TotalRows, &info.TotalBytes, &info.Comment)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, &NotFoundError{What: fmt.Sprintf("table %s.%s", QuoteIdent(database), QuoteIdent(table))}
-	}
-	err = c.each(ctx, id, "SELECT name, type, default_kind, default_expression, comment, is_in_sorting_key, is_in_primary_key, is_in_partition_key "+
-		"FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position", params, func(r driver.Rows) error {
-		var col ColumnInfo
-		var sorting, primary, partition uint8
-		if err := r.Scan(&col.Name, &col.Type, &col.DefaultKind, &col.DefaultExpression, &col.Comment, &sorting, &primary, &partition); err != nil {
-			return err
-		}
-		col.InSortingKey, col.InPrimaryKey, col.InPartitionKey = sorting == 1, primary == 1, partition == 1
-		info.Columns = append(info.Columns, col)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return info, nil
 }
 
 // QuoteIdent backquotes a ClickHouse identifier for messages and SQL text.
@@ -240,18 +177,31 @@ type SchemaDatabase struct {
 type SchemaOverview struct {
 	Databases []SchemaDatabase `json:"databases"`
 	Truncated bool             `json:"truncated"`
+	// Omitted are the system databases left out of the overview of every
+	// database (their tables are ClickHouse's own, hundreds of them).
+	Omitted []string `json:"omitted_databases,omitempty"`
 }
 
 // overviewLimit bounds the schema resource on servers with huge catalogs.
 const overviewLimit = 5000
 
-// SchemaOverview lists every table id can see, grouped by database.
-func (c *Client) SchemaOverview(ctx context.Context, id identity.Identity) (*SchemaOverview, error) {
+// systemDatabases hold ClickHouse's own tables; the overview and
+// search_schema leave them out unless asked for by name.
+var systemDatabases = []string{"INFORMATION_SCHEMA", "information_schema", "system"}
+
+// SchemaOverview lists the tables id can see, grouped by database: those
+// of database, or of every database but the system ones when it is "".
+func (c *Client) SchemaOverview(ctx context.Context, id identity.Identity, database string) (*SchemaOverview, error) {
 	out := &SchemaOverview{Databases: []SchemaDatabase{}}
+	params := map[string]string{"limit": fmt.Sprint(overviewLimit + 1), "sys": StringArrayParam(systemDatabases)}
+	where := "NOT has({sys:Array(String)}, database)"
+	if database != "" {
+		where, params["db"] = "database = {db:String}", StringParam(database)
+	}
 	n := 0
 	err := c.each(ctx, id, "SELECT database, name, engine, total_rows, total_bytes, comment FROM system.tables "+
-		"WHERE NOT is_temporary ORDER BY database, name LIMIT {limit:UInt32}",
-		map[string]string{"limit": fmt.Sprint(overviewLimit + 1)}, func(r driver.Rows) error {
+		"WHERE "+where+" AND NOT is_temporary AND "+notInner+" ORDER BY database, name LIMIT {limit:UInt32}",
+		params, func(r driver.Rows) error {
 			var db string
 			var t Table
 			if err := r.Scan(&db, &t.Name, &t.Engine, &t.TotalRows, &t.TotalBytes, &t.Comment); err != nil {
@@ -267,6 +217,27 @@ func (c *Client) SchemaOverview(ctx context.Context, id identity.Identity) (*Sch
 			last := &out.Databases[len(out.Databases)-1]
 			last.Tables = append(last.Tables, t)
 			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	if database != "" {
+		if len(out.Databases) == 0 {
+			if ok, err := c.databaseExists(ctx, id, database); err != nil {
+				return nil, err
+			} else if !ok {
+				return nil, &NotFoundError{What: fmt.Sprintf("database %q", database)}
+			}
+			out.Databases = append(out.Databases, SchemaDatabase{Name: database, Tables: []Table{}})
+		}
+		return out, nil
+	}
+	err = c.each(ctx, id, "SELECT name FROM system.databases WHERE has({sys:Array(String)}, name) ORDER BY name",
+		map[string]string{"sys": params["sys"]}, func(r driver.Rows) error {
+			var name string
+			err := r.Scan(&name)
+			out.Omitted = append(out.Omitted, name)
+			return err
 		})
 	if err != nil {
 		return nil, err

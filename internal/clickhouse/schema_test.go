@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/chmcp/chmcp/internal/config"
@@ -91,7 +92,7 @@ func TestSchema(t *testing.T) {
 		t.Fatalf("unknown table: want NotFoundError, got %v", err)
 	}
 
-	ov, err := c.SchemaOverview(ctx, anyone)
+	ov, err := c.SchemaOverview(ctx, anyone, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,8 +104,26 @@ func TestSchema(t *testing.T) {
 				t.Fatalf("overview schema_t has %d tables", len(d.Tables))
 			}
 		}
+		if slices.Contains(systemDatabases, d.Name) {
+			t.Errorf("the overview lists the system database %s", d.Name)
+		}
 	}
 	if !found {
 		t.Fatalf("schema_t missing from the overview (truncated=%v)", ov.Truncated)
+	}
+	if fmt.Sprint(ov.Omitted) != "[INFORMATION_SCHEMA information_schema system]" {
+		t.Errorf("omitted_databases = %v", ov.Omitted)
+	}
+	// Asked for by name, a system database is there.
+	ov, err = c.SchemaOverview(ctx, anyone, "system")
+	if err != nil || len(ov.Databases) != 1 || ov.Databases[0].Name != "system" || len(ov.Databases[0].Tables) < 10 || ov.Omitted != nil {
+		t.Fatalf("overview of system: %+v %v", ov, err)
+	}
+	if _, err := c.SchemaOverview(ctx, anyone, "no_such_db"); !errors.As(err, &nf) {
+		t.Fatalf("overview of an unknown database: want NotFoundError, got %v", err)
+	}
+	exec(t, "CREATE DATABASE IF NOT EXISTS schema_empty")
+	if ov, err := c.SchemaOverview(ctx, anyone, "schema_empty"); err != nil || len(ov.Databases) != 1 || len(ov.Databases[0].Tables) != 0 {
+		t.Fatalf("overview of an empty database: %+v %v", ov, err)
 	}
 }

@@ -26,8 +26,10 @@ const (
 
 // ClickHouseConfig says how to reach ClickHouse and which guard rails apply.
 type ClickHouseConfig struct {
+	// Host is one host[:port] or a comma-separated list of them (several
+	// nodes: failover per ConnOpenStrategy); see ParseHosts.
 	Host     string    `json:"host" yaml:"host"`
-	Port     int       `json:"port" yaml:"port"` // 0 = protocol default (9000/9440 tcp, 8123/8443 http)
+	Port     int       `json:"port" yaml:"port"` // entries without a port; 0 = protocol default (9000/9440 tcp, 8123/8443 http)
 	Database string    `json:"database" yaml:"database"`
 	Username string    `json:"username" yaml:"username"`
 	Password Secret    `json:"password" yaml:"password"`
@@ -63,6 +65,9 @@ type ClickHouseConfig struct {
 	MaxOpenConns int      `json:"max_open_conns" yaml:"max_open_conns"`
 	MaxIdleConns int      `json:"max_idle_conns" yaml:"max_idle_conns"`
 	DialTimeout  Duration `json:"dial_timeout" yaml:"dial_timeout"`
+	// ConnOpenStrategy picks the node a new connection tries first
+	// (in_order | round_robin | random); the others follow on failure.
+	ConnOpenStrategy string `json:"conn_open_strategy" yaml:"conn_open_strategy"`
 }
 
 // ImpersonationConfig maps a verified caller to a ClickHouse user and
@@ -135,6 +140,11 @@ type ServerConfig struct {
 	IdleTimeout       Duration `json:"idle_timeout" yaml:"idle_timeout"`
 	ShutdownTimeout   Duration `json:"shutdown_timeout" yaml:"shutdown_timeout"`
 	MaxBodyBytes      int64    `json:"max_body_bytes" yaml:"max_body_bytes"`
+
+	// Sessions of pre-2026 streamable-HTTP clients (2026-07-28 has none).
+	MaxSessions          int      `json:"max_sessions" yaml:"max_sessions"`
+	MaxSessionsPerClient int      `json:"max_sessions_per_client" yaml:"max_sessions_per_client"`
+	SessionIdleTimeout   Duration `json:"session_idle_timeout" yaml:"session_idle_timeout"`
 }
 
 // OAuth modes.
@@ -257,6 +267,7 @@ func Defaults() Config {
 			MaxOpenConns:       16,
 			MaxIdleConns:       16, // = max_open_conns: no redials under steady load
 			DialTimeout:        Duration(5 * time.Second),
+			ConnOpenStrategy:   ConnOpenInOrder,
 			Impersonation: ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{},
 				ProtectedUsers: []string{"default", "admin"}, AllowedDomains: []string{}},
 		},
@@ -269,6 +280,10 @@ func Defaults() Config {
 			IdleTimeout:       Duration(120 * time.Second),
 			ShutdownTimeout:   Duration(30 * time.Second),
 			MaxBodyBytes:      4 << 20,
+			// ~10 KB and two goroutines each while idle.
+			MaxSessions:          1000,
+			MaxSessionsPerClient: 100,
+			SessionIdleTimeout:   Duration(30 * time.Minute),
 			OAuth: OAuthConfig{
 				Mode:                 OAuthModeGating,
 				AccessTokenTTL:       Duration(time.Hour),

@@ -38,7 +38,7 @@ func Flags() []cli.Flag {
 		}
 		flags = append(flags, options[i].cliFlag())
 	}
-	return flags
+	return append(flags, aliasFlags()...) // hidden: other servers' names
 }
 
 // envSource reads an environment variable, treating an empty value as unset.
@@ -141,26 +141,14 @@ func splitList(in []string) []string {
 // When only Validate fails, the assembled Config is returned with the error
 // so that callers can show it; on any other error the Config is zero.
 func FromCommand(cmd *cli.Command) (Config, error) {
-	cfg := Defaults()
-	if cmd.IsSet(FlagConfigFile) {
-		if path := cmd.String(FlagConfigFile); path != "" {
-			var err error
-			if cfg, err = LoadFile(path); err != nil {
-				return Config{}, err
-			}
-		}
+	cfg, _, err := assemble(cmd, "")
+	return cfg, err
+}
+
+func joinErrs[E error](errs []E) error {
+	all := make([]error, len(errs))
+	for i, e := range errs {
+		all[i] = e
 	}
-	var errs []error
-	for i := range options {
-		o := &options[i]
-		if !o.fileOnly() && cmd.IsSet(o.flag) {
-			if err := o.apply(&cfg, cmd); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return Config{}, errors.Join(errs...)
-	}
-	return cfg, cfg.Validate()
+	return errors.Join(all...)
 }

@@ -190,6 +190,8 @@ func TestEveryOptionSettable(t *testing.T) {
 		switch o.key {
 		case "clickhouse.protocol":
 			raw = "http"
+		case "clickhouse.conn_open_strategy":
+			raw = "round_robin"
 		case "server.transport":
 			raw = "sse"
 		case "logging.level":

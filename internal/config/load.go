@@ -26,26 +26,37 @@ import (
 //
 // LoadFile does not Validate the values; FromCommand does.
 func LoadFile(path string) (Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("config file: %w", err)
-	}
-	cfg := Defaults()
-	if strings.EqualFold(filepath.Ext(path), ".json") {
-		err = loadJSON(path, data, &cfg)
-	} else {
-		err = loadYAML(path, data, &cfg)
-	}
+	cfg, _, err := loadFile(path)
 	if err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
 }
 
-// fileErrors collects the problems found in one file.
+// loadFile is LoadFile that also returns what the walk learned: the keys
+// the file sets and the notes about other servers' names it accepted.
+func loadFile(path string) (Config, *fileErrors, error) {
+	fe := &fileErrors{path: path}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fe, fmt.Errorf("config file: %w", err)
+	}
+	cfg := Defaults()
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		err = loadJSON(fe, data, &cfg)
+	} else {
+		err = loadYAML(fe, data, &cfg)
+	}
+	return cfg, fe, err // on error, cfg is what could be read, for checkMeanings
+}
+
+// fileErrors collects the problems found in one file, the keys it sets
+// (chmcp key -> the name written) and notes for the startup log.
 type fileErrors struct {
-	path string
-	errs []error
+	path  string
+	errs  []error
+	set   map[string]string
+	notes []string
 }
 
 func (f *fileErrors) add(line, col int, key, format string, args ...any) {
@@ -79,8 +90,8 @@ func unknownKey(key string) string {
 
 // ---- YAML ----
 
-func loadYAML(path string, data []byte, cfg *Config) error {
-	fe := &fileErrors{path: path}
+func loadYAML(fe *fileErrors, data []byte, cfg *Config) error {
+	path := fe.path
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -129,11 +140,13 @@ func walkYAML(fe *fileErrors, n *yaml.Node, section string, cfg *Config) {
 			if vn.Tag == "!!null" {
 				continue
 			}
+			fe.mark(kn.Line, kn.Column, key, key)
 			if err := decodeYAMLValue(vn, o.field(cfg)); err != nil {
 				fe.add(vn.Line, vn.Column, key, "%s", err)
 			}
 		case prefixes[key]:
 			walkYAML(fe, vn, key, cfg)
+		case fe.otherYAML(kn, vn, key, cfg):
 		default:
 			fe.add(kn.Line, kn.Column, key, "%s", unknownKey(key))
 		}
@@ -184,14 +197,13 @@ func yamlKind(n *yaml.Node) string {
 
 // ---- JSON ----
 
-func loadJSON(path string, data []byte, cfg *Config) error {
+func loadJSON(fe *fileErrors, data []byte, cfg *Config) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
 	}
 	if err := checkJSONSyntax(data); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", fe.path, err)
 	}
-	fe := &fileErrors{path: path}
 	walkJSON(fe, data, "", cfg)
 	return fe.err()
 }
@@ -241,11 +253,13 @@ func walkJSON(fe *fileErrors, data json.RawMessage, section string, cfg *Config)
 			if string(raw) == "null" {
 				continue
 			}
+			fe.mark(0, 0, key, key)
 			if err := decodeJSONValue(raw, o.field(cfg)); err != nil {
 				fe.add(0, 0, key, "%s", err)
 			}
 		case prefixes[key]:
 			walkJSON(fe, raw, key, cfg)
+		case fe.otherJSON(raw, key, cfg):
 		default:
 			fe.add(0, 0, key, "%s", unknownKey(key))
 		}

@@ -169,7 +169,7 @@ func TestLoadFileErrors(t *testing.T) {
 		{"yaml tools not a list", "c.yaml", "server:\n  tools: read\n",
 			[]string{"server.tools: expected a list of tool rules"}},
 		{"yaml server mTLS not supported", "c.yaml", "server:\n  tls:\n    ca_cert: /x.pem\n",
-			[]string{"server.tls.ca_cert: unknown key"}},
+			[]string{"server.tls.ca_cert: not supported by chmcp: chmcp does not verify client certificates"}},
 		{"yaml all problems reported", "c.yaml", "a: 1\nclickhouse:\n  b: 2\n  port: x\n",
 			[]string{"a: unknown key", "clickhouse.b: unknown key", "clickhouse.port: expected an integer"}},
 		{"yaml int type error", "c.yaml", "clickhouse:\n  port: abc\n",

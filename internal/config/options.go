@@ -33,9 +33,9 @@ type option struct {
 
 var options = []option{
 	// ClickHouse connection.
-	{"clickhouse.host", "clickhouse-host", "CLICKHOUSE_HOST", "host name or IP", "ClickHouse server host",
+	{"clickhouse.host", "clickhouse-host", "CLICKHOUSE_HOST", "host[:port], comma-separated; IPv6 as [addr]:port", "ClickHouse server, or several nodes of one cluster (failover per conn_open_strategy)",
 		func(c *Config) any { return &c.ClickHouse.Host }},
-	{"clickhouse.port", "clickhouse-port", "CLICKHOUSE_PORT", "0..65535", "ClickHouse server port; 0 = protocol default (tcp 9000, tcp+TLS 9440, http 8123, http+TLS 8443)",
+	{"clickhouse.port", "clickhouse-port", "CLICKHOUSE_PORT", "0..65535", "ClickHouse port of the clickhouse.host entries without one; 0 = protocol default (tcp 9000, tcp+TLS 9440, http 8123, http+TLS 8443)",
 		func(c *Config) any { return &c.ClickHouse.Port }},
 	{"clickhouse.database", "clickhouse-database", "CLICKHOUSE_DATABASE", "", "Default database",
 		func(c *Config) any { return &c.ClickHouse.Database }},
@@ -107,8 +107,10 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.MaxOpenConns }},
 	{"clickhouse.max_idle_conns", "clickhouse-max-idle-conns", "CLICKHOUSE_MAX_IDLE_CONNS", "0..max_open_conns", "Maximum idle connections kept in the pool",
 		func(c *Config) any { return &c.ClickHouse.MaxIdleConns }},
-	{"clickhouse.dial_timeout", "clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", "> 0", "Timeout to open a connection to ClickHouse",
+	{"clickhouse.dial_timeout", "clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", "> 0", "Timeout to open a connection to one ClickHouse node (each node tried counts on its own)",
 		func(c *Config) any { return &c.ClickHouse.DialTimeout }},
+	{"clickhouse.conn_open_strategy", "clickhouse-conn-open-strategy", "CLICKHOUSE_CONN_OPEN_STRATEGY", strings.Join(allowedConnOpenStrategies, ", "), "Which clickhouse.host node a new connection tries first; the next ones are tried when it fails",
+		func(c *Config) any { return &c.ClickHouse.ConnOpenStrategy }},
 
 	// MCP server.
 	{"server.transport", "transport", "MCP_TRANSPORT", strings.Join(allowedTransports, ", "), "MCP transport",
@@ -135,10 +137,16 @@ var options = []option{
 		func(c *Config) any { return &c.Server.ReadTimeout }},
 	{"server.idle_timeout", "server-idle-timeout", "MCP_SERVER_IDLE_TIMEOUT", "> 0", "Keep-alive idle connection timeout",
 		func(c *Config) any { return &c.Server.IdleTimeout }},
-	{"server.shutdown_timeout", "server-shutdown-timeout", "MCP_SERVER_SHUTDOWN_TIMEOUT", "> 0", "Grace period for in-flight requests on shutdown",
+	{"server.shutdown_timeout", "server-shutdown-timeout", "MCP_SERVER_SHUTDOWN_TIMEOUT", "> 0", "Grace period for calls in flight on shutdown (http, sse and stdio); calls still running then are cut with an error answer, and the exit code is 3",
 		func(c *Config) any { return &c.Server.ShutdownTimeout }},
 	{"server.max_body_bytes", "server-max-body-bytes", "MCP_SERVER_MAX_BODY_BYTES", ">= 1", "Maximum HTTP request body size",
 		func(c *Config) any { return &c.Server.MaxBodyBytes }},
+	{"server.max_sessions", "server-max-sessions", "MCP_SERVER_MAX_SESSIONS", ">= 1", "Most sessions of pre-2026 streamable-HTTP clients open at once; a new one beyond gets 503",
+		func(c *Config) any { return &c.Server.MaxSessions }},
+	{"server.max_sessions_per_client", "server-max-sessions-per-client", "MCP_SERVER_MAX_SESSIONS_PER_CLIENT", ">= 1", "Most sessions one client holds: per authenticated identity, else per remote address; a new one beyond gets 429",
+		func(c *Config) any { return &c.Server.MaxSessionsPerClient }},
+	{"server.session_idle_timeout", "server-session-idle-timeout", "MCP_SERVER_SESSION_IDLE_TIMEOUT", "> 0", "A session with no request for this long is closed",
+		func(c *Config) any { return &c.Server.SessionIdleTimeout }},
 
 	// OAuth 2.1 authorization server (docs/oauth.md).
 	{"server.oauth.enabled", "oauth-enabled", "MCP_OAUTH_ENABLED", "true, false", "Require OAuth bearer tokens on the MCP endpoint; chmcp is the authorization server",
@@ -250,6 +258,7 @@ func init() {
 		knownKeys = append(knownKeys, k)
 	}
 	slices.Sort(knownKeys)
+	indexAliases()
 }
 
 // value returns the current value of o's field in c.

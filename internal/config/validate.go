@@ -146,10 +146,8 @@ func (c Config) Validate() error {
 }
 
 func (c ClickHouseConfig) validate(p *problems) {
-	if strings.TrimSpace(c.Host) == "" {
-		p.notEmpty("clickhouse.host", c.Host)
-	} else {
-		p.host("clickhouse.host", c.Host)
+	if _, err := ParseHosts(c.Host); err != nil {
+		p.add("clickhouse.host", "%v", err)
 	}
 	p.inRange("clickhouse.port", int64(c.Port), 0, 65535, "; 0 = protocol default")
 	p.notEmpty("clickhouse.username", c.Username)
@@ -189,6 +187,7 @@ func (c ClickHouseConfig) validate(p *problems) {
 		p.add("clickhouse.max_idle_conns", "invalid value %d (must be <= clickhouse.max_open_conns, which is %d)", c.MaxIdleConns, c.MaxOpenConns)
 	}
 	p.duration("clickhouse.dial_timeout", c.DialTimeout, false, "")
+	p.oneOf("clickhouse.conn_open_strategy", c.ConnOpenStrategy, allowedConnOpenStrategies)
 	c.validateClusterSecret(p)
 }
 
@@ -306,6 +305,9 @@ func (s ServerConfig) validate(p *problems) {
 	p.duration("server.idle_timeout", s.IdleTimeout, false, "")
 	p.duration("server.shutdown_timeout", s.ShutdownTimeout, false, "")
 	p.atLeast("server.max_body_bytes", s.MaxBodyBytes, 1)
+	p.atLeast("server.max_sessions", int64(s.MaxSessions), 1)
+	p.atLeast("server.max_sessions_per_client", int64(s.MaxSessionsPerClient), 1)
+	p.duration("server.session_idle_timeout", s.SessionIdleTimeout, false, "")
 	if s.OAuth.Enabled {
 		s.OAuth.validate(p, s.Transport)
 	}

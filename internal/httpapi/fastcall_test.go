@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
@@ -83,8 +84,8 @@ func newRouterPair(t testing.TB, maxBody int64) *routerPair {
 	}
 	get := func(*http.Request) *sdk.Server { return srv }
 	opts := sdk.StreamableHTTPOptions{MaxRequestBodyBytes: maxBody, DisableLocalhostProtection: true}
-	p.fast = newMCPRouter(get, &fastToolCalls{call: call, server: impl}, opts)
-	p.sdkOnly = newMCPRouter(get, nil, opts)
+	p.fast = newMCPRouter(get, &fastToolCalls{call: call, server: impl}, opts, time.Minute)
+	p.sdkOnly = newMCPRouter(get, nil, opts, time.Minute)
 	return p
 }
 
@@ -283,7 +284,7 @@ func TestFastToolCallsServeRealClients(t *testing.T) {
 			return svc.Call(ctx, name, args)
 		}}
 	router := newMCPRouter(func(r *http.Request) *sdk.Server { return svc.ServerFor(r.Context()) }, fast,
-		sdk.StreamableHTTPOptions{MaxRequestBodyBytes: cfg.Server.MaxBodyBytes, DisableLocalhostProtection: true})
+		sdk.StreamableHTTPOptions{MaxRequestBodyBytes: cfg.Server.MaxBodyBytes, DisableLocalhostProtection: true}, time.Minute)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.Header.Get("Mcp-Method") == "tools/call" || r.Header.Get("Mcp-Session-Id") != "" {
 			posted.Add(1) // a tools/call, or any message of a session

@@ -71,8 +71,8 @@ func NewJWE(cfg config.JWEConfig, ch *clickhouse.Client, oauth Authorizer, log *
 	return &JWE{
 		cfg: cfg, key: []byte(key.Reveal()), jwtKey: []byte(cfg.JWTSecretKey.Reveal()), adminKey: []byte(cfg.MintAdminKey.Reveal()),
 		ch: ch, oauth: oauth, log: log, now: time.Now,
-		// Idle clients outlive a quiet session, whose context keeps its client.
-		reg: clickhouse.NewRegistry(ch, clickhouse.RegistryOptions{IdleTimeout: sessionIdleTimeout + 5*time.Minute, Log: log}),
+		// A session holds its client while it lives (sessionGate).
+		reg: clickhouse.NewRegistry(ch, clickhouse.RegistryOptions{Log: log}),
 	}, nil
 }
 
@@ -174,6 +174,15 @@ func (j *JWE) authenticate(ctx context.Context, token string) (context.Context, 
 		return nil, nil, err
 	}
 	ctx = clickhouse.WithClient(ctx, client)
+	ctx = context.WithValue(ctx, targetKey{}, clickhouse.Fingerprint(target.Config))
+	// A session opened by this request keeps the client until it ends: its
+	// calls run with this context, and so with this client.
+	ctx = withSessionHold(ctx, func() func() {
+		if _, release, err := j.reg.Acquire(target.Config); err == nil {
+			return release // the same client: this request holds it
+		}
+		return func() {} // the registry is closing
+	})
 	// User is empty without a cluster secret: the client's own login runs
 	// the queries. With one, the token's user is impersonated.
 	ctx = identity.With(ctx, identity.Identity{User: target.User, Source: SourceJWE})

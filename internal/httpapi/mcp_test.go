@@ -104,7 +104,7 @@ func exerciseTools(t *testing.T, cs *sdk.ClientSession) {
 			t.Fatalf("tool %s: read-only server offers non-read-only annotations", tool.Name)
 		}
 	}
-	if got := strings.Join(names, ","); got != "describe_table,execute_query,list_databases,list_tables" {
+	if got := strings.Join(names, ","); got != "describe_table,execute_query,list_databases,list_tables,search_schema" {
 		t.Fatalf("tools = %s (write_query must be absent when read-only)", got)
 	}
 
@@ -140,6 +140,23 @@ func exerciseTools(t *testing.T, cs *sdk.ClientSession) {
 			t.Fatalf("%q: isError=%v text=%q, want %q", q, res.IsError, text(res), want)
 		}
 	}
+	// Valid read-only SQL the old parser library refused runs end to end (issue 12).
+	if _, err := chs.Exec(context.Background(), "CREATE TABLE IF NOT EXISTS default.e2e_idx ENGINE = MergeTree ORDER BY k AS SELECT number AS k, toString(number) AS v FROM numbers(100)"); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{
+		"SELECT number, row_number() OVER (ORDER BY number) AS rn FROM numbers(5) QUALIFY rn <= 2 ORDER BY number": `"rows":[[0,1],[1,2]]`,
+		"EXPLAIN indexes = 1 SELECT v FROM default.e2e_idx WHERE k = 7":                                            "PrimaryKey",
+	} {
+		res := call(t, cs, "execute_query", map[string]any{"query": q})
+		if res.IsError || !strings.Contains(text(res), want) {
+			t.Fatalf("%s: %s, want %s", q, text(res), want)
+		}
+	}
+	res = call(t, cs, "execute_query", map[string]any{"query": "SELECT 1 SETTINGS max_threads = 1"})
+	if !res.IsError || !strings.Contains(text(res), "a SETTINGS clause (SETTINGS max_threads = ...) is not allowed") || !strings.Contains(text(res), `execute_query "settings" argument`) {
+		t.Fatalf("SETTINGS clause: %s", text(res))
+	}
 	res = call(t, cs, "execute_query", map[string]any{"query": "SELECT 1", "settings": map[string]any{"readonly": 0}})
 	if !res.IsError || !strings.Contains(text(res), "not allowed: readonly") {
 		t.Fatalf("settings readonly=0: %q", text(res))
@@ -162,9 +179,26 @@ func exerciseTools(t *testing.T, cs *sdk.ClientSession) {
 		t.Fatalf("describe_table: %s", text(res))
 	}
 
+	res = call(t, cs, "search_schema", map[string]any{"pattern": "dumm", "databases": []string{"system"}})
+	if res.IsError || !strings.Contains(text(res), `{"kind":"column","database":"system","table":"one","column":"dummy"`) {
+		t.Fatalf("search_schema: %s", text(res))
+	}
+
 	rr, err := cs.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "clickhouse://schema"})
-	if err != nil || !strings.Contains(rr.Contents[0].Text, `"name":"system"`) {
+	if err != nil || strings.Contains(rr.Contents[0].Text, `"name":"system"`) || !strings.Contains(rr.Contents[0].Text, `"omitted_databases":["INFORMATION_SCHEMA","information_schema","system"]`) {
 		t.Fatalf("schema resource: %v", err)
+	}
+	rr, err = cs.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "clickhouse://schema/system"})
+	if err != nil || !strings.Contains(rr.Contents[0].Text, `"name":"one"`) {
+		t.Fatalf("schema resource of system: %v", err)
+	}
+	prompts, err := cs.ListPrompts(context.Background(), nil)
+	if err != nil || len(prompts.Prompts) != 3 {
+		t.Fatalf("prompts/list: %+v %v", prompts, err)
+	}
+	pr, err := cs.GetPrompt(context.Background(), &sdk.GetPromptParams{Name: "answer_question", Arguments: map[string]string{"question": "how many rows?"}})
+	if err != nil || len(pr.Messages) != 1 || !strings.Contains(pr.Messages[0].Content.(*sdk.TextContent).Text, "how many rows?") {
+		t.Fatalf("prompts/get: %+v %v", pr, err)
 	}
 	rr, err = cs.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "clickhouse://table/system/one"})
 	if err != nil || !strings.Contains(rr.Contents[0].Text, `"dummy"`) {

@@ -10,9 +10,6 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// sessionIdleTimeout closes sessions of pre-2026 clients that went quiet.
-const sessionIdleTimeout = 30 * time.Minute
-
 // mcpRouter serves both generations of streamable HTTP from one endpoint:
 // 2026-07-28 clients are stateless (any replica can answer, a dropped
 // connection cancels the call), while 2025-xx clients that open with the
@@ -25,8 +22,9 @@ type mcpRouter struct {
 }
 
 // newMCPRouter serves with the go-sdk servers getServer returns; fast,
-// when not nil, answers plain stateless tools/calls itself.
-func newMCPRouter(getServer func(*http.Request) *sdk.Server, fast *fastToolCalls, opts sdk.StreamableHTTPOptions) *mcpRouter {
+// when not nil, answers plain stateless tools/calls itself. Sessions idle
+// for sessionIdle are closed.
+func newMCPRouter(getServer func(*http.Request) *sdk.Server, fast *fastToolCalls, opts sdk.StreamableHTTPOptions, sessionIdle time.Duration) *mcpRouter {
 	statelessOpts := opts
 	statelessOpts.Stateless = true
 	statelessOpts.PropagateRequestCancellation = true
@@ -34,11 +32,13 @@ func newMCPRouter(getServer func(*http.Request) *sdk.Server, fast *fastToolCalls
 	// in-request notifications, and the SSE framing cost ~12% CPU per call.
 	statelessOpts.JSONResponse = true
 	statefulOpts := opts
-	statefulOpts.SessionTimeout = sessionIdleTimeout
+	statefulOpts.SessionTimeout = sessionIdle
+	// The session gate finds a new session on the server it was given.
+	statefulServer := func(r *http.Request) *sdk.Server { return noteServer(r, getServer(r)) }
 	return &mcpRouter{
 		fast:      fast,
 		stateless: sdk.NewStreamableHTTPHandler(getServer, &statelessOpts),
-		stateful:  sdk.NewStreamableHTTPHandler(getServer, &statefulOpts),
+		stateful:  sdk.NewStreamableHTTPHandler(statefulServer, &statefulOpts),
 		maxBody:   opts.MaxRequestBodyBytes,
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -32,8 +33,14 @@ type Server struct {
 	ch       *clickhouse.Client // for /health
 	auth     Authorizer         // nil: the MCP endpoint is open (stdio-like trust)
 	inflight sync.WaitGroup
+	calls    atomic.Int64 // in flight, as inflight counts them
+	// cut ends, at the shutdown deadline, the calls still running, which
+	// then answer with an error while their connections are still open.
+	cut      context.Context
+	cutCalls context.CancelCauseFunc
 	handler  http.Handler
 	metrics  *metrics.Metrics // nil: requests are not counted
+	sessions *sessionGate     // pre-2026 streamable-HTTP sessions
 }
 
 // Authorizer is the OAuth authorization server as the HTTP edge sees it:
@@ -55,6 +62,7 @@ func WithMetrics(m *metrics.Metrics) Option { return func(s *Server) { s.metrics
 // New wires the routes. auth may be nil.
 func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, auth Authorizer, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{cfg: cfg, log: log, ch: ch, auth: auth}
+	s.cut, s.cutCalls = context.WithCancelCause(context.Background())
 	for _, o := range opts {
 		o(s)
 	}
@@ -74,13 +82,16 @@ func (s *Server) routes(svc *mcp.Service) http.Handler {
 		Logger:                     mcp.SDKLogger(s.log),
 		MaxRequestBodyBytes:        s.cfg.MaxBodyBytes,
 		DisableLocalhostProtection: true,
-	})
+	}, s.cfg.SessionIdleTimeout.D())
 	var sse http.Handler = sdk.NewSSEHandler(getServer, &sdk.SSEOptions{MaxRequestBodyBytes: s.cfg.MaxBodyBytes, DisableLocalhostProtection: true})
 	if s.auth != nil {
 		// A session runs as its opener: nobody else may use it.
 		streamable.stateful = bindSessions(streamable.stateful)
 		sse = (&sseOwners{owners: map[string]string{}}).wrap(sse)
 	}
+	s.sessions = newSessionGate(streamable.stateful, s.cfg.MaxSessions, s.cfg.MaxSessionsPerClient, s.auth != nil, s.log)
+	streamable.stateful = cancelOnDrop(s.sessions, s.cfg.MaxBodyBytes)
+	sse = s.sessions.stream(sse)
 
 	// Calls: CORS for the configured origin, the DNS-rebinding Origin
 	// check, authentication, then in-flight tracking for shutdown.
@@ -153,12 +164,14 @@ func openAPIBasePath(next http.Handler) http.Handler {
 }
 
 // track counts in-flight calls (MCP POSTs, OpenAPI calls) so shutdown can
-// wait for them.
+// wait for them, and lets shutdown cut them (sessions opened here too).
 func (s *Server) track(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(mcp.WithCutoff(r.Context(), s.cut))
 		if r.Method == http.MethodPost || strings.HasPrefix(r.URL.Path, "/openapi/") {
 			s.inflight.Add(1)
-			defer s.inflight.Done()
+			s.calls.Add(1)
+			defer func() { s.calls.Add(-1); s.inflight.Done() }()
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -207,27 +220,54 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout.D())
-	deadline, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout.D())
-	defer cancel()
-	shutdown := make(chan error, 1)
-	go func() { shutdown <- srv.Shutdown(deadline) }()
+	return s.shutdown(srv, errc, endStreams)
+}
+
+// cutGrace is how long cut calls get to write their error answers before
+// the connections close.
+const cutGrace = 5 * time.Second
+
+// shutdown stops accepting, lets the calls in flight finish for up to
+// shutdown_timeout, then cuts those still running: they are cancelled on
+// ClickHouse and answer with an error while their connections are still
+// open (and log their outcome), and the result is a *mcp.CutError. Then
+// the long-lived streams end and the server closes.
+func (s *Server) shutdown(srv *http.Server, errc <-chan error, endStreams context.CancelFunc) error {
+	s.log.Info("shutting down: draining in-flight requests", "calls", s.calls.Load(), "timeout", s.cfg.ShutdownTimeout.D())
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.Shutdown(context.Background()) }() // stop accepting; bounded below
 	drained := make(chan struct{})
 	go func() { s.inflight.Wait(); close(drained) }()
+	timer := time.NewTimer(s.cfg.ShutdownTimeout.D())
+	defer timer.Stop()
+	var cut int64
 	select {
 	case <-drained:
-	case <-deadline.Done():
+	case <-timer.C:
+		cut = s.calls.Load()
+		s.log.Warn("shutdown timeout reached; cutting calls in flight", "calls", cut)
+		s.cutCalls(mcp.ErrShuttingDown)
+		select {
+		case <-drained:
+		case <-time.After(cutGrace):
+			s.log.Warn("cut calls did not answer in time; closing their connections", "calls", s.calls.Load())
+		}
 	}
 	endStreams() // SSE streams never go idle on their own
-	if err := <-shutdown; err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if deadline.Err() != nil {
-		s.log.Warn("shutdown timeout reached; closing remaining connections")
+	select {
+	case err := <-stopped:
+		if err != nil {
+			return err
+		}
+	case <-time.After(cutGrace):
 		_ = srv.Close()
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	if cut > 0 {
+		s.log.Warn("stopped after cutting calls", "calls", cut)
+		return &mcp.CutError{Calls: int(cut)}
 	}
 	s.log.Info("stopped")
 	return nil
@@ -240,13 +280,31 @@ func (s *Server) livez(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// health checks every clickhouse.host node: 200 while any answers
+// ("degraded" names the ones that do not), 503 when none does.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
-	info, err := s.ch.Check(ctx)
-	if err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "clickhouse": map[string]string{"error": err.Error()}})
-		return
+	nodes := s.ch.CheckNodes(ctx)
+	var first *clickhouse.NodeStatus
+	var down []string
+	for i := range nodes {
+		switch {
+		case !nodes[i].OK:
+			down = append(down, nodes[i].Address)
+		case first == nil:
+			first = &nodes[i]
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "clickhouse": info})
+	body := map[string]any{"status": "ok", "nodes": nodes}
+	switch {
+	case first == nil:
+		body["status"], body["clickhouse"] = "unavailable", map[string]string{"error": nodes[0].Error}
+		writeJSON(w, http.StatusServiceUnavailable, body)
+		return
+	case len(down) > 0:
+		body["status"], body["down"] = "degraded", down
+	}
+	body["clickhouse"] = first.ServerInfo // the first node that answered, as before several nodes
+	writeJSON(w, http.StatusOK, body)
 }

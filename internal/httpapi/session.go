@@ -9,7 +9,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 
-	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/identity"
 )
 
@@ -37,12 +36,19 @@ func bindSessions(next http.Handler) http.Handler {
 	})
 }
 
-// sessionOwner names the caller: the identity, and the ClickHouse target a
-// JWE token chose (two tokens for one user name may point elsewhere).
+// sessionOwner names the caller: the identity, and the fingerprint of the
+// ClickHouse target a JWE token chose (two tokens for one user name may
+// point elsewhere). Not the client's address: the registry may replace a
+// client, and the session would then refuse its own opener.
 func sessionOwner(ctx context.Context) string {
 	id := identity.From(ctx)
-	return fmt.Sprintf("%s|%s|%s|%p", id.Source, id.User, id.Subject, clickhouse.ClientFrom(ctx, nil))
+	target, _ := ctx.Value(targetKey{}).(string)
+	return fmt.Sprintf("%s|%s|%s|%s", id.Source, id.User, id.Subject, target)
 }
+
+// targetKey carries the fingerprint of the ClickHouse target a JWE token
+// chose (clickhouse.Fingerprint).
+type targetKey struct{}
 
 // sseOwners binds legacy SSE sessions to their opener, as bindSessions
 // does for streamable HTTP (the go-sdk's SSE handler has no such check): the

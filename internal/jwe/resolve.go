@@ -34,7 +34,8 @@ type Target struct {
 // Resolve applies c to the server's configuration base under the rule that
 // a token never widens what the server allows:
 //
-//   - The host is clickhouse.host or one of server.jwe.allowed_hosts.
+//   - The host is clickhouse.host (any node of its list, which then stays
+//     the whole list, failover included) or one of server.jwe.allowed_hosts.
 //   - TLS can be turned on but not off, and certificate checks can only be
 //     skipped where the server itself skips them.
 //   - Without a username the server's own login is used, and only on its
@@ -51,7 +52,7 @@ func Resolve(base config.ClickHouseConfig, cfg config.JWEConfig, policy *identit
 		return resolveSecret(base, policy, c)
 	}
 	out := base
-	sameHost := c.Host == "" || strings.EqualFold(c.Host, base.Host)
+	sameHost := c.Host == "" || base.HasHost(c.Host)
 	if !sameHost {
 		if !slices.ContainsFunc(cfg.AllowedHosts, func(h string) bool { return strings.EqualFold(h, c.Host) }) {
 			return Target{}, notAllowed("host not allowed: %q is neither clickhouse.host nor in server.jwe.allowed_hosts", clip(c.Host))
@@ -76,9 +77,10 @@ func Resolve(base config.ClickHouseConfig, cfg config.JWEConfig, policy *identit
 	}
 	switch {
 	case c.Port != 0:
-		out.Port = c.Port
+		out.Port, out.Host = c.Port, withoutPorts(out)
 	case transportChanged:
-		out.Port = 0 // the default port of the new protocol / TLS combination
+		// The default port of the new protocol / TLS combination, for every node.
+		out.Port, out.Host = 0, withoutPorts(out)
 	}
 	switch {
 	case c.Username != "":
@@ -119,9 +121,9 @@ func resolveSecret(base config.ClickHouseConfig, policy *identity.Policy, c Conn
 	switch {
 	case c.Password != "":
 		return Target{}, notAllowed("password: not accepted with a cluster secret (no password is sent; queries run as the token's username)")
-	case c.Host != "" && !strings.EqualFold(c.Host, base.Host):
+	case c.Host != "" && !base.HasHost(c.Host):
 		return Target{}, notAllowed("host: %s", why)
-	case c.Port != 0 && c.Port != base.EffectivePort():
+	case c.Port != 0 && !slices.Contains(ports(base), c.Port):
 		return Target{}, notAllowed("port: %s", why)
 	case c.Protocol != "" && c.Protocol != base.Protocol:
 		return Target{}, notAllowed("protocol: %s", why)
@@ -143,4 +145,30 @@ func resolveSecret(base config.ClickHouseConfig, policy *identity.Policy, c Conn
 		out.Database = c.Database
 	}
 	return Target{Config: out, User: c.Username}, nil
+}
+
+// withoutPorts is c.Host with the entries' own ports dropped, so that a
+// token's port (or its protocol's default) applies to every node.
+func withoutPorts(c config.ClickHouseConfig) string {
+	var hosts []string
+	for _, ep := range c.Endpoints() {
+		h := ep.Host
+		if !slices.ContainsFunc(hosts, func(x string) bool { return strings.EqualFold(x, h) }) {
+			hosts = append(hosts, h)
+		}
+	}
+	return strings.Join(hosts, ",")
+}
+
+// ports are the ports c's nodes are reached on.
+func ports(c config.ClickHouseConfig) []int {
+	var out []int
+	for _, ep := range c.Endpoints() {
+		p := ep.Port
+		if p == 0 {
+			p = c.EffectivePort()
+		}
+		out = append(out, p)
+	}
+	return out
 }

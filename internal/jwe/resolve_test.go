@@ -129,6 +129,40 @@ func TestResolve(t *testing.T) {
 				t.Fatalf("%+v", got)
 			}
 		}})
+	// Several nodes: any of them is "the server's own ClickHouse", which
+	// stays the whole list; a token's port applies to every node.
+	nodes := func(c *config.ClickHouseConfig) { c.Host, c.Port = "ch.internal:9001,ch-b.internal", 9000 }
+	cases = append(cases,
+		resolveCase{name: "nodes: a listed node keeps the list and the server login", mutate: nodes, conn: Connection{Host: "CH-B.internal"},
+			check: func(t *testing.T, got Target) {
+				if got.Config.Host != "ch.internal:9001,ch-b.internal" || got.Config.Username != "mcp" || got.Config.Password != "server-password" {
+					t.Fatalf("%+v", got.Config)
+				}
+			}},
+		resolveCase{name: "nodes: a port applies to every node", mutate: nodes, conn: Connection{Port: 9440, Username: "a"},
+			check: func(t *testing.T, got Target) {
+				if a := got.Config.Addresses(); strings.Join(a, ",") != "ch.internal:9440,ch-b.internal:9440" {
+					t.Fatalf("addresses %q", a)
+				}
+			}},
+		resolveCase{name: "nodes: a protocol change resets every node's port", mutate: nodes, conn: Connection{Protocol: "http", Username: "a"},
+			check: func(t *testing.T, got Target) {
+				if a := got.Config.Addresses(); strings.Join(a, ",") != "ch.internal:8123,ch-b.internal:8123" {
+					t.Fatalf("addresses %q", a)
+				}
+			}},
+		resolveCase{name: "nodes: the list as a host is no host", mutate: nodes, conn: Connection{Host: "ch.internal:9001,ch-b.internal"}, refuse: "host not allowed"},
+		resolveCase{name: "nodes secret: a listed node and its port", mutate: func(c *config.ClickHouseConfig) { nodes(c); secret(c) },
+			conn: Connection{Username: "alice", Host: "ch.internal", Port: 9001}, check: func(t *testing.T, got Target) {
+				if got.User != "alice" || got.Config.Host != "ch.internal:9001,ch-b.internal" {
+					t.Fatalf("%+v", got)
+				}
+			}},
+		resolveCase{name: "nodes secret: another port", mutate: func(c *config.ClickHouseConfig) { nodes(c); secret(c) },
+			conn: Connection{Username: "alice", Port: 9002}, refuse: "port: a token cannot choose"},
+		resolveCase{name: "nodes secret: another host", mutate: func(c *config.ClickHouseConfig) { nodes(c); secret(c) },
+			conn: Connection{Username: "alice", Host: "ch-c.internal"}, refuse: "host: a token cannot choose"},
+	)
 
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -409,8 +409,8 @@ func (s *Service) callView(ctx context.Context, sp *dynSpec, raw json.RawMessage
 
 // viewSettings: ClickHouse's old query analyzer passes a parameterized
 // view's arguments on as text, losing their type (a Decimal arrives as
-// '5.25', a Date as a day number, a string is unescaped twice). Secondary
-// queries, which the interserver secret makes every query, default to it.
+// '5.25', a Date as a day number, a string is unescaped twice). Servers
+// before 24.3, and profiles that turn the analyzer off, default to it.
 var viewSettings = map[string]any{"enable_analyzer": 1}
 
 func (s *Service) callInsert(ctx context.Context, sp *dynSpec, raw json.RawMessage) (Output, error) {

@@ -13,17 +13,27 @@ import (
 )
 
 const (
-	schemaURI     = "clickhouse://schema"
-	tableTemplate = "clickhouse://table/{database}/{table}"
-	tablePrefix   = "clickhouse://table/"
+	schemaURI      = "clickhouse://schema"
+	schemaTemplate = "clickhouse://schema/{database}"
+	schemaPrefix   = "clickhouse://schema/"
+	tableTemplate  = "clickhouse://table/{database}/{table}"
+	tablePrefix    = "clickhouse://table/"
 )
 
 func (s *Service) addResources(srv *sdk.Server) {
 	srv.AddResource(&sdk.Resource{
-		URI:         schemaURI,
-		Name:        "schema",
-		Title:       "ClickHouse schema overview",
-		Description: "Databases and their tables (engine, rows, comment) visible to you.",
+		URI:   schemaURI,
+		Name:  "schema",
+		Title: "ClickHouse schema overview",
+		Description: "Databases and their tables (engine, rows, comment) visible to you, without ClickHouse's own " +
+			"system, INFORMATION_SCHEMA and information_schema (listed in omitted_databases; read clickhouse://schema/{database} for one).",
+		MIMEType: "application/json",
+	}, s.readSchema)
+	srv.AddResourceTemplate(&sdk.ResourceTemplate{
+		URITemplate: schemaTemplate,
+		Name:        "database-schema",
+		Title:       "ClickHouse database overview",
+		Description: "The tables (engine, rows, comment) of one database, system databases included.",
 		MIMEType:    "application/json",
 	}, s.readSchema)
 	srv.AddResourceTemplate(&sdk.ResourceTemplate{
@@ -35,12 +45,22 @@ func (s *Service) addResources(srv *sdk.Server) {
 	}, s.readTable)
 }
 
+// readSchema serves clickhouse://schema and clickhouse://schema/{database}.
 func (s *Service) readSchema(ctx context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
-	overview, err := s.client(ctx).SchemaOverview(ctx, identity.From(ctx))
-	if err != nil {
-		return nil, s.resourceError(ctx, req.Params.URI, err)
+	uri, database := req.Params.URI, ""
+	if uri != schemaURI {
+		rest, ok := strings.CutPrefix(uri, schemaPrefix)
+		db, err := url.PathUnescape(rest)
+		if !ok || rest == "" || strings.Contains(rest, "/") || err != nil {
+			return nil, sdk.ResourceNotFoundError(uri)
+		}
+		database = db
 	}
-	return jsonResource(req.Params.URI, overview)
+	overview, err := s.client(ctx).SchemaOverview(ctx, identity.From(ctx), database)
+	if err != nil {
+		return nil, s.resourceError(ctx, uri, err)
+	}
+	return jsonResource(uri, overview)
 }
 
 func (s *Service) readTable(ctx context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {

@@ -51,8 +51,9 @@ func NewService(ch *clickhouse.Client, log *slog.Logger, version string, opts ..
 	return s
 }
 
-const instructions = "chmcp gives read access to ClickHouse. Start with list_databases, list_tables and describe_table, " +
-	"then query with execute_query. Prefer aggregates and LIMIT: results are capped and marked truncated when cut."
+const instructions = "chmcp gives read access to ClickHouse. Start with list_databases, list_tables and describe_table " +
+	"(search_schema finds tables and columns by name or comment in large schemas), then query with execute_query. " +
+	"Prefer aggregates and LIMIT: results are capped and marked truncated when cut."
 
 // NewServer returns the go-sdk server of the configuration identity
 // (stdio): ServerFor without a caller.
@@ -77,8 +78,8 @@ func (s *Service) newServer(e *identityServer) *sdk.Server {
 	opts := &sdk.ServerOptions{
 		Instructions: instructions,
 		Logger:       SDKLogger(s.log),
-		// Explicit, because the go-sdk answers prompts/list whatever is
-		// declared. Only generated tools change at run time.
+		// Explicit: only generated tools change at run time; prompts and
+		// resources are fixed.
 		Capabilities: &sdk.ServerCapabilities{
 			//lint:ignore SA1019 deprecated in 2026-07-28, still what 2025-xx clients negotiate logging/setLevel with
 			Logging:   &sdk.LoggingCapabilities{},
@@ -96,6 +97,7 @@ func (s *Service) newServer(e *identityServer) *sdk.Server {
 		srv.AddTool(t.Def, s.handler(t))
 	}
 	s.addResources(srv)
+	s.addPrompts(srv)
 	if e != nil {
 		srv.AddReceivingMiddleware(e.middleware)
 	}
@@ -201,6 +203,8 @@ type toolCall struct {
 func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.CallToolResult {
 	c := toolCall{tool: t.Def.Name, start: time.Now(), kind: metrics.OutcomeOK}
 	ctx = clickhouse.WithAttribution(ctx, clickhouse.Attribution{Tool: c.tool, RequestID: requestID(ctx)})
+	ctx, stop := cutoff(ctx)
+	defer stop()
 	c.out, c.err = invoke(ctx, t, args)
 	var body []byte
 	if c.err == nil {
@@ -264,7 +268,7 @@ func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 func (s *Service) errorText(ctx context.Context, tool, kind string, err error) string {
 	switch kind {
 	case KindCancelled:
-		return "query cancelled"
+		return cancelReason(ctx)
 	case KindInternal:
 		attrs := []any{"tool", tool, "request_id", requestID(ctx), "err", err}
 		if p, ok := errors.AsType[*panicError](err); ok {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -79,6 +81,40 @@ func (in *describeTableIn) validate() error {
 	return nil
 }
 
+type searchSchemaIn struct {
+	Pattern   string   `json:"pattern" jsonschema:"Text to find in the names and comments of databases, tables and columns: a case-insensitive substring, no wildcards (% and _ match themselves)."`
+	Databases []string `json:"databases,omitempty" jsonschema:"Only search these databases. Default: every database you can see except system, INFORMATION_SCHEMA and information_schema."`
+	Cursor    string   `json:"cursor,omitempty" jsonschema:"Opaque cursor from a previous call's next_cursor (same pattern and databases)."`
+	Limit     int      `json:"limit,omitempty" jsonschema:"Matches per page, 1-500 (default 50)."`
+}
+
+// Bounds of search_schema's arguments.
+const (
+	maxSearchPattern   = 256
+	maxSearchDatabases = 100
+	maxSearchLimit     = 500
+)
+
+func (in *searchSchemaIn) validate() error {
+	switch {
+	case strings.TrimSpace(in.Pattern) == "":
+		return errors.New(`"pattern" is required`)
+	case len(in.Pattern) > maxSearchPattern:
+		return fmt.Errorf(`"pattern" is %d bytes, over the limit of %d`, len(in.Pattern), maxSearchPattern)
+	case len(in.Databases) > maxSearchDatabases:
+		return fmt.Errorf(`"databases" lists %d databases, over the limit of %d`, len(in.Databases), maxSearchDatabases)
+	case slices.Contains(in.Databases, ""):
+		return errors.New(`"databases" has an empty name`)
+	}
+	if in.Limit == 0 {
+		in.Limit = 50
+	}
+	if in.Limit < 1 || in.Limit > maxSearchLimit {
+		return fmt.Errorf(`"limit" must be between 1 and %d, got %d`, maxSearchLimit, in.Limit)
+	}
+	return nil
+}
+
 // builtinTools builds the tools every caller is offered, in a stable
 // order (Service.tools).
 func (s *Service) builtinTools() []Tool {
@@ -103,11 +139,20 @@ func (s *Service) builtinTools() []Tool {
 			Annotations: &sdk.ToolAnnotations{Title: "List tables", ReadOnlyHint: true, DestructiveHint: boolPtr(false), IdempotentHint: true, OpenWorldHint: boolPtr(false)},
 		}, s.listTables),
 		newTool(sdk.Tool{
-			Name:        "describe_table",
-			Title:       "Describe a table",
-			Description: "Describes a table: columns with types, defaults and comments, sorting/primary/partition keys, engine and row count.",
+			Name:  "describe_table",
+			Title: "Describe a table",
+			Description: "Describes a table: columns (types, defaults, codecs, comments), sorting/primary/partition/sampling keys, " +
+				"the full engine clause (e.g. ReplacingMergeTree's version column, settings), TTL, skip indexes, projections, row count; " +
+				"for a view its SELECT, for a materialized view also the table it writes to.",
 			Annotations: &sdk.ToolAnnotations{Title: "Describe a table", ReadOnlyHint: true, DestructiveHint: boolPtr(false), IdempotentHint: true, OpenWorldHint: boolPtr(false)},
 		}, s.describeTable),
+		newTool(sdk.Tool{
+			Name:  "search_schema",
+			Title: "Search the schema",
+			Description: "Finds databases, tables and columns whose name or comment contains a text (case-insensitive substring), " +
+				"across the databases you can see, one page at a time: pass next_cursor back as cursor. Use it before list_tables on large schemas.",
+			Annotations: &sdk.ToolAnnotations{Title: "Search the schema", ReadOnlyHint: true, DestructiveHint: boolPtr(false), IdempotentHint: true, OpenWorldHint: boolPtr(false)},
+		}, s.searchSchema),
 	}
 	if !s.ch.Config().ReadOnly {
 		tools = append(tools, newTool(sdk.Tool{
@@ -127,7 +172,7 @@ func (s *Service) executeQuery(ctx context.Context, in executeQueryIn) (*clickho
 	}
 	res, err := client.Query(ctx, id, in.Query, clickhouse.QueryOptions{ReadOnly: true, Settings: in.Settings})
 	if err != nil {
-		return nil, Output{}, err
+		return nil, Output{}, withSettingsHint(err)
 	}
 	return res, Output{Rows: res.RowCount, Truncated: res.Truncated}, nil
 }
@@ -159,6 +204,16 @@ func (s *Service) describeTable(ctx context.Context, in describeTableIn) (*click
 		return nil, Output{}, err
 	}
 	return info, Output{Rows: len(info.Columns)}, nil
+}
+
+func (s *Service) searchSchema(ctx context.Context, in searchSchemaIn) (*clickhouse.SearchPage, Output, error) {
+	page, err := s.client(ctx).SearchSchema(ctx, identity.From(ctx), clickhouse.SchemaSearch{
+		Text: in.Pattern, Databases: in.Databases, Cursor: in.Cursor, Limit: in.Limit,
+	})
+	if err != nil {
+		return nil, Output{}, err
+	}
+	return page, Output{Rows: len(page.Matches)}, nil
 }
 
 // allowedSettings are the ClickHouse settings a caller may pass to
@@ -200,12 +255,12 @@ func checkSettings(settings map[string]any) error {
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		allowed := make([]string, 0, len(allowedSettings))
-		for k := range allowedSettings {
-			allowed = append(allowed, k)
-		}
-		sort.Strings(allowed)
-		return fmt.Errorf("setting(s) not allowed: %s (allowed: %s)", strings.Join(bad, ", "), strings.Join(allowed, ", "))
+		return fmt.Errorf("setting(s) not allowed: %s (allowed: %s)", strings.Join(bad, ", "), allowedSettingsList())
 	}
 	return nil
+}
+
+// allowedSettingsList is the allow-list, sorted, for messages.
+func allowedSettingsList() string {
+	return strings.Join(slices.Sorted(maps.Keys(allowedSettings)), ", ")
 }

@@ -25,8 +25,8 @@ const (
 )
 
 const apiDescription = "Read access to ClickHouse as the person who asked. Start with list_databases, list_tables and " +
-	"describe_table, then query with execute_query. Prefer aggregates and LIMIT: results are capped, and a cut result " +
-	"says truncated=true (header X-Chmcp-Truncated: true)."
+	"describe_table (search_schema finds tables and columns by name or comment), then query with execute_query. " +
+	"Prefer aggregates and LIMIT: results are capped, and a cut result says truncated=true (header X-Chmcp-Truncated: true)."
 
 // serveDocument answers GET /openapi with the document for this request.
 func (h *Handler) serveDocument(w http.ResponseWriter, r *http.Request) {

@@ -240,6 +240,20 @@ func TestCalls(t *testing.T) {
 	if r.Status != 404 || r.errorOf(t)["kind"] != kindNotFound {
 		t.Fatalf("describe_table of a missing table: %d %s", r.Status, r.Body)
 	}
+
+	r = e.call(t, "POST", "/openapi/search_schema", `{"pattern": "THE ID", "databases": ["oa"]}`)
+	if r.Status != 200 || string(r.Body) != `{"matches":[{"kind":"column","database":"oa","table":"events","column":"id","type":"UInt64","comment":"the id","matched_on":"comment"}]}` {
+		t.Fatalf("search_schema: %d %s", r.Status, r.Body)
+	}
+	r = e.call(t, "POST", "/openapi/search_schema", `{"pattern": "x", "cursor": "nope"}`)
+	if r.Status != 400 || r.errorOf(t)["kind"] != kindRefused {
+		t.Fatalf("search_schema with a bad cursor: %d %s", r.Status, r.Body)
+	}
+	// A SETTINGS clause: refused, with the way out.
+	r = e.call(t, "POST", "/openapi/execute_query", `{"query": "SELECT 1 SETTINGS max_threads = 1"}`)
+	if r.Status != 400 || r.errorOf(t)["kind"] != kindRefused || !strings.Contains(r.errorOf(t)["message"].(string), `"settings" argument`) {
+		t.Fatalf("SETTINGS clause: %d %s", r.Status, r.Body)
+	}
 }
 
 func TestWriteQuery(t *testing.T) {

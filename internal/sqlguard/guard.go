@@ -83,15 +83,18 @@ func CheckRead(sql string, p *Policy) (Verdict, error) {
 			"(quote a column named parallel, as \"parallel\", before WITH TOTALS or WITH FILL)"}
 	}
 	first := toks.sig[0]
-	if first.Kind == OpeningRoundBracket {
-		return Verdict{Keyword: "SELECT"}, nil
-	}
 	word := strings.ToUpper(toks.text(first))
+	var v Verdict
 	switch {
+	case first.Kind == OpeningRoundBracket:
+		v = Verdict{Keyword: "SELECT"}
 	case first.Kind == BareWord && readKeywords[word]:
-		return Verdict{Keyword: word}, nil
+		v = Verdict{Keyword: word}
 	case first.Kind == BareWord && askKeywords[word]:
-		return Verdict{Keyword: word, AskServer: true}, nil
+		v = Verdict{Keyword: word, AskServer: true}
+	}
+	if v.Keyword != "" {
+		return v, toks.checkNoSettingsClause()
 	}
 	return Verdict{}, &Error{NotRead: first.Kind == BareWord, Reason: fmt.Sprintf("%s is not a read-only statement; execute_query runs SELECT, WITH, SHOW, DESCRIBE, EXISTS and EXPLAIN",
 		describeStart(toks.text(first)))}
@@ -103,6 +106,24 @@ func CheckRead(sql string, p *Policy) (Verdict, error) {
 func CheckIO(sql string, p *Policy) error {
 	_, err := scan(sql, p)
 	return err
+}
+
+// checkNoSettingsClause refuses SETTINGS name = value anywhere in a read.
+// ClickHouse's readonly=1 refuses a query's own SETTINGS clause, but not
+// one in a subquery, a CTE or before a UNION: there
+// getSetting('readonly') answers 0. The settings argument is the way.
+func (t tokens) checkNoSettingsClause() error {
+	for i := 0; i+2 < len(t.sig); i++ {
+		if t.isWord(i, "SETTINGS") && (i == 0 || t.sig[i-1].Kind != Dot) &&
+			(t.sig[i+1].Kind == BareWord || t.sig[i+1].Kind == QuotedIdentifier) &&
+			t.sig[i+2].Kind == Operator && t.text(t.sig[i+2]) == "=" {
+			name, _ := identifier(t.text(t.sig[i+1]), t.sig[i+1].Kind)
+			return &Error{Reason: fmt.Sprintf("a SETTINGS clause (SETTINGS %s = ...) is not allowed in execute_query's SQL; "+
+				"pass the setting in the execute_query \"settings\" argument instead, e.g. {\"settings\": {%q: ...}} "+
+				"(allow-listed settings only; limits may only be tightened)", name, name)}
+		}
+	}
+	return nil
 }
 
 func describeStart(word string) string {
