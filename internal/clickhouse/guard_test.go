@@ -65,6 +65,7 @@ func TestCheckReadAcceptsWhatClickHouseParses(t *testing.T) {
 		"EXISTS TABLE system.one",
 		"DESCRIBE numbers(3)",
 		"/* a /* nested */ comment */ SELECT 1",
+		"EXPLAIN SELECT 1 FORMAT TSV", // attack review 2: was refused as "IDENTIFIER is not a read-only statement"
 	} {
 		if err := c.CheckRead(ctx, anyone, q); err != nil {
 			t.Errorf("CheckRead(%q) = %v", q, err)
@@ -265,6 +266,121 @@ func TestCheckReadAsImpersonatedUser(t *testing.T) {
 	}
 	if res, err := c.Query(ctx, alice, q, QueryOptions{ReadOnly: true}); err != nil || res.RowCount != 1 {
 		t.Fatalf("cluster() query: %v %v", res, err)
+	}
+}
+
+// Attack review 2: "stmt PARALLEL WITH stmt" is one statement to
+// ClickHouse, so a read keyword in front decides nothing. ClickHouse runs
+// the parts in parallel threads and complains only afterwards that a
+// SELECT has output: behind "SELECT (SELECT sleep(1))" a KILL QUERY killed
+// another query under readonly=1, and BACKUP reached the backup engine.
+func TestCheckReadRefusesParallelWithOnTheServer(t *testing.T) {
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	ctx := context.Background()
+	for _, q := range []string{
+		"SELECT (SELECT sleep(1)) PARALLEL WITH KILL QUERY WHERE query_id = 'chmcp-no-such-query'",
+		"(SELECT 1) PARALLEL WITH BACKUP TABLE system.one TO Disk('backups', 'b')",
+		"SHOW TABLES parallel /* c */ WITH USE system",
+		"DESCRIBE system.one PARALLEL WITH SET ROLE NONE",
+	} {
+		if err := c.CheckRead(ctx, anyone, q); err == nil || !strings.Contains(err.Error(), "PARALLEL WITH runs several statements") {
+			t.Errorf("CheckRead(%q) = %v, want the PARALLEL WITH refusal", q, err)
+		}
+	}
+	// A column named parallel before WITH TOTALS is refused too (the one
+	// false refusal), and quoting it, as the refusal says, works.
+	q := "SELECT number % 2 AS parallel, count() FROM numbers(4) GROUP BY parallel WITH TOTALS"
+	if err := c.CheckRead(ctx, anyone, q); err == nil || !strings.Contains(err.Error(), `as "parallel"`) {
+		t.Errorf("CheckRead(%q) = %v, want the refusal with the hint", q, err)
+	}
+	q = `SELECT number % 2 AS parallel, count() FROM numbers(4) GROUP BY "parallel" WITH TOTALS`
+	if err := c.CheckRead(ctx, anyone, q); err != nil {
+		t.Fatalf("CheckRead(%q) = %v", q, err)
+	}
+	if _, err := c.Query(ctx, anyone, q, QueryOptions{ReadOnly: true}); err != nil {
+		t.Fatalf("Query(%q) = %v", q, err)
+	}
+}
+
+// Attack review 2: ClickHouse resolves a function name passed to a
+// higher-order function through parentheses and aliases:
+// arrayMap((file), [path]) reads the file, and the guard let it through.
+func TestCheckReadRefusesWrappedHigherOrderIOOnTheServer(t *testing.T) {
+	// The premise: ClickHouse really calls file() here.
+	if out := exec(t, "SELECT length(arrayMap((file), ['/etc/hostname'])[1]) > 0"); strings.TrimSpace(out) != "1" {
+		t.Fatalf("arrayMap((file), ...) on the server = %q, want 1 (the premise of this test changed)", out)
+	}
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	ctx := context.Background()
+	for _, q := range []string{
+		"SELECT arrayMap((file), ['/etc/hostname'])",
+		"SELECT arrayMap(file AS f, ['/etc/hostname'])",
+		"SELECT arrayMap(((file)) AS f, ['/etc/hostname'])",
+		"WITH 1 AS x SELECT arrayMap((file), ['/etc/hostname'])",
+	} {
+		if err := c.CheckRead(ctx, anyone, q); err == nil || !strings.Contains(err.Error(), "file() reads files") {
+			t.Errorf("CheckRead(%q) = %v, want the file() refusal", q, err)
+		}
+		if _, err := c.Query(ctx, anyone, q, QueryOptions{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "file() reads files") {
+			t.Errorf("Query(%q) = %v, want the file() refusal", q, err)
+		}
+	}
+	q := "SELECT arrayMap((url) -> upper(url), ['a'])"
+	if err := c.CheckRead(ctx, anyone, q); err != nil {
+		t.Errorf("CheckRead(%q) = %v (a lambda parameter named url)", q, err)
+	}
+}
+
+// Attack review 2: the server's AI functions send their arguments over
+// HTTP to an LLM provider; every one of them must be refused as IO.
+func TestAIFunctionsAreIO(t *testing.T) {
+	names := strings.Fields(exec(t, "SELECT name FROM system.functions WHERE description ILIKE '%AI provider%' "+
+		"OR description ILIKE '%LLM%' OR description ILIKE '%embedding endpoint%' OR lower(name) LIKE 'ai%' ORDER BY name"))
+	if len(names) < 5 {
+		t.Fatalf("found %d AI functions on the server (%v); the query no longer finds them", len(names), names)
+	}
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	for _, name := range names {
+		q := "SELECT " + name + "('x')"
+		if err := c.CheckRead(context.Background(), anyone, q); err == nil || !strings.Contains(err.Error(), "allowed_io_functions") {
+			t.Errorf("CheckRead(%q) = %v, want the IO refusal", q, err)
+		}
+	}
+}
+
+// Attack review 2: chmcp asks ClickHouse's parser with "EXPLAIN AST
+// graph = 0 " + sql, and the caller's text could end the EXPLAIN early and
+// append "PARALLEL WITH <statement>" to chmcp's own EXPLAIN: the outer
+// statement became ParallelWithQuery(EXPLAIN AST ..., KILL QUERY ...), and
+// ClickHouse ran the KILL while chmcp was only checking (seen killing
+// another query). The inner statement stops early where ClickHouse's
+// grammar does not let it go on but the outer EXPLAIN does: a second
+// FORMAT after SETTINGS, a parenthesised statement, or text that continues
+// EXPLAIN's own settings list. None of these may reach ClickHouse.
+func TestCheckReadNeverLetsTheCallerExtendItsExplain(t *testing.T) {
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	ctx := context.Background()
+	kill := " PARALLEL WITH KILL QUERY WHERE query_id = 'chmcp-no-such-query'"
+	for _, q := range []string{
+		"WITH 1 AS x SELECT x FORMAT TSV SETTINGS max_threads = 1 FORMAT TSV" + kill,
+		"WITH 1 AS x SELECT x FORMAT TSV FORMAT TSV" + kill, // no SETTINGS needed
+		"EXPLAIN SELECT 1 FORMAT TSV FORMAT TSV" + kill,
+		"EXPLAIN SELECT 1 FORMAT TSV SETTINGS max_threads = 1 FORMAT TSV" + kill,
+		", optimize = 0 (KILL QUERY WHERE 1)" + kill,
+		"(KILL QUERY WHERE 1)" + kill,
+		"SELECT 1" + kill,
+		", optimize = 0 SELEC 1", // never sent: ClickHouse would answer SYNTAX_ERROR
+	} {
+		err := c.CheckRead(ctx, anyone, q)
+		var ge *GuardError
+		if !errors.As(err, &ge) {
+			t.Errorf("CheckRead(%q) = %v (%T), want chmcp's own refusal before anything reaches ClickHouse", q, err, err)
+		}
+	}
+	// The server's own parser is still asked where its verdict is safe.
+	var qe *QueryError
+	if err := c.CheckRead(ctx, anyone, "KILL QUERY WHERE"); !errors.As(err, &qe) || qe.Code != 62 {
+		t.Errorf("CheckRead(invalid KILL) = %v, want ClickHouse's SYNTAX_ERROR", err)
 	}
 }
 

@@ -46,7 +46,8 @@ type astNode struct {
 }
 
 // checkReadNode: nodes[i] must be a read statement; an EXPLAIN's own
-// statement children must be too (its settings are a "Set" child).
+// statement children must be too (its settings are a "Set" child, its
+// FORMAT an "Identifier").
 func checkReadNode(nodes []astNode, i int) error {
 	id := nodes[i].words[0]
 	for _, prefix := range []string{"Select", "Show", "Describe", "Exists"} {
@@ -59,7 +60,7 @@ func checkReadNode(nodes []astNode, i int) error {
 	}
 	depth := nodes[i].depth
 	for j := i + 1; j < len(nodes) && nodes[j].depth > depth; j++ {
-		if nodes[j].depth != depth+1 || nodes[j].words[0] == "Set" {
+		if nodes[j].depth != depth+1 || nodes[j].words[0] == "Set" || nodes[j].words[0] == "Identifier" {
 			continue
 		}
 		if err := checkReadNode(nodes, j); err != nil {

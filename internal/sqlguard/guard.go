@@ -35,7 +35,9 @@ type Error struct {
 	Reason  string
 	Invalid bool
 	// NotRead: the first keyword is not one a read statement starts with.
-	// ClickHouse's parser can tell whether the text is a statement at all.
+	// ClickHouse's parser can tell whether the text is a statement at all:
+	// it starts with a keyword and has no PARALLEL WITH, so it cannot
+	// extend the EXPLAIN AST it is appended to (see CheckRead).
 	NotRead bool
 }
 
@@ -61,10 +63,24 @@ var askKeywords = map[string]bool{"WITH": true, "EXPLAIN": true}
 // CheckRead accepts one read-only statement: SELECT (also FROM ... SELECT,
 // (SELECT ...) and WITH), SHOW, DESCRIBE, EXISTS or EXPLAIN, with no IO
 // function the policy does not allow.
+//
+// Text it asks the server about (AskServer, NotRead) is appended to
+// "EXPLAIN AST graph = 0 ", so it must not be able to extend that EXPLAIN
+// into another statement: it starts with a keyword (not "," which would
+// continue EXPLAIN's settings, nor "(" which ClickHouse's EXPLAIN AST
+// accepts around a whole statement) and has no PARALLEL WITH.
 func CheckRead(sql string, p *Policy) (Verdict, error) {
 	toks, err := scan(sql, p)
 	if err != nil {
 		return Verdict{}, err
+	}
+	// "stmt PARALLEL WITH stmt" is one statement that runs both, whatever
+	// the first one is, and the caller's PARALLEL WITH could attach to
+	// chmcp's own EXPLAIN AST: ClickHouse ran the second statement while
+	// chmcp was only asking. Refused here, before anything is sent.
+	if toks.hasParallelWith() {
+		return Verdict{}, &Error{Reason: "PARALLEL WITH runs several statements; execute_query runs one " +
+			"(quote a column named parallel, as \"parallel\", before WITH TOTALS or WITH FILL)"}
 	}
 	first := toks.sig[0]
 	word := strings.ToUpper(toks.text(first))
@@ -80,7 +96,7 @@ func CheckRead(sql string, p *Policy) (Verdict, error) {
 	if v.Keyword != "" {
 		return v, toks.checkNoSettingsClause()
 	}
-	return Verdict{}, &Error{NotRead: true, Reason: fmt.Sprintf("%s is not a read-only statement; execute_query runs SELECT, WITH, SHOW, DESCRIBE, EXISTS and EXPLAIN",
+	return Verdict{}, &Error{NotRead: first.Kind == BareWord, Reason: fmt.Sprintf("%s is not a read-only statement; execute_query runs SELECT, WITH, SHOW, DESCRIBE, EXISTS and EXPLAIN",
 		describeStart(toks.text(first)))}
 }
 
@@ -161,7 +177,8 @@ func scan(sql string, p *Policy) (tokens, error) {
 		return t, &Error{Invalid: true, Reason: "empty query"}
 	}
 	// calls[d] names the function whose argument list is the d-th open
-	// bracket ("" for a bracket that is no call).
+	// bracket: "" for a bracket that is no call, group for parentheses
+	// that only group an expression.
 	calls := []string{""}
 	for i, tok := range t.sig {
 		switch tok.Kind {
@@ -169,6 +186,8 @@ func scan(sql string, p *Policy) (tokens, error) {
 			name := ""
 			if prev := i - 1; tok.Kind == OpeningRoundBracket && prev >= 0 && (t.sig[prev].Kind == BareWord || t.sig[prev].Kind == QuotedIdentifier) {
 				name = strings.ToLower(t.text(t.sig[prev]))
+			} else if tok.Kind == OpeningRoundBracket {
+				name = group
 			}
 			calls = append(calls, name)
 		case ClosingRoundBracket, ClosingSquareBracket, ClosingCurlyBrace:
@@ -176,7 +195,7 @@ func scan(sql string, p *Policy) (tokens, error) {
 				calls = calls[:len(calls)-1]
 			}
 		case BareWord, QuotedIdentifier:
-			if err := t.checkName(i, calls[len(calls)-1], p); err != nil {
+			if err := t.checkName(i, calls, p); err != nil {
 				return t, err
 			}
 		}
@@ -184,22 +203,21 @@ func scan(sql string, p *Policy) (tokens, error) {
 	return t, nil
 }
 
+// group marks parentheses that only group an expression: "(file)".
+const group = "("
+
 // checkName refuses the i-th token when it names an IO function in call
 // position, name(...), or where ClickHouse takes a bare function name: the
 // function of an APPLY column transformer (SELECT * APPLY(file)) and an
 // argument of a higher-order function (arrayMap(file, paths),
-// mapApply(...)); enclosing names the call whose arguments the token is
-// among. INTO OUTFILE is refused as well: it writes a file.
-func (t tokens) checkName(i int, enclosing string, p *Policy) error {
+// mapApply(...)); calls is the stack of open brackets (see scan). INTO
+// OUTFILE is refused as well: it writes a file.
+func (t tokens) checkName(i int, calls []string, p *Policy) error {
 	name, plain := identifier(t.text(t.sig[i]), t.sig[i].Kind)
 	called := i+1 < len(t.sig) && t.sig[i+1].Kind == OpeningRoundBracket
 	applied := i > 0 && t.isWord(i-1, "APPLY") ||
-		i > 1 && t.sig[i-1].Kind == OpeningRoundBracket && t.isWord(i-2, "APPLY")
-	if higherOrder(enclosing) && i > 0 && i+1 < len(t.sig) &&
-		(t.sig[i-1].Kind == OpeningRoundBracket || t.sig[i-1].Kind == Comma) &&
-		(t.sig[i+1].Kind == Comma || t.sig[i+1].Kind == ClosingRoundBracket) {
-		applied = true
-	}
+		i > 1 && t.sig[i-1].Kind == OpeningRoundBracket && t.isWord(i-2, "APPLY") ||
+		t.isHigherOrderArgument(i, calls)
 	if (called || applied) && !plain {
 		return &Error{Reason: fmt.Sprintf("function name %s uses escapes; write it without backslashes", t.text(t.sig[i]))}
 	}
@@ -214,11 +232,54 @@ func (t tokens) checkName(i int, enclosing string, p *Policy) error {
 	return nil
 }
 
+// isHigherOrderArgument reports whether the i-th token is, by itself, an
+// argument of a higher-order function. ClickHouse drops parentheses and
+// aliases around it: arrayMap((file), paths), arrayMap(file AS f, paths)
+// and arrayMap(((file)) AS f, paths) all pass the function file. A lambda
+// parameter, (url) -> ..., or a tuple, (url, n), is something else.
+func (t tokens) isHigherOrderArgument(i int, calls []string) bool {
+	groups := 0 // grouping parentheses right before the token
+	for groups < len(calls)-1 && calls[len(calls)-1-groups] == group && t.sig[i-1-groups].Kind == OpeningRoundBracket {
+		groups++
+	}
+	before := i - 1 - groups
+	if !higherOrder(calls[len(calls)-1-groups]) || before < 0 ||
+		t.sig[before].Kind != OpeningRoundBracket && t.sig[before].Kind != Comma {
+		return false
+	}
+	closed, after := 0, i+1
+	for after < len(t.sig) {
+		switch {
+		case t.isWord(after, "AS") && after+1 < len(t.sig) &&
+			(t.sig[after+1].Kind == BareWord || t.sig[after+1].Kind == QuotedIdentifier):
+			after += 2
+		case t.sig[after].Kind == ClosingRoundBracket && closed < groups:
+			closed++
+			after++
+		default:
+			return closed == groups && (t.sig[after].Kind == Comma || t.sig[after].Kind == ClosingRoundBracket)
+		}
+	}
+	return false
+}
+
 // higherOrder: ClickHouse's functions that take a function as an argument
 // (arrayMap, arraySort, arrayFold, mapApply, mapFilter, ...) are the array
 // and map families; a name containing either word counts, to be safe.
 func higherOrder(lowerName string) bool {
 	return strings.Contains(lowerName, "array") || strings.Contains(lowerName, "map")
+}
+
+// hasParallelWith reports whether the keywords PARALLEL WITH follow each
+// other anywhere in the statement (ClickHouse matches keywords in bare
+// words only, in any case, with comments between).
+func (t tokens) hasParallelWith() bool {
+	for i := 0; i+1 < len(t.sig); i++ {
+		if t.isWord(i, "PARALLEL") && t.isWord(i+1, "WITH") {
+			return true
+		}
+	}
+	return false
 }
 
 func (t tokens) isWord(i int, upper string) bool {

@@ -2,8 +2,12 @@ package sqlguard
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckReadDecidesOrAsks(t *testing.T) {
@@ -223,5 +227,161 @@ func BenchmarkCheckReadTypical(b *testing.B) {
 		if _, err := CheckRead(q, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Attack review 2: "stmt PARALLEL WITH stmt" is one statement in
+// ClickHouse's grammar (ParserQuery wraps any statement in it), so the
+// first keyword does not decide it. ClickHouse runs the parts in parallel
+// threads and only then complains that a SELECT has output: "SELECT (SELECT
+// sleep(1)) PARALLEL WITH KILL QUERY WHERE ..." killed the query under
+// readonly=1, and BACKUP ran too. Asking ClickHouse's parser is no way out
+// either (see the clickhouse package's
+// TestCheckReadNeverLetsTheCallerExtendItsExplain): it is refused.
+func TestCheckReadParallelWithIsNotDecidedByTheFirstKeyword(t *testing.T) {
+	for _, q := range []string{
+		"SELECT 1 PARALLEL WITH KILL QUERY WHERE 1",
+		"SELECT (SELECT sleep(1)) parallel /* c */ with KILL QUERY WHERE query_id = 'x'",
+		"(SELECT 1) PARALLEL WITH BACKUP TABLE t TO Disk('backups', 'b')",
+		"SHOW TABLES PARALLEL WITH USE system",
+		"DESCRIBE system.one PARALLEL WITH SET ROLE NONE",
+		"EXISTS t PARALLEL WITH KILL QUERY WHERE 1",
+		"FROM system.one SELECT 1 PARALLEL WITH KILL QUERY WHERE 1",
+	} {
+		v, err := CheckRead(q, nil)
+		var ge *Error
+		if !errors.As(err, &ge) || ge.NotRead || !strings.Contains(err.Error(), "PARALLEL WITH runs several statements") {
+			t.Errorf("CheckRead(%q) = %+v, %v: want the PARALLEL WITH refusal", q, v, err)
+		}
+	}
+}
+
+// Attack review 2: ClickHouse resolves a function name passed to a
+// higher-order function through parentheses and aliases too:
+// arrayMap((file), ['/etc/passwd']) and arrayMap(file AS f, ...) read the
+// file; the guard only looked at a name directly between "(" or "," and
+// "," or ")".
+func TestCheckReadRefusesIOFunctionNamesWrappedInHigherOrderArguments(t *testing.T) {
+	for _, q := range []string{
+		"SELECT arrayMap((file), ['/etc/passwd'])",
+		"SELECT arrayMap(((file)), ['/etc/passwd'])",
+		"SELECT arrayMap(file AS f, ['/etc/passwd'])",
+		"SELECT arrayMap((file) AS f, ['/etc/passwd'])",
+		"SELECT arrayMap((file AS f), ['/etc/passwd'])",
+		"SELECT arrayMap(x -> x, ['a'], (url))",
+		"SELECT mapApply((`file`), map('/etc/passwd', 'b'))",
+		"SELECT arrayFold(( /* c */ file), ['/etc/passwd'], '')",
+	} {
+		if _, err := CheckRead(q, nil); err == nil || !strings.Contains(err.Error(), "allowed_io_functions") {
+			t.Errorf("CheckRead(%q) = %v, want the IO refusal", q, err)
+		}
+	}
+	// Lambda parameters and tuples named like IO functions stay fine.
+	for _, q := range []string{
+		"SELECT arrayMap((url) -> domain(url), urls) FROM t",
+		"SELECT arrayMap((url, n) -> concat(url, toString(n)), urls, ns) FROM t",
+		"SELECT arrayFilter(x -> x != url, links) FROM t",
+		"SELECT arrayMap(x -> (x, url), links) FROM t",
+	} {
+		if _, err := CheckRead(q, nil); err != nil {
+			t.Errorf("CheckRead(%q) = %v, want it accepted", q, err)
+		}
+	}
+}
+
+// Attack review 2: ClickHouse 26.x has AI functions that send their
+// arguments (table data) over HTTP to an LLM provider named by a named
+// collection; they were not on the IO list.
+func TestCheckReadRefusesAIFunctions(t *testing.T) {
+	for _, q := range []string{
+		"SELECT aiGenerate(comment) FROM t",
+		"SELECT AIClassify(body, ['spam', 'ham']) FROM t",
+		"SELECT aiEmbed(body, 'model') FROM t",
+		"SELECT aiExtract(body, 'names') FROM t",
+		"SELECT aiTranslate(body, 'fr') FROM t",
+		"SELECT arrayMap(aiGenerate, bodies) FROM t",
+	} {
+		if _, err := CheckRead(q, nil); err == nil || !strings.Contains(err.Error(), "allowed_io_functions") {
+			t.Errorf("CheckRead(%q) = %v, want the IO refusal", q, err)
+		}
+	}
+}
+
+// Attack review 2: every "$tagN$" without a closing tag made the lexer
+// search the rest of the query, so 100 KB of distinct unclosed heredoc
+// tags (the default clickhouse.max_query_length) took about 10 s of CPU
+// per request before anything reached ClickHouse.
+func TestLexUnclosedHeredocTagsIsLinear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i := 0; b.Len() < 100_000; i++ {
+		fmt.Fprintf(&b, "$a%d$ ", i)
+	}
+	q := b.String()
+	start := time.Now()
+	_, _ = CheckRead(q, nil)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("CheckRead(100 KB of unclosed heredoc tags) took %v", d)
+	}
+}
+
+// The heredoc search must find exactly what ClickHouse's
+// string_view::find finds: the first "$tag$" after the opening one.
+func TestLexHeredocsAgreeWithPlainSearch(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"$", "$a$", "$b$", "$$", "a", "b", " ", "$a", "a$", "'", "1", "$ab$", "$1$"}
+	for range 20_000 {
+		var b strings.Builder
+		for range 1 + r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		q := b.String()
+		got, want := Lex(q), lexWithPlainHeredocSearch(q)
+		if !slices.Equal(got, want) {
+			t.Fatalf("Lex(%q) = %v, plain search gives %v", q, got, want)
+		}
+	}
+}
+
+// lexWithPlainHeredocSearch lexes like Lex, finding closing heredoc tags
+// by a plain search of the rest of the query, as ClickHouse does.
+func lexWithPlainHeredocSearch(sql string) []Token {
+	var out []Token
+	for l := newLexer(sql); !l.done(); {
+		begin := l.pos
+		if sql[begin] == '$' {
+			if end := strings.IndexByte(sql[begin+1:], '$'); end >= 0 {
+				tag := sql[begin : begin+end+2]
+				if wordChars(tag[1 : len(tag)-1]) {
+					if close := strings.Index(sql[begin+len(tag):], tag); close >= 0 {
+						l.pos = begin + len(tag) + close + len(tag)
+						l.prev = HereDoc
+						out = append(out, Token{Kind: HereDoc, Begin: begin, End: l.pos})
+						continue
+					}
+				}
+			}
+		}
+		out = append(out, l.token())
+	}
+	return out
+}
+
+func wordChars(s string) bool {
+	for i := range len(s) {
+		if !isWordChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Attack review 2: an EXPLAIN's FORMAT is an Identifier child of its node
+// in ClickHouse's tree; "EXPLAIN SELECT 1 FORMAT TSV" was refused as
+// "IDENTIFIER is not a read-only statement".
+func TestCheckASTExplainWithFormat(t *testing.T) {
+	rows := []string{"Explain EXPLAIN (children 3)", " SelectWithUnionQuery (children 1)", "  ExpressionList (children 1)", " Identifier TSV", " Set"}
+	if err := CheckAST(rows, nil); err != nil {
+		t.Errorf("CheckAST(EXPLAIN SELECT 1 FORMAT TSV SETTINGS ...) = %v", err)
 	}
 }

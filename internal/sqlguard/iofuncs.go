@@ -37,6 +37,8 @@ var ioCategories = []struct {
 		[]string{"kafka", "rabbitmq", "nats", "s3queue", "azurequeue", "fileLog", "executablePool",
 			"executable_pool", "http", "cassandra", "clickhouse", "yamlRegExpTree"}},
 	{"runs SQL built while the query runs, which chmcp cannot check", []string{"eval"}},
+	{"sends its arguments over HTTP to an AI provider", []string{"aiClassify", "aiEmbed", "aiExtract", "aiGenerate",
+		"aiTranslate"}},
 }
 
 // ioFunctions maps each lower-cased IO name to its reason.

@@ -6,6 +6,11 @@ package sqlguard
 // them, or a comment could hide a statement from the guard. Only what the
 // guard needs is kept: token kinds and their extent, not values.
 
+import (
+	"sort"
+	"strings"
+)
+
 // Kind is a token kind.
 type Kind uint8
 
@@ -67,7 +72,8 @@ func (l *lexer) token() Token {
 type lexer struct {
 	s    string
 	pos  int
-	prev Kind // the previous significant token (ClickHouse's prev_significant_token_type)
+	prev Kind             // the previous significant token (ClickHouse's prev_significant_token_type)
+	tags map[string][]int // see tagPositions
 }
 
 func isWhitespaceASCII(c byte) bool {
@@ -317,14 +323,44 @@ func (l *lexer) heredoc() (Kind, bool) {
 			return 0, false
 		}
 	}
-	tag := s[l.pos : end+1]
-	for i := end + 1; i+len(tag) <= len(s); i++ {
-		if s[i:i+len(tag)] == tag {
-			l.pos = i + len(tag)
-			return HereDoc, true
-		}
+	// The closing tag is the first "$tag$" after the opening one, as
+	// ClickHouse's string_view::find has it.
+	tag := s[l.pos+1 : end]
+	at := l.tagPositions()[tag]
+	if i := sort.SearchInts(at, end+1); i < len(at) {
+		l.pos = at[i] + len(tag) + 2
+		return HereDoc, true
 	}
 	return 0, false
+}
+
+// tagPositions indexes where each "$tag$" starts in the query, built once
+// per query: searching the rest of the query for every unclosed tag made
+// the lexer quadratic (100 KB of "$a1$ $a2$ ..." took seconds). A tag is
+// made of word characters, so the '$' at position p can start only one:
+// the run of word characters after it, when a '$' follows the run.
+func (l *lexer) tagPositions() map[string][]int {
+	if l.tags != nil {
+		return l.tags
+	}
+	l.tags = map[string][]int{}
+	s := l.s
+	for p := strings.IndexByte(s, '$'); p >= 0; {
+		r := p + 1
+		for r < len(s) && isWordChar(s[r]) {
+			r++
+		}
+		if r < len(s) && s[r] == '$' {
+			tag := s[p+1 : r]
+			l.tags[tag] = append(l.tags[tag], p)
+		}
+		next := strings.IndexByte(s[p+1:], '$')
+		if next < 0 {
+			break
+		}
+		p += 1 + next
+	}
+	return l.tags
 }
 
 func (l *lexer) lineComment() Kind {
