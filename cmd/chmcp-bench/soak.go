@@ -45,7 +45,7 @@ var soakMix = []soakQuery{
 		return expectRows(r, 1, false, "", `[1]`)
 	}},
 	{"1000-row", "SELECT number, toString(number) FROM numbers(1000)", func(r *toolResult) string {
-		return expectRows(r, 1000, false, "", `[999,"999"]`)
+		return expectRows(r, 1000, false, "", `["999","999"]`) // UInt64 as a string (docs/results.md)
 	}},
 	{"error", "SELECT * FROM soak_no_such_table", nil}, // a ClickHouse error 60 is its right answer
 	{"truncated", "SELECT number, repeat('x', 2000) FROM numbers(600)", func(r *toolResult) string {
