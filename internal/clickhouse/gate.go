@@ -172,7 +172,7 @@ func (g *gatedConn) Query(ctx context.Context, query string, args ...any) (drive
 	if err != nil {
 		return nil, err
 	}
-	rows, abandoned, err := bounded(r.ctx, func() (driver.Rows, error) { return g.Conn.Query(r.ctx, query, args...) },
+	rows, abandoned, err := boundedIf(g.mayDial(), r.ctx, func() (driver.Rows, error) { return g.Conn.Query(r.ctx, query, args...) },
 		func(rows driver.Rows, err error) {
 			if err == nil { // on error clickhouse-go returns a typed nil
 				rows.Close()
@@ -195,6 +195,21 @@ func (g *gatedConn) Query(ctx context.Context, query string, args ...any) (drive
 // ends first, bounded returns its cause with abandoned set, and the
 // call's eventual result goes to late, in the background.
 func bounded[T any](ctx context.Context, call func() (T, error), late func(T, error)) (v T, abandoned bool, err error) {
+	return boundedIf(true, ctx, call, late)
+}
+
+// mayDial: the pool has no idle connection, so a statement may have to
+// dial. Only then does it need bounded's goroutine: on a pooled connection
+// clickhouse-go watches the context itself, and most calls then cost no
+// goroutine handoff (measurable at concurrency 1). A race with another
+// caller taking the last idle connection costs at most dial_timeout.
+func (g *gatedConn) mayDial() bool { return g.Conn.Stats().Idle == 0 }
+
+func boundedIf[T any](mayDial bool, ctx context.Context, call func() (T, error), late func(T, error)) (v T, abandoned bool, err error) {
+	if !mayDial {
+		v, err = call()
+		return v, false, err
+	}
 	type result struct {
 		v   T
 		err error
@@ -229,7 +244,7 @@ func (g *gatedConn) Exec(ctx context.Context, query string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	_, abandoned, err := bounded(r.ctx, func() (struct{}, error) { return struct{}{}, g.Conn.Exec(r.ctx, query, args...) },
+	_, abandoned, err := boundedIf(g.mayDial(), r.ctx, func() (struct{}, error) { return struct{}{}, g.Conn.Exec(r.ctx, query, args...) },
 		func(struct{}, error) { r.end() })
 	if !abandoned {
 		r.end()
