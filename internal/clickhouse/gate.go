@@ -188,23 +188,20 @@ func (g *gatedConn) Query(ctx context.Context, query string, args ...any) (drive
 	return &gatedRows{Rows: rows, run: r}, nil
 }
 
-// bounded calls call and waits for it or for ctx to end, whichever comes
-// first: clickhouse-go does not watch the context while it dials and
-// shakes hands (up to dial_timeout), so a statement that needs a new
-// connection to a frozen ClickHouse would outlive its time limit. When ctx
-// ends first, bounded returns its cause with abandoned set, and the
-// call's eventual result goes to late, in the background.
-func bounded[T any](ctx context.Context, call func() (T, error), late func(T, error)) (v T, abandoned bool, err error) {
-	return boundedIf(true, ctx, call, late)
-}
-
 // mayDial: the pool has no idle connection, so a statement may have to
-// dial. Only then does it need bounded's goroutine: on a pooled connection
+// dial. Only then does it need boundedIf's goroutine: on a pooled connection
 // clickhouse-go watches the context itself, and most calls then cost no
 // goroutine handoff (measurable at concurrency 1). A race with another
 // caller taking the last idle connection costs at most dial_timeout.
 func (g *gatedConn) mayDial() bool { return g.Conn.Stats().Idle == 0 }
 
+// boundedIf, when mayDial, calls call and waits for it or for ctx to end,
+// whichever comes first: clickhouse-go does not watch the context while it
+// dials and shakes hands (up to dial_timeout), so a statement that needs a
+// new connection to a frozen ClickHouse would outlive its time limit. When
+// ctx ends first, it returns its cause with abandoned set, and the call's
+// eventual result goes to late, in the background. Without mayDial it is a
+// plain call.
 func boundedIf[T any](mayDial bool, ctx context.Context, call func() (T, error), late func(T, error)) (v T, abandoned bool, err error) {
 	if !mayDial {
 		v, err = call()
