@@ -109,13 +109,6 @@ func (g *sessionGate) leave(client string) {
 	}
 }
 
-// Len is the number of sessions open.
-func (g *sessionGate) Len() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.total
-}
-
 // sessionClient is whom the per-client cap counts: the authenticated
 // caller (as session ownership names it), else the remote address.
 func (g *sessionGate) client(r *http.Request) string {
