@@ -31,13 +31,14 @@ func cancelOnDrop(next http.Handler, maxBody int64) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		calls := callIDs(body)
 		next.ServeHTTP(w, r)
-		if len(calls) == 0 || r.Context().Err() == nil {
-			return // answered (or nothing to answer)
+		if r.Context().Err() == nil {
+			return // answered
 		}
+		// Decoded only now: an answered POST, the usual case, is not
+		// decoded here on top of the go-sdk's own decoding.
 		ctx := context.WithoutCancel(r.Context()) // the caller, for the session's owner check
-		for _, id := range calls {
+		for _, id := range callIDs(body) {
 			cancelCall(ctx, next, r, id)
 		}
 	})
