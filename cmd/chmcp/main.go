@@ -233,7 +233,7 @@ func tuneMemory(cfg config.ServerConfig, log *slog.Logger, root string) (*budget
 	debug.SetMemoryLimit(limit.Bytes)
 	results, source := cfg.MaxInflightResultBytes, "server.max_inflight_result_bytes"
 	if results == 0 {
-		results, source = memlimit.ResultBudget(limit.Bytes), "memory limit / 8"
+		results, source = memlimit.ResultBudget(limit.Bytes), fmt.Sprintf("memory limit / %d", memlimit.ResultShare)
 	}
 	log.Info("memory", "go_memory_limit_bytes", limit.Bytes, "go_memory_limit_from", limit.Source,
 		"max_inflight_result_bytes", results, "max_inflight_result_bytes_from", source)
