@@ -8,6 +8,7 @@ package stdio
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -295,15 +296,8 @@ func (t *Transport) checkDrainedLocked() {
 	}
 }
 
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	return b
-}
+// trimSpace trims JSON's whitespace (RFC 8259) from both ends.
+func trimSpace(b []byte) []byte { return bytes.Trim(b, " \t\r\n") }
 
 // lineWriter serializes whole messages onto stdout (the go-sdk's answers
 // and this package's refusals) and reports each answer's id.

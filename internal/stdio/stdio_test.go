@@ -102,3 +102,13 @@ func TestBatchOnOldProtocol(t *testing.T) {
 		t.Fatalf("a batch with a repeated id: %s", l)
 	}
 }
+
+// TestLeadingWhitespace: JSON whitespace before a message (a stray CR
+// from the previous CRLF line) is whitespace, not a malformed message.
+func TestLeadingWhitespace(t *testing.T) {
+	in, lines, _ := session(t)
+	io.WriteString(in, "\r \t"+initialize("2025-11-25")+"\n")
+	if l := next(t, lines); !strings.Contains(l, `"id":1`) || !strings.Contains(l, `"result"`) {
+		t.Fatalf("initialize after leading whitespace: %s", l)
+	}
+}
