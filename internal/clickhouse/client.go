@@ -115,7 +115,7 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 		c.Close()
 		return nil, err
 	}
-	c.gate = newGate(cfg.MaxOpenConns, cfg.PoolWait.D(), address(cfg))
+	c.gate = newGate(cfg.MaxOpenConns, cfg.PoolWait.D())
 	c.conn = &gatedConn{Conn: c.raw, g: c.gate}
 	c.kills = make(chan struct{}, 1)
 	return c, nil

@@ -32,11 +32,10 @@ type gate struct {
 	slots   chan struct{}
 	wait    time.Duration
 	waiting atomic.Int64
-	addr    string
 }
 
-func newGate(size int, wait time.Duration, addr string) *gate {
-	return &gate{slots: make(chan struct{}, size), wait: wait, addr: addr}
+func newGate(size int, wait time.Duration) *gate {
+	return &gate{slots: make(chan struct{}, size), wait: wait}
 }
 
 // enter takes a slot and returns its release function.

@@ -26,7 +26,7 @@ func TestTimeLimitOf(t *testing.T) {
 // fail with BusyError; a slot freed meanwhile admits it; a caller that
 // goes away stops waiting.
 func TestGateWaitsThenBusy(t *testing.T) {
-	g := newGate(1, 100*time.Millisecond, "h:9000")
+	g := newGate(1, 100*time.Millisecond)
 	release, err := g.enter(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -24,9 +24,9 @@ const (
 // profileQuery reads the user's own values: it runs with no settings, since
 // system.settings reports the ones a query carries.
 var profileQuery = func() string {
-	names := []string{"'" + productMode + "'"}
+	names := []string{QuoteString(productMode)}
 	for _, l := range limitSettings {
-		names = append(names, "'"+l.name+"'")
+		names = append(names, QuoteString(l.name))
 	}
 	return "SELECT name, value FROM system.settings WHERE name IN (" + strings.Join(names, ", ") + ")"
 }()

@@ -17,7 +17,7 @@ import (
 // aggregated, LIMITed read-only queries.
 type prompt struct {
 	def    *sdk.Prompt
-	render func(args map[string]string) (string, error)
+	render func(args map[string]string) string
 }
 
 // maxPromptArgument bounds an argument's length: the text is pasted into
@@ -99,10 +99,7 @@ func (p prompt) handler() sdk.PromptHandler {
 				return nil, invalidParams("prompt %s: argument %q is %d bytes, over the limit of %d", p.def.Name, name, len(v), maxPromptArgument)
 			}
 		}
-		text, err := p.render(args)
-		if err != nil {
-			return nil, err
-		}
+		text := p.render(args)
 		return &sdk.GetPromptResult{
 			Description: p.def.Description,
 			Messages:    []*sdk.PromptMessage{{Role: "user", Content: &sdk.TextContent{Text: text}}},
@@ -114,7 +111,7 @@ func invalidParams(format string, args ...any) error {
 	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf(format, args...)}
 }
 
-func exploreDatabase(args map[string]string) (string, error) {
+func exploreDatabase(args map[string]string) string {
 	var b strings.Builder
 	db := strings.TrimSpace(args["database"])
 	if db == "" {
@@ -132,10 +129,10 @@ func exploreDatabase(args map[string]string) (string, error) {
 
 `, db)
 	b.WriteString(safeQuerying)
-	return b.String(), nil
+	return b.String()
 }
 
-func explainSlowQuery(args map[string]string) (string, error) {
+func explainSlowQuery(args map[string]string) string {
 	var b strings.Builder
 	id, sql := strings.TrimSpace(args["query_id"]), strings.TrimSpace(args["query"])
 	b.WriteString("Explain why a ClickHouse query is slow and how to make it faster.\n\n")
@@ -174,10 +171,10 @@ func explainSlowQuery(args map[string]string) (string, error) {
 
 `)
 	b.WriteString(safeQuerying)
-	return b.String(), nil
+	return b.String()
 }
 
-func answerQuestion(args map[string]string) (string, error) {
+func answerQuestion(args map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Answer this question from the data in ClickHouse:\n\n<question>\n%s\n</question>\n\n", strings.TrimSpace(args["question"]))
 	where := "search_schema with the question's key terms (entities, measures; try synonyms and singular forms)"
@@ -194,5 +191,5 @@ func answerQuestion(args map[string]string) (string, error) {
 
 `, where)
 	b.WriteString(safeQuerying)
-	return b.String(), nil
+	return b.String()
 }
