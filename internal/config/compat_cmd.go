@@ -124,7 +124,7 @@ func assemble(cmd *cli.Command, openAPIWord string) (Config, Notices, error) {
 		n.Info = append(n.Info, a.note(name))
 	}
 	if len(errs) > 0 {
-		return Config{}, n, joinErrs(errs)
+		return Config{}, n, errors.Join(errs...)
 	}
 	if openAPIWord != "" {
 		cfg.Server.OpenAPI.Enabled = openAPIWord != "disable"
@@ -177,10 +177,7 @@ func checkMeanings(cfg Config, set map[string]string) error {
 		p.add("server.oauth.scopes", "in chmcp these are the scopes a token must carry at chmcp's MCP endpoint, not the scopes requested from the identity provider. "+
 			"Scopes to request (altinity-mcp's oauth.scopes, here %s) are server.oauth.upstream.scopes; altinity-mcp's required_scopes are server.oauth.scopes", strings.Join(o.Scopes, ", "))
 	}
-	if len(p) > 0 {
-		return joinErrs(p)
-	}
-	return nil
+	return errors.Join(p...)
 }
 
 // unknownEnv names the variables with chmcp's prefixes that nothing reads.

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -143,12 +142,4 @@ func splitList(in []string) []string {
 func FromCommand(cmd *cli.Command) (Config, error) {
 	cfg, _, err := assemble(cmd, "")
 	return cfg, err
-}
-
-func joinErrs[E error](errs []E) error {
-	all := make([]error, len(errs))
-	for i, e := range errs {
-		all[i] = e
-	}
-	return errors.Join(all...)
 }

@@ -47,9 +47,6 @@ func (m *migration) set(key string, v any, comment string) {
 	o := optionByKey[key]
 	if _, secret := o.field(&Config{}).(*Secret); secret {
 		m.secrets[key] = comment
-		if comment == "" {
-			m.secrets[key] = "secret"
-		}
 		return
 	}
 	m.values[key] = typed(o, v)
@@ -197,10 +194,8 @@ func (m *migration) render(header string) (Migration, error) {
 			if optionByKey[o.key+"_file"] != nil {
 				where += " or " + o.key + "_file"
 			}
-			if why != "secret" {
-				why = why + "; "
-			} else {
-				why = ""
+			if why != "" {
+				why += "; "
 			}
 			val = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "",
 				LineComment: fmt.Sprintf("%ssecret not printed: set %s", why, where)}

@@ -270,11 +270,12 @@ func (m *migration) mcpClickHouse(environ []string) {
 	}
 }
 
-// dotEnv reads KEY=VALUE lines of a .env file; # starts a comment, also
-// after a value when preceded by whitespace.
+// dotEnv reads KEY=VALUE lines of a .env file as python-dotenv does: #
+// starts a comment, also after an unquoted value when preceded by
+// whitespace; a value in single quotes is literal, one in double quotes
+// takes escapes.
 func dotEnv(file []byte) []string {
 	var out []string
-	inline := regexp.MustCompile(`\s+#.*$`)
 	sc := bufio.NewScanner(bytes.NewReader(file))
 	for sc.Scan() {
 		line := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(sc.Text()), "export "))
@@ -282,11 +283,28 @@ func dotEnv(file []byte) []string {
 			continue
 		}
 		k, v, _ := strings.Cut(line, "=")
-		v = inline.ReplaceAllString(v, "")
-		if uq, err := strconv.Unquote(v); err == nil {
-			v = uq
-		}
-		out = append(out, strings.TrimSpace(k)+"="+v)
+		out = append(out, strings.TrimSpace(k)+"="+dotEnvValue(strings.TrimSpace(v)))
 	}
 	return out
+}
+
+var dotEnvComment = regexp.MustCompile(`\s+#.*$`)
+
+func dotEnvValue(v string) string {
+	if len(v) > 1 && (v[0] == '\'' || v[0] == '"') {
+		for i := 1; i < len(v); i++ {
+			switch {
+			case v[i] == '\\' && v[0] == '"':
+				i++ // an escape; the quote after it does not close
+			case v[i] == v[0] && v[0] == '\'':
+				return v[1:i]
+			case v[i] == v[0]:
+				if uq, err := strconv.Unquote(v[:i+1]); err == nil {
+					return uq
+				}
+				return dotEnvComment.ReplaceAllString(v, "")
+			}
+		}
+	}
+	return dotEnvComment.ReplaceAllString(v, "")
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -101,5 +102,15 @@ func checkMigration(t *testing.T, m Migration, want, lost []string) {
 	}
 	if _, err := LoadFile(writeFile(t, "migrated.yaml", out)); err != nil {
 		t.Errorf("the migrated file does not load: %v\n%s", err, out)
+	}
+}
+
+// dotEnv reads quoted values as python-dotenv (mcp-clickhouse) does: the
+// quotes are not part of the value, and # inside them is not a comment.
+func TestDotEnvQuotes(t *testing.T) {
+	got := dotEnv([]byte("A='ch.example'\nB=\"a #b\" # comment\nexport C=v # c\nD=\"x\\ty\"\nF=\"p\\\"q\" # c\n"))
+	want := []string{"A=ch.example", "B=a #b", "C=v", "D=x\ty", `F=p"q`}
+	if !slices.Equal(got, want) {
+		t.Fatalf("dotEnv:\n got %q\nwant %q", got, want)
 	}
 }

@@ -383,7 +383,7 @@ func (j JWEConfig) validateTargets(p *problems, ch ClickHouseConfig) {
 			p.add(key, "invalid value %q (want host:port, e.g. ch2.internal:9000 or [::1]:9000)", t)
 		case perr != nil || n < 1 || n > 65535:
 			p.add(key, "invalid value %q (port must be 1..65535)", t)
-		case !strings.EqualFold(host, ch.Host) && !slices.ContainsFunc(j.AllowedHosts, func(h string) bool { return strings.EqualFold(h, host) }):
+		case !ch.HasHost(host) && !slices.ContainsFunc(j.AllowedHosts, func(h string) bool { return strings.EqualFold(h, host) }):
 			p.add(key, "host %q is neither clickhouse.host nor in server.jwe.allowed_hosts: a token could never name it", host)
 		}
 	}

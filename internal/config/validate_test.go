@@ -77,6 +77,10 @@ func TestValidate(t *testing.T) {
 			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportHTTP, true, Secret(strings.Repeat("k", 32))
 			c.Server.JWE.AllowedHosts, c.Server.JWE.AllowedTargets = []string{"ch2.internal", "::1"}, []string{"localhost:8123", "CH2.internal:9000", "[::1]:9000"}
 		}, ""},
+		{"jwe target on a second clickhouse.host node", func(c *Config) {
+			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey = TransportHTTP, true, Secret(strings.Repeat("k", 32))
+			c.ClickHouse.Host, c.Server.JWE.AllowedTargets = "ch1.internal:9000,ch2.internal", []string{"ch2.internal:9440"}
+		}, ""},
 		{"jwe target without port", func(c *Config) {
 			c.Server.Transport, c.Server.JWE.Enabled, c.Server.JWE.SecretKey, c.Server.JWE.AllowedTargets = TransportHTTP, true, Secret(strings.Repeat("k", 32)), []string{"localhost"}
 		}, `server.jwe.allowed_targets[0]: invalid value "localhost" (want host:port`},
