@@ -1,6 +1,7 @@
 package clickhouse
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -213,8 +214,8 @@ func TestSecretReplayRefused(t *testing.T) {
 	c := newTestClient(t, cfg)
 	marker := fmt.Sprintf("replay_%d", time.Now().UnixNano())
 	query(t, c, "alice", "SELECT '"+marker+"'")
-	captured := relay.captured()
-	if !strings.Contains(string(captured), marker) {
+	captured := relay.captured(marker)
+	if captured == nil {
 		t.Fatal("the relay did not capture the signed query")
 	}
 
@@ -247,10 +248,13 @@ func TestSecretReplayRefused(t *testing.T) {
 
 // relay forwards TCP connections to a target and records what the first
 // client sent.
+// relay records what clients send, per connection: the pool may open more
+// than one (chmcp's first query on a client loads system.table_functions,
+// and clickhouse-go can dial anew while a connection is being released).
 type relay struct {
 	ln   net.Listener
 	mu   sync.Mutex
-	sent []byte
+	sent [][]byte
 }
 
 func startRelay(t *testing.T, target string) *relay {
@@ -261,7 +265,6 @@ func startRelay(t *testing.T, target string) *relay {
 	}
 	r := &relay{ln: ln}
 	go func() {
-		first := true
 		for {
 			client, err := ln.Accept()
 			if err != nil {
@@ -272,19 +275,19 @@ func startRelay(t *testing.T, target string) *relay {
 				client.Close()
 				continue
 			}
-			record := first
-			first = false
+			r.mu.Lock()
+			conn := len(r.sent)
+			r.sent = append(r.sent, nil)
+			r.mu.Unlock()
 			go func() {
 				defer server.Close()
 				buf := make([]byte, 32<<10)
 				for {
 					n, err := client.Read(buf)
 					if n > 0 {
-						if record {
-							r.mu.Lock()
-							r.sent = append(r.sent, buf[:n]...)
-							r.mu.Unlock()
-						}
+						r.mu.Lock()
+						r.sent[conn] = append(r.sent[conn], buf[:n]...)
+						r.mu.Unlock()
 						if _, werr := server.Write(buf[:n]); werr != nil {
 							return
 						}
@@ -303,10 +306,17 @@ func startRelay(t *testing.T, target string) *relay {
 
 func (r *relay) port() int { return r.ln.Addr().(*net.TCPAddr).Port }
 
-func (r *relay) captured() []byte {
+// captured returns what the client sent on the connection that carried
+// marker: its hello, then its queries.
+func (r *relay) captured(marker string) []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]byte(nil), r.sent...)
+	for _, b := range r.sent {
+		if bytes.Contains(b, []byte(marker)) {
+			return append([]byte(nil), b...)
+		}
+	}
+	return nil
 }
 
 // TestSecretV1FallbackWarnsOnce: against a server older than 23.3 the driver
