@@ -3,6 +3,8 @@ package clickhouse
 import (
 	"strconv"
 	"strings"
+
+	"github.com/chmcp/chmcp/internal/clickhouse/chsql"
 )
 
 // kind says how values of a ClickHouse type are written to JSON where
@@ -42,7 +44,10 @@ var plainType = &chType{kind: kindPlain}
 // parseType parses a type name as ClickHouse reports it for a result
 // column (DatabaseTypeName). Anything it does not know is plain.
 func parseType(s string) *chType {
-	name, args := splitType(strings.TrimSpace(s))
+	name, args, ok := chsql.SplitType(strings.TrimSpace(s))
+	if !ok {
+		return plainType
+	}
 	switch name {
 	case "Nullable", "LowCardinality", "SimpleAggregateFunction":
 		if len(args) > 0 {
@@ -123,41 +128,6 @@ func splitElement(s string) (name, typ string, ok bool) {
 		return "", "", false
 	}
 	return s[:i], strings.TrimSpace(s[i+1:]), true
-}
-
-// splitType splits "Name(a, b(c, d), 'e,f')" into Name and its top-level
-// arguments.
-func splitType(s string) (string, []string) {
-	open := strings.IndexByte(s, '(')
-	if open < 0 || !strings.HasSuffix(s, ")") {
-		return s, nil
-	}
-	var args []string
-	depth, start, quote := 0, open+1, byte(0)
-	inner := s[:len(s)-1]
-	for i := open + 1; i < len(inner); i++ {
-		switch c := inner[i]; {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '`':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case c == ',' && depth == 0:
-			args = append(args, strings.TrimSpace(inner[start:i]))
-			start = i + 1
-		}
-	}
-	if rest := strings.TrimSpace(inner[start:]); rest != "" || len(args) > 0 {
-		args = append(args, rest)
-	}
-	return s[:open], args
 }
 
 func first(args []string) string {

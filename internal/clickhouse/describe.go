@@ -8,6 +8,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/chmcp/chmcp/internal/clickhouse/chsql"
 	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/sqlguard"
 )
@@ -78,7 +79,7 @@ type TableInfo struct {
 // DescribeTable returns columns, keys, engine clause, indexes, size and,
 // for a view, the definition of one table.
 func (c *Client) DescribeTable(ctx context.Context, id identity.Identity, database, table string) (*TableInfo, error) {
-	params := map[string]string{"db": StringParam(database), "t": StringParam(table)}
+	params := map[string]string{"db": chsql.StringParam(database), "t": chsql.StringParam(table)}
 	info := &TableInfo{Database: database, Name: table, Columns: []ColumnInfo{}}
 	found := false
 	err := c.each(ctx, id, "SELECT engine, engine_full, sorting_key, primary_key, partition_key, sampling_key, as_select, "+
@@ -97,7 +98,7 @@ func (c *Client) DescribeTable(ctx context.Context, id identity.Identity, databa
 		return nil, err
 	}
 	if !found {
-		return nil, &NotFoundError{What: fmt.Sprintf("table %s.%s", QuoteIdent(database), QuoteIdent(table))}
+		return nil, &NotFoundError{What: fmt.Sprintf("table %s.%s", chsql.QuoteIdent(database), chsql.QuoteIdent(table))}
 	}
 	info.TTL = ttlClause(info.EngineFull)
 	err = c.each(ctx, id, "SELECT name, type, default_kind, default_expression, compression_codec, comment, "+

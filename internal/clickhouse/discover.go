@@ -3,18 +3,15 @@ package clickhouse
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/chmcp/chmcp/internal/clickhouse/chsql"
 	"github.com/chmcp/chmcp/internal/identity"
 )
 
 // ViewParam is one {name:Type} placeholder of a parameterized view.
-type ViewParam struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
-}
+type ViewParam = chsql.ViewParam
 
 // View is a view a read tool rule may offer. Params is empty for a plain
 // (non-parameterized) view.
@@ -115,7 +112,7 @@ func (c *Client) discoverViews(ctx context.Context, id identity.Identity, keep f
 			return err
 		}
 		if keep(v.Database, v.Name) && c.viewIsLocal(v, sql) {
-			v.Params = viewParamsFromSQL(sql)
+			v.Params = chsql.ViewParams(sql)
 			views = append(views, v)
 		}
 		return nil
@@ -158,7 +155,7 @@ func (c *Client) discoverTables(ctx context.Context, id identity.Identity, keep 
 	if err != nil || len(tables) == 0 {
 		return tables, err
 	}
-	params := map[string]string{"dbs": StringArrayParam(dbs), "tables": StringArrayParam(names)}
+	params := map[string]string{"dbs": chsql.StringArrayParam(dbs), "tables": chsql.StringArrayParam(names)}
 	err = c.each(ctx, id, "SELECT database, table, name, type, default_kind, comment FROM system.columns "+
 		"WHERE has({dbs:Array(String)}, database) AND has({tables:Array(String)}, table) "+
 		"AND default_kind NOT IN ('MATERIALIZED', 'ALIAS') ORDER BY database, table, position", params, func(r driver.Rows) error {
@@ -173,145 +170,4 @@ func (c *Client) discoverTables(ctx context.Context, id identity.Identity, keep 
 		return nil
 	})
 	return tables, err
-}
-
-// viewParamsFromSQL finds the {name:Type} placeholders of a view's query,
-// skipping string literals, quoted identifiers and comments. Each name is
-// reported once, in order of first use.
-func viewParamsFromSQL(sql string) []ViewParam {
-	params := []ViewParam{}
-	seen := map[string]bool{}
-	for i := 0; i < len(sql); i++ {
-		switch {
-		case sql[i] == '\'' || sql[i] == '"' || sql[i] == '`':
-			i = skipQuoted(sql, i)
-		case strings.HasPrefix(sql[i:], "--"):
-			if j := strings.IndexByte(sql[i:], '\n'); j >= 0 {
-				i += j
-			} else {
-				i = len(sql)
-			}
-		case strings.HasPrefix(sql[i:], "/*"):
-			if j := strings.Index(sql[i+2:], "*/"); j >= 0 {
-				i += j + 3
-			} else {
-				i = len(sql)
-			}
-		case sql[i] == '{':
-			p, end, ok := placeholder(sql, i)
-			if !ok {
-				continue
-			}
-			i = end
-			if !seen[p.Name] {
-				seen[p.Name] = true
-				params = append(params, p)
-			}
-		}
-	}
-	return params
-}
-
-// placeholder parses "{name:Type}" at sql[start]; end is the index of "}".
-func placeholder(sql string, start int) (ViewParam, int, bool) {
-	body := sql[start+1:]
-	colon := strings.IndexByte(body, ':')
-	if colon < 0 {
-		return ViewParam{}, 0, false
-	}
-	name := strings.TrimSpace(body[:colon])
-	if !isIdentifier(name) {
-		return ViewParam{}, 0, false
-	}
-	depth := 0
-	for j := colon + 1; j < len(body); j++ {
-		switch body[j] {
-		case '\'', '"', '`':
-			j = skipQuoted(body, j)
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case '}':
-			if depth != 0 {
-				return ViewParam{}, 0, false
-			}
-			typ := strings.TrimSpace(body[colon+1 : j])
-			if typ == "" {
-				return ViewParam{}, 0, false
-			}
-			return ViewParam{Name: name, Type: typ}, start + 1 + j, true
-		}
-	}
-	return ViewParam{}, 0, false
-}
-
-// skipQuoted returns the index of the quote closing the literal that opens
-// at s[i], or len(s)-1 when it is not closed.
-func skipQuoted(s string, i int) int {
-	if end, ok := QuoteEnd(s, i); ok {
-		return end
-	}
-	return len(s) - 1
-}
-
-// QuoteEnd finds the quote closing the quoted string or identifier that
-// opens at s[i] (backslash escapes, doubled quotes).
-func QuoteEnd(s string, i int) (int, bool) {
-	q := s[i]
-	for j := i + 1; j < len(s); j++ {
-		switch s[j] {
-		case '\\':
-			j++
-		case q:
-			if j+1 < len(s) && s[j+1] == q {
-				j++
-				continue
-			}
-			return j, true
-		}
-	}
-	return 0, false
-}
-
-func isIdentifier(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9') {
-			continue
-		}
-		return false
-	}
-	return true
-}
-
-// StringParam encodes s as the value of a String query parameter.
-// ClickHouse reads parameter values in its escaped (TabSeparated) text
-// format, so a backslash, tab or newline in s must be escaped to arrive
-// unchanged.
-func StringParam(s string) string { return paramEscaper.Replace(s) }
-
-var paramEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`, "\x00", `\0`)
-
-// QuoteString is s as a single-quoted ClickHouse string, the form a
-// string takes inside a composite parameter value (Array(String) and the like).
-func QuoteString(s string) string { return "'" + quoteEscaper.Replace(s) + "'" }
-
-var quoteEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\t", `\t`, "\n", `\n`, "\r", `\r`, "\x00", `\0`)
-
-// StringArrayParam encodes ss as the value of an Array(String) parameter.
-func StringArrayParam(ss []string) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, s := range ss {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(QuoteString(s))
-	}
-	b.WriteByte(']')
-	return b.String()
 }

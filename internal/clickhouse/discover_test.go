@@ -6,37 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chmcp/chmcp/internal/clickhouse/chsql"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 )
-
-func TestViewParamsFromSQL(t *testing.T) {
-	sql := "SELECT {a:UInt32} AS a, '{fake:Int8}' AS s, `{also:fake}` AS i, {b : Array(Nullable(String))} AS b -- {c:Int8}\n" +
-		"/* {d:Int8} */ WHERE x = {a:UInt32} AND e = {e:Enum8('x}' = 1, 'y' = 2)} AND f = {f:DateTime64(3, 'UTC')} AND g = {not a param}"
-	want := []ViewParam{
-		{"a", "UInt32"}, {"b", "Array(Nullable(String))"}, {"e", "Enum8('x}' = 1, 'y' = 2)"}, {"f", "DateTime64(3, 'UTC')"},
-	}
-	if got := viewParamsFromSQL(sql); !reflect.DeepEqual(got, want) {
-		t.Fatalf("params %v, want %v", got, want)
-	}
-	for _, broken := range []string{"SELECT {a:", "SELECT {a:UInt8", "SELECT '{a:UInt8}", "SELECT {:UInt8}", "SELECT {a:(}"} {
-		if got := viewParamsFromSQL(broken); len(got) != 0 {
-			t.Errorf("%q: %v", broken, got)
-		}
-	}
-}
-
-func TestParamEncoding(t *testing.T) {
-	if got := StringParam("a\\b\tc\nd'e"); got != `a\\b\tc\nd'e` {
-		t.Errorf("StringParam: %q", got)
-	}
-	if got := StringArrayParam([]string{"a'b", `c\d`}); got != `['a\'b','c\\d']` {
-		t.Errorf("StringArrayParam: %q", got)
-	}
-	if got := QuoteIdent("a`b"); got != "`a\\`b`" {
-		t.Errorf("QuoteIdent: %q", got)
-	}
-}
 
 // TestStringParamRoundTrip: values with every character ClickHouse's
 // escaped format treats specially arrive unchanged.
@@ -45,7 +18,7 @@ func TestStringParamRoundTrip(t *testing.T) {
 	values := []string{"it's", `back\slash`, "tab\tnew\nline\r", `\N`, "' OR 1=1 --", "nul\x00byte", "ü"}
 	for _, v := range values {
 		res, err := c.Query(context.Background(), identity.Identity{}, "SELECT {s:String} = {raw:String}, {arr:Array(String)}",
-			QueryOptions{Params: map[string]string{"s": StringParam(v), "raw": StringParam(v), "arr": StringArrayParam([]string{v})}})
+			QueryOptions{Params: map[string]string{"s": chsql.StringParam(v), "raw": chsql.StringParam(v), "arr": chsql.StringArrayParam([]string{v})}})
 		if err != nil {
 			t.Fatalf("%q: %v", v, err)
 		}
@@ -53,7 +26,7 @@ func TestStringParamRoundTrip(t *testing.T) {
 			t.Errorf("%q: %s", v, res.Row(0))
 		}
 	}
-	res, err := c.Query(context.Background(), identity.Identity{}, "SELECT {s:String}", QueryOptions{Params: map[string]string{"s": StringParam("a'\\\t\nb")}})
+	res, err := c.Query(context.Background(), identity.Identity{}, "SELECT {s:String}", QueryOptions{Params: map[string]string{"s": chsql.StringParam("a'\\\t\nb")}})
 	if err != nil || string(res.Row(0)) != `["a'\\\t\nb"]` {
 		t.Fatalf("round trip: %v %v", res, err)
 	}
@@ -88,7 +61,7 @@ func TestDiscover(t *testing.T) {
 		t.Errorf("timezone %q", cat.Timezone)
 	}
 	wantViews := []View{
-		{Database: "disc", Name: "by_id", Comment: "One row", Params: []ViewParam{{"id", "UInt32"}, {"s", "String"}}},
+		{Database: "disc", Name: "by_id", Comment: "One row", Params: []ViewParam{{Name: "id", Type: "UInt32"}, {Name: "s", Type: "String"}}},
 		{Database: "disc", Name: "plain", Params: []ViewParam{}},
 	}
 	if !reflect.DeepEqual(cat.Views, wantViews) {

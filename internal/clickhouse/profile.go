@@ -8,6 +8,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/chmcp/chmcp/internal/clickhouse/chsql"
 	"github.com/chmcp/chmcp/internal/identity"
 )
 
@@ -24,9 +25,9 @@ const (
 // profileQuery reads the user's own values: it runs with no settings, since
 // system.settings reports the ones a query carries.
 var profileQuery = func() string {
-	names := []string{QuoteString(productMode)}
+	names := []string{chsql.QuoteString(productMode)}
 	for _, l := range limitSettings {
-		names = append(names, QuoteString(l.name))
+		names = append(names, chsql.QuoteString(l.name))
 	}
 	return "SELECT name, value FROM system.settings WHERE name IN (" + strings.Join(names, ", ") + ")"
 }()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/chmcp/chmcp/internal/clickhouse/chsql"
 	"github.com/chmcp/chmcp/internal/identity"
 )
 
@@ -104,11 +105,11 @@ func (c *Client) ListTables(ctx context.Context, id identity.Identity, database,
 		}
 		after = cur.After
 	}
-	params := map[string]string{"db": StringParam(database), "after": StringParam(after), "limit": fmt.Sprint(pageSize + 1)}
+	params := map[string]string{"db": chsql.StringParam(database), "after": chsql.StringParam(after), "limit": fmt.Sprint(pageSize + 1)}
 	sql := "SELECT name, engine, total_rows, total_bytes, comment FROM system.tables WHERE database = {db:String} AND name > {after:String} AND " + notInner
 	if like != "" {
 		sql += " AND name LIKE {like:String}"
-		params["like"] = StringParam(like)
+		params["like"] = chsql.StringParam(like)
 	}
 	sql += " ORDER BY name LIMIT {limit:UInt32}"
 	page := &TablePage{Database: database, Tables: []Table{}}
@@ -139,7 +140,7 @@ func (c *Client) ListTables(ctx context.Context, id identity.Identity, database,
 
 func (c *Client) databaseExists(ctx context.Context, id identity.Identity, database string) (bool, error) {
 	found := false
-	err := c.each(ctx, id, "SELECT 1 FROM system.databases WHERE name = {db:String}", map[string]string{"db": StringParam(database)}, func(driver.Rows) error {
+	err := c.each(ctx, id, "SELECT 1 FROM system.databases WHERE name = {db:String}", map[string]string{"db": chsql.StringParam(database)}, func(driver.Rows) error {
 		found = true
 		return nil
 	})
@@ -152,19 +153,6 @@ func decodeCursor(s string) (tableCursor, error) {
 	var c tableCursor
 	err := decodeOpaque(s, &c)
 	return c, err
-}
-
-// QuoteIdent backquotes a ClickHouse identifier for messages and SQL text.
-func QuoteIdent(s string) string {
-	out := make([]byte, 0, len(s)+2)
-	out = append(out, '`')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '`' || s[i] == '\\' {
-			out = append(out, '\\')
-		}
-		out = append(out, s[i])
-	}
-	return string(append(out, '`'))
 }
 
 // SchemaDatabase is one database of the schema overview.
@@ -193,10 +181,10 @@ var systemDatabases = []string{"INFORMATION_SCHEMA", "information_schema", "syst
 // of database, or of every database but the system ones when it is "".
 func (c *Client) SchemaOverview(ctx context.Context, id identity.Identity, database string) (*SchemaOverview, error) {
 	out := &SchemaOverview{Databases: []SchemaDatabase{}}
-	params := map[string]string{"limit": fmt.Sprint(overviewLimit + 1), "sys": StringArrayParam(systemDatabases)}
+	params := map[string]string{"limit": fmt.Sprint(overviewLimit + 1), "sys": chsql.StringArrayParam(systemDatabases)}
 	where := "NOT has({sys:Array(String)}, database)"
 	if database != "" {
-		where, params["db"] = "database = {db:String}", StringParam(database)
+		where, params["db"] = "database = {db:String}", chsql.StringParam(database)
 	}
 	n := 0
 	err := c.each(ctx, id, "SELECT database, name, engine, total_rows, total_bytes, comment FROM system.tables "+

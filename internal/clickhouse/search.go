@@ -11,6 +11,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/chmcp/chmcp/internal/clickhouse/chsql"
 	"github.com/chmcp/chmcp/internal/identity"
 )
 
@@ -96,15 +97,15 @@ func (c *Client) SearchSchema(ctx context.Context, id identity.Identity, s Schem
 		}
 	}
 	params := map[string]string{
-		"text": StringParam(s.Text), "limit": fmt.Sprint(s.Limit + 1),
-		"r": fmt.Sprint(after.Rank), "d": StringParam(after.Database), "t": StringParam(after.Table), "n": StringParam(after.Name),
+		"text": chsql.StringParam(s.Text), "limit": fmt.Sprint(s.Limit + 1),
+		"r": fmt.Sprint(after.Rank), "d": chsql.StringParam(after.Database), "t": chsql.StringParam(after.Table), "n": chsql.StringParam(after.Name),
 	}
 	var dbName, db string
 	if len(s.Databases) > 0 {
-		params["dbs"] = StringArrayParam(s.Databases)
+		params["dbs"] = chsql.StringArrayParam(s.Databases)
 		dbName, db = "has({dbs:Array(String)}, name)", "has({dbs:Array(String)}, database)"
 	} else {
-		params["sys"] = StringArrayParam(systemDatabases)
+		params["sys"] = chsql.StringArrayParam(systemDatabases)
 		dbName, db = "NOT has({sys:Array(String)}, name)", "NOT has({sys:Array(String)}, database)"
 	}
 	sql := fmt.Sprintf(searchSQL, dbName+" AND "+textMatch, db+" AND "+textMatch)

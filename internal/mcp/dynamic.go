@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/clickhouse/chsql"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 )
@@ -128,40 +127,11 @@ func toolName(s string) string {
 // refuses others).
 var propertyName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// dynParam is one argument of a generated tool: a view parameter or a
-// table column.
-type dynParam struct {
-	name     string // JSON property, view parameter or column name
-	typ      *chType
-	required bool
-	nullable bool
-	doc      string
-	key      string // its ClickHouse query parameter: p0, p1, ... by position
-}
-
-// placeholder is the parameter's {pN:Type} in SQL.
-func (p *dynParam) placeholder() string { return "{" + p.key + ":" + p.typ.raw + "}" }
-
-// dynSpec is what a generated tool runs.
+// dynSpec is what a generated tool runs, and the descriptions of its
+// arguments.
 type dynSpec struct {
-	write    bool
-	database string
-	object   string
-	params   []dynParam
-	index    map[string]int // params by name
-	sql      string         // read tools: fixed; write tools build theirs per call
-}
-
-// add appends p, naming its query parameter after its position, and
-// returns its placeholder.
-func (sp *dynSpec) add(p dynParam) string {
-	if sp.index == nil {
-		sp.index = map[string]int{}
-	}
-	p.key = "p" + strconv.Itoa(len(sp.params))
-	sp.index[p.name] = len(sp.params)
-	sp.params = append(sp.params, p)
-	return p.placeholder()
+	stmt *chsql.Statement
+	docs map[string]string // by argument name
 }
 
 // dynTool is a generated tool and what identifies its definition, to
@@ -209,24 +179,19 @@ func (s *Service) buildTools(rules []toolRule, cat *clickhouse.Catalog) ([]dynTo
 
 func (s *Service) viewTool(name string, v clickhouse.View, tz string) (dynTool, error) {
 	tc := parseComment(v.Comment)
-	spec := &dynSpec{database: v.Database, object: v.Name}
-	var args []string
+	var args []chsql.Arg
 	for _, p := range v.Params {
 		if !propertyName.MatchString(p.Name) {
 			return dynTool{}, fmt.Errorf("parameter name %q cannot be a tool argument", p.Name)
 		}
-		typ := parseType(p.Type, tz)
-		if !safeTypeText(typ.raw) {
-			return dynTool{}, fmt.Errorf("parameter %q has a type chmcp cannot pass safely: %s", p.Name, typ.raw)
+		arg, err := chsql.NewArg(p.Name, p.Type, tz)
+		if err != nil {
+			return dynTool{}, fmt.Errorf("parameter %q %w", p.Name, err)
 		}
-		nullable := isNullable(p.Type)
-		placeholder := spec.add(dynParam{name: p.Name, typ: typ, required: !nullable, nullable: nullable, doc: tc.Params[p.Name]})
-		args = append(args, clickhouse.QuoteIdent(p.Name)+" = "+placeholder)
+		arg.Required = !arg.Nullable
+		args = append(args, arg)
 	}
-	spec.sql = "SELECT * FROM " + qualified(v.Database, v.Name)
-	if len(args) > 0 {
-		spec.sql += "(" + strings.Join(args, ", ") + ")"
-	}
+	spec := &dynSpec{stmt: chsql.ViewRead(v.Database, v.Name, args), docs: tc.Params}
 	title, desc := tc.present("View "+v.Database+"."+v.Name, "Reads the ClickHouse view "+v.Database+"."+v.Name+".",
 		"Returns columns and rows as JSON arrays; results are capped and truncated=true says a cap cut them.")
 	openWorld := false
@@ -242,32 +207,34 @@ func (s *Service) viewTool(name string, v clickhouse.View, tz string) (dynTool, 
 
 func (s *Service) insertTool(name string, t clickhouse.InsertTable, tz string) (dynTool, error) {
 	tc := parseComment(t.Comment)
-	spec := &dynSpec{write: true, database: t.Database, object: t.Name}
+	var cols []chsql.Arg
+	docs := map[string]string{}
 	for _, c := range t.Columns {
-		nullable := isNullable(c.Type)
-		required := c.DefaultKind == "" && !nullable
+		required := c.DefaultKind == "" && !chsql.IsNullable(c.Type)
 		if !propertyName.MatchString(c.Name) {
 			if required {
 				return dynTool{}, fmt.Errorf("required column %q cannot be a tool argument", c.Name)
 			}
 			continue // optional: left to its default
 		}
-		typ := parseType(c.Type, tz)
-		if !safeTypeText(typ.raw) {
+		col, err := chsql.NewArg(c.Name, c.Type, tz)
+		if err != nil {
 			if required {
-				return dynTool{}, fmt.Errorf("required column %q has a type chmcp cannot pass safely: %s", c.Name, typ.raw)
+				return dynTool{}, fmt.Errorf("required column %q %w", c.Name, err)
 			}
 			continue
 		}
-		doc := tc.Params[c.Name]
-		if doc == "" {
-			doc = strings.TrimSpace(c.Comment)
+		col.Required = required
+		docs[c.Name] = tc.Params[c.Name]
+		if docs[c.Name] == "" {
+			docs[c.Name] = strings.TrimSpace(c.Comment)
 		}
-		spec.add(dynParam{name: c.Name, typ: typ, required: required, nullable: nullable, doc: doc})
+		cols = append(cols, col)
 	}
-	if len(spec.params) == 0 {
+	if len(cols) == 0 {
 		return dynTool{}, fmt.Errorf("no column can be set by a tool argument")
 	}
+	spec := &dynSpec{stmt: chsql.RowInsert(t.Database, t.Name, cols), docs: docs}
 	title, desc := tc.present("Insert into "+t.Database+"."+t.Name, "Inserts a row into the ClickHouse table "+t.Database+"."+t.Name+".",
 		"Each call inserts exactly one row; omitted columns take their default.")
 	def := &sdk.Tool{
@@ -297,19 +264,19 @@ type insertOut struct {
 func (s *Service) finishTool(def *sdk.Tool, spec *dynSpec, optional string) (dynTool, error) {
 	props := map[string]any{}
 	required := []string{}
-	for _, p := range spec.params {
-		schema := p.typ.schema()
-		desc := p.typ.hint() + "."
-		if p.doc != "" {
-			desc = p.doc + " (" + p.typ.hint() + ")."
+	for _, a := range spec.stmt.Args() {
+		schema := a.Type.Schema()
+		desc := a.Type.Hint() + "."
+		if doc := spec.docs[a.Name]; doc != "" {
+			desc = doc + " (" + a.Type.Hint() + ")."
 		}
-		if p.required {
-			required = append(required, p.name)
+		if a.Required {
+			required = append(required, a.Name)
 		} else {
 			desc += " " + optional
 		}
 		schema["description"] = desc
-		props[p.name] = schema
+		props[a.Name] = schema
 	}
 	def.InputSchema = mustJSON(map[string]any{"type": "object", "properties": props, "required": required, "additionalProperties": false})
 	sig, err := json.Marshal(def)
@@ -317,62 +284,27 @@ func (s *Service) finishTool(def *sdk.Tool, spec *dynSpec, optional string) (dyn
 		return dynTool{}, err
 	}
 	call := s.callView
-	if spec.write {
+	if spec.stmt.Insert {
 		call = s.callInsert
 	}
 	return dynTool{
 		Tool: Tool{Def: def, Call: func(ctx context.Context, raw json.RawMessage) (Output, error) { return call(ctx, spec, raw) }},
-		sig:  strings.Join([]string{string(sig), spec.database, spec.object, spec.sql}, "\x00"),
+		sig:  string(sig) + "\x00" + spec.stmt.Key(),
 	}, nil
 }
 
-func qualified(database, name string) string {
-	return clickhouse.QuoteIdent(database) + "." + clickhouse.QuoteIdent(name)
-}
-
-// isNullable: Nullable(T), also under LowCardinality.
-func isNullable(typ string) bool {
-	return strings.HasPrefix(strings.TrimPrefix(strings.TrimSpace(typ), "LowCardinality("), "Nullable(")
-}
-
-// bind checks arguments against the tool's parameters and encodes them as
-// ClickHouse query parameters (dynParam.key). set lists the positions
-// given.
-func (sp *dynSpec) bind(raw json.RawMessage) (params map[string]string, set []int, err error) {
+// bind checks arguments against the tool's and encodes them as query
+// parameters.
+func (sp *dynSpec) bind(raw json.RawMessage) (chsql.Bound, error) {
 	args, err := decodeObject(raw)
 	if err != nil {
-		return nil, nil, err
+		return chsql.Bound{}, err
 	}
-	var unknown []string
-	for k := range args {
-		if _, ok := sp.index[k]; !ok {
-			unknown = append(unknown, strconv.Quote(k))
-		}
+	q, err := sp.stmt.Bind(args)
+	if err != nil {
+		return chsql.Bound{}, &ArgumentError{Reason: err.Error()}
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return nil, nil, &ArgumentError{Reason: "unknown parameter(s) " + strings.Join(unknown, ", ")}
-	}
-	params = make(map[string]string, len(sp.params))
-	for i, p := range sp.params {
-		v, given := args[p.name]
-		switch {
-		case !given && p.required:
-			return nil, nil, &ArgumentError{Reason: fmt.Sprintf("%q is required", p.name)}
-		case !given && sp.write:
-			continue // the column takes its default
-		case v == nil && p.nullable:
-			params[p.key] = `\N`
-		default:
-			s, err := p.typ.encode(v, false)
-			if err != nil {
-				return nil, nil, &ArgumentError{Reason: fmt.Sprintf("%q %v", p.name, err)}
-			}
-			params[p.key] = s
-		}
-		set = append(set, i)
-	}
-	return params, set, nil
+	return q, nil
 }
 
 // decodeObject reads arguments as one JSON object (absent or null: none),
@@ -392,53 +324,31 @@ func decodeObject(raw json.RawMessage) (map[string]any, error) {
 }
 
 func (s *Service) callView(ctx context.Context, sp *dynSpec, raw json.RawMessage) (Output, error) {
-	params, _, err := sp.bind(raw)
+	q, err := sp.bind(raw)
 	if err != nil {
 		return Output{}, err
 	}
-	opts := clickhouse.QueryOptions{ReadOnly: true, Params: params}
-	if len(sp.params) > 0 {
-		opts.Settings = viewSettings
-	}
-	res, err := s.client(ctx).Query(ctx, identity.From(ctx), sp.sql, opts)
+	res, err := s.client(ctx).Query(ctx, identity.From(ctx), q.SQL, clickhouse.QueryOptions{ReadOnly: true, Params: q.Params, Settings: q.Settings})
 	if err != nil {
 		return Output{}, err
 	}
 	return Output{Value: res, Rows: res.RowCount, Truncated: res.Truncated}, nil
 }
 
-// viewSettings: ClickHouse's old query analyzer passes a parameterized
-// view's arguments on as text, losing their type (a Decimal arrives as
-// '5.25', a Date as a day number, a string is unescaped twice). Servers
-// before 24.3, and profiles that turn the analyzer off, default to it.
-var viewSettings = map[string]any{"enable_analyzer": 1}
-
 func (s *Service) callInsert(ctx context.Context, sp *dynSpec, raw json.RawMessage) (Output, error) {
 	client := s.client(ctx)
 	if s.readOnly(client) {
 		return Output{}, &clickhouse.GuardError{Reason: "writes are disabled (clickhouse.read_only)"}
 	}
-	params, set, err := sp.bind(raw)
+	q, err := sp.bind(raw)
 	if err != nil {
 		return Output{}, err
 	}
-	if len(set) == 0 {
-		return Output{}, &ArgumentError{Reason: "give at least one column"}
-	}
-	cols, values := make([]string, len(set)), make([]string, len(set))
-	for j, i := range set {
-		p := &sp.params[i]
-		cols[j] = clickhouse.QuoteIdent(p.name)
-		values[j] = p.placeholder()
-	}
-	// INSERT ... SELECT: the row is built from typed parameters, never
-	// from VALUES text (whose parsing a user profile may change).
-	sql := "INSERT INTO " + qualified(sp.database, sp.object) + " (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(values, ", ")
-	id, err := client.Exec(ctx, identity.From(ctx), sql, clickhouse.QueryOptions{Params: params})
+	id, err := client.Exec(ctx, identity.From(ctx), q.SQL, clickhouse.QueryOptions{Params: q.Params})
 	if err != nil {
 		return Output{}, err
 	}
-	return Output{Value: insertOut{Table: sp.database + "." + sp.object, Rows: 1, QueryID: id}, Rows: 1}, nil
+	return Output{Value: insertOut{Table: sp.stmt.Database + "." + sp.stmt.Object, Rows: 1, QueryID: id}, Rows: 1}, nil
 }
 
 // readOnly: writes are off when the server's or this request's target

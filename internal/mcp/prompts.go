@@ -8,7 +8,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/clickhouse/chsql"
 )
 
 // A prompt is a recipe a person picks in their client (a slash command, a
@@ -118,8 +118,8 @@ func exploreDatabase(args map[string]string) string {
 		b.WriteString("Help me explore the data in ClickHouse. Start with list_databases and ask me which database to explore if it is not obvious.\n\n")
 		db = "the database"
 	} else {
-		fmt.Fprintf(&b, "Help me explore the ClickHouse database %s.\n\n", clickhouse.QuoteIdent(db))
-		db = clickhouse.QuoteIdent(db)
+		fmt.Fprintf(&b, "Help me explore the ClickHouse database %s.\n\n", chsql.QuoteIdent(db))
+		db = chsql.QuoteIdent(db)
 	}
 	fmt.Fprintf(&b, `Steps:
 1. list_tables on %[1]s (follow next_cursor if there are more pages). Materialized views' storage tables are hidden; describe_table of a view names its target.
@@ -143,7 +143,7 @@ func explainSlowQuery(args map[string]string) string {
           formatReadableSize(memory_usage) AS memory, ProfileEvents['SelectedParts'] AS parts, ProfileEvents['SelectedMarks'] AS marks,
           tables, exception, query
    FROM system.query_log WHERE query_id = %s AND event_date >= today() - 7 ORDER BY event_time DESC LIMIT 5
-`, clickhouse.QuoteString(id))
+`, chsql.QuoteString(id))
 	case sql != "":
 		fmt.Fprintf(&b, "The query:\n```sql\n%s\n```\n\n", sql)
 		b.WriteString(`1. Find its recent runs in the query log with execute_query (same normalized shape, any literals):
@@ -179,7 +179,7 @@ func answerQuestion(args map[string]string) string {
 	fmt.Fprintf(&b, "Answer this question from the data in ClickHouse:\n\n<question>\n%s\n</question>\n\n", strings.TrimSpace(args["question"]))
 	where := "search_schema with the question's key terms (entities, measures; try synonyms and singular forms)"
 	if db := strings.TrimSpace(args["database"]); db != "" {
-		where = fmt.Sprintf("search_schema with the question's key terms, databases [%q] (or list_tables on %s)", db, clickhouse.QuoteIdent(db))
+		where = fmt.Sprintf("search_schema with the question's key terms, databases [%q] (or list_tables on %s)", db, chsql.QuoteIdent(db))
 	}
 	fmt.Fprintf(&b, `Steps:
 1. Find the tables: %s.

@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/chmcp/chmcp/internal/clickhouse"
+	"github.com/chmcp/chmcp/internal/clickhouse/chsql"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/oauth"
 )
@@ -62,8 +62,8 @@ COMMENT 'chmcp OAuth state: used authorization codes and refresh-token families'
 func (s *Store) insert(ctx context.Context, kind, id, token, prev string, expires time.Time) error {
 	return s.db.ExecInternal(ctx, "INSERT INTO "+s.table+" (kind, id, token, prev, expires) SETTINGS insert_quorum = 'auto' "+
 		"VALUES ({kind:String}, {id:String}, {token:String}, {prev:String}, {expires:DateTime})",
-		map[string]string{"kind": kind, "id": clickhouse.StringParam(id), "token": clickhouse.StringParam(token),
-			"prev": clickhouse.StringParam(prev), "expires": strconv.FormatInt(expires.Unix(), 10)})
+		map[string]string{"kind": kind, "id": chsql.StringParam(id), "token": chsql.StringParam(token),
+			"prev": chsql.StringParam(prev), "expires": strconv.FormatInt(expires.Unix(), 10)})
 }
 
 // selectUint64 evaluates expr (a UInt64) over the rows matching where.
@@ -76,7 +76,7 @@ func (s *Store) UseCode(ctx context.Context, id string, expires time.Time) error
 	if err := s.insert(ctx, "code", id, "", "", expires); err != nil {
 		return err
 	}
-	n, err := s.selectUint64(ctx, "count()", "kind = 'code' AND id = {id:String}", map[string]string{"id": clickhouse.StringParam(id)})
+	n, err := s.selectUint64(ctx, "count()", "kind = 'code' AND id = {id:String}", map[string]string{"id": chsql.StringParam(id)})
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Store) StartFamily(ctx context.Context, family, first string, expires t
 // records presented -> next, then checks that presented was rotated exactly
 // once.
 func (s *Store) Rotate(ctx context.Context, family, presented, next string, expires time.Time) error {
-	p := map[string]string{"id": clickhouse.StringParam(family), "prev": clickhouse.StringParam(presented)}
+	p := map[string]string{"id": chsql.StringParam(family), "prev": chsql.StringParam(presented)}
 	alive, err := s.selectUint64(ctx, "toUInt64(countIf(kind = 'family') > 0 AND countIf(kind = 'revoked') = 0)",
 		"kind IN ('family', 'revoked') AND id = {id:String}", p)
 	if err != nil {

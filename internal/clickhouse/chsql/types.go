@@ -1,4 +1,4 @@
-package mcp
+package chsql
 
 import (
 	"encoding/json"
@@ -7,11 +7,9 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // date-time arguments are converted to the column's zone on any host
-
-	"github.com/chmcp/chmcp/internal/clickhouse"
 )
 
-// typeKind is what a dynamic tool parameter of some ClickHouse type
+// typeKind is what a generated tool's argument of some ClickHouse type
 // accepts as JSON and how it is written as a ClickHouse query parameter.
 type typeKind int
 
@@ -34,11 +32,13 @@ const (
 	kindArray                       // Array(T): JSON array of T
 )
 
-// chType is a ClickHouse type parsed as far as dynamic tools need it.
-type chType struct {
+// Type is a ClickHouse type parsed as far as generated tools need it: the
+// JSON an argument of the type accepts (Schema, Hint) and how that JSON is
+// written as a query-parameter value (Encode).
+type Type struct {
 	kind typeKind
-	raw  string  // as ClickHouse spells it
-	elem *chType // Nullable, Array
+	raw  string // as ClickHouse spells it
+	elem *Type  // Nullable, Array
 
 	bits      int // kindInt, kindBigInt
 	signed    bool
@@ -51,13 +51,13 @@ type chType struct {
 	zone      string         // kindDateTime: that zone's name, for messages
 }
 
-// parseType parses a type as system tables report it. tz is the session
+// ParseType parses a type as system tables report it. tz is the session
 // time zone, used by DateTime types that do not name their own. Anything
 // not understood becomes kindRaw, never an error.
-func parseType(raw, tz string) *chType {
+func ParseType(raw, tz string) *Type {
 	raw = strings.TrimSpace(raw)
-	t := &chType{kind: kindRaw, raw: raw}
-	name, args, ok := splitType(raw)
+	t := &Type{kind: kindRaw, raw: raw}
+	name, args, ok := SplitType(raw)
 	if !ok {
 		return t
 	}
@@ -66,14 +66,14 @@ func parseType(raw, tz string) *chType {
 		if len(args) == 0 {
 			return t
 		}
-		inner := parseType(args[len(args)-1], tz)
+		inner := ParseType(args[len(args)-1], tz)
 		inner.raw = raw
 		return inner
 	case "Nullable", "Array":
 		if len(args) != 1 {
 			return t
 		}
-		elem := parseType(args[0], tz)
+		elem := ParseType(args[0], tz)
 		if elem.kind == kindRaw {
 			return t // an array of something untyped is passed whole, as text
 		}
@@ -125,7 +125,7 @@ func parseType(raw, tz string) *chType {
 	return t
 }
 
-func parseDecimal(t *chType, name string, args []string) *chType {
+func parseDecimal(t *Type, name string, args []string) *Type {
 	nums := make([]int, len(args))
 	for i, a := range args {
 		n, err := strconv.Atoi(strings.TrimSpace(a))
@@ -152,7 +152,7 @@ func parseDecimal(t *chType, name string, args []string) *chType {
 	return t
 }
 
-func parseDateTime(t *chType, name string, args []string, tz string) *chType {
+func parseDateTime(t *Type, name string, args []string, tz string) *Type {
 	zoneArg := ""
 	if name == "DateTime64" {
 		p, err := strconv.Atoi(strings.TrimSpace(first(args)))
@@ -170,7 +170,7 @@ func parseDateTime(t *chType, name string, args []string, tz string) *chType {
 	if zoneArg != "" {
 		z, ok := unquote(strings.TrimSpace(zoneArg))
 		if !ok {
-			return &chType{kind: kindRaw, raw: t.raw}
+			return &Type{kind: kindRaw, raw: t.raw}
 		}
 		t.zone = z
 	}
@@ -180,147 +180,11 @@ func parseDateTime(t *chType, name string, args []string, tz string) *chType {
 	return t
 }
 
-func first(ss []string) string {
-	if len(ss) == 0 {
-		return ""
-	}
-	return ss[0]
-}
+// String is the type as ClickHouse spells it.
+func (t *Type) String() string { return t.raw }
 
-// splitType splits "Name(a, b)" into its name and top-level arguments;
-// ok is false when quotes or parentheses do not balance or braces appear
-// outside quotes (a type that cannot sit safely inside {p:Type}).
-func splitType(s string) (name string, args []string, ok bool) {
-	open := strings.IndexByte(s, '(')
-	if open < 0 {
-		return s, nil, isTypeName(s)
-	}
-	if !strings.HasSuffix(s, ")") || !isTypeName(s[:open]) {
-		return "", nil, false
-	}
-	depth, start := 0, open+1
-	body := s[:len(s)-1]
-	for i := open + 1; i < len(body); i++ {
-		switch body[i] {
-		case '\'', '"', '`':
-			end, closed := clickhouse.QuoteEnd(body, i)
-			if !closed {
-				return "", nil, false
-			}
-			i = end
-		case '(':
-			depth++
-		case ')':
-			if depth--; depth < 0 {
-				return "", nil, false
-			}
-		case ',':
-			if depth == 0 {
-				args = append(args, body[start:i])
-				start = i + 1
-			}
-		case '{', '}', ';':
-			return "", nil, false
-		}
-	}
-	if depth != 0 {
-		return "", nil, false
-	}
-	if rest := strings.TrimSpace(body[start:]); rest != "" || len(args) > 0 {
-		args = append(args, body[start:])
-	}
-	return s[:open], args, true
-}
-
-// safeTypeText reports whether a type (from system tables) can be put in
-// a {p:Type} placeholder as is: quotes and parentheses balance, and no
-// brace, semicolon or comment appears outside a quoted string.
-func safeTypeText(s string) bool {
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\'' || c == '"' || c == '`':
-			end, ok := clickhouse.QuoteEnd(s, i)
-			if !ok {
-				return false
-			}
-			i = end
-		case c == '(':
-			depth++
-		case c == ')':
-			if depth--; depth < 0 {
-				return false
-			}
-		case c == '{' || c == '}' || c == ';' || c < ' ',
-			strings.HasPrefix(s[i:], "--"), strings.HasPrefix(s[i:], "/*"):
-			return false
-		}
-	}
-	return depth == 0 && s != ""
-}
-
-func isTypeName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9')) {
-			return false
-		}
-	}
-	return true
-}
-
-// unquote reads a single-quoted ClickHouse string (an enum name, a time
-// zone), ignoring an " = value" suffix.
-func unquote(s string) (string, bool) {
-	if len(s) < 2 || s[0] != '\'' {
-		return "", false
-	}
-	end, ok := clickhouse.QuoteEnd(s, 0)
-	if !ok {
-		return "", false
-	}
-	if rest := strings.TrimSpace(s[end+1:]); rest != "" && !strings.HasPrefix(rest, "=") {
-		return "", false
-	}
-	var b strings.Builder
-	body := s[1:end]
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if c == '\'' && i+1 < len(body) && body[i+1] == '\'' { // a doubled quote
-			b.WriteByte(c)
-			i++
-			continue
-		}
-		if c != '\\' || i+1 == len(body) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch body[i] {
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		case '0':
-			b.WriteByte(0)
-		case 'b':
-			b.WriteByte('\b')
-		case 'f':
-			b.WriteByte('\f')
-		default:
-			b.WriteByte(body[i])
-		}
-	}
-	return b.String(), true
-}
-
-// schema is the JSON Schema of a parameter of this type.
-func (t *chType) schema() map[string]any {
+// Schema is the JSON Schema of an argument of this type.
+func (t *Type) Schema() map[string]any {
 	switch t.kind {
 	case kindInt:
 		lo, hi := t.intRange()
@@ -354,22 +218,22 @@ func (t *chType) schema() map[string]any {
 		}
 		return map[string]any{"type": "string", "enum": names}
 	case kindNullable:
-		s := t.elem.schema()
+		s := t.elem.Schema()
 		s["type"] = []any{s["type"], "null"}
 		if enum, ok := s["enum"].([]any); ok {
 			s["enum"] = append(enum, nil)
 		}
 		return s
 	case kindArray:
-		return map[string]any{"type": "array", "items": t.elem.schema()}
+		return map[string]any{"type": "array", "items": t.elem.Schema()}
 	}
 	return map[string]any{"type": "string"}
 }
 
-// hint tells a model how to write a value of this type.
-func (t *chType) hint() string { return "ClickHouse type " + t.raw + t.detail() }
+// Hint tells a model how to write a value of this type.
+func (t *Type) Hint() string { return "ClickHouse type " + t.raw + t.detail() }
 
-func (t *chType) detail() string {
+func (t *Type) detail() string {
 	switch t.kind {
 	case kindRaw:
 		return ", written in ClickHouse's text format"

@@ -1,4 +1,4 @@
-package mcp
+package chsql
 
 import (
 	"bytes"
@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/chmcp/chmcp/internal/clickhouse"
 )
 
 // decodeValue decodes one JSON value the way tool arguments are decoded.
@@ -49,7 +47,7 @@ func TestTypeSchemas(t *testing.T) {
 		"Tuple(a UInt8, b String)":       `{"type":"string"}`,
 		"LowCardinality(Nullable(Bool))": `{"type":["boolean","null"]}`,
 	} {
-		got, _ := json.Marshal(parseType(typ, "UTC").schema())
+		got, _ := json.Marshal(ParseType(typ, "UTC").Schema())
 		if string(got) != want {
 			t.Errorf("%s: schema %s, want %s", typ, got, want)
 		}
@@ -97,7 +95,7 @@ func TestEncode(t *testing.T) {
 		{"Array(Bool)", `[true]`, `[true]`},
 		{"Map(String, UInt8)", `"{'a':1}"`, `{'a':1}`},
 	} {
-		got, err := parseType(c.typ, "UTC").encode(decodeValue(t, c.in), false)
+		got, err := ParseType(c.typ, "UTC").Encode(decodeValue(t, c.in))
 		if err != nil || got != c.want {
 			t.Errorf("%s %s: %q, %v; want %q", c.typ, c.in, got, err, c.want)
 		}
@@ -134,7 +132,7 @@ func TestEncode(t *testing.T) {
 		{"Array(String)", `[null]`, "must not be null"},
 		{"Map(String, UInt8)", `{"a": 1}`, "string"},
 	} {
-		_, err := parseType(c.typ, "UTC").encode(decodeValue(t, c.in), false)
+		_, err := ParseType(c.typ, "UTC").Encode(decodeValue(t, c.in))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %s: %v, want an error with %q", c.typ, c.in, err, c.want)
 		}
@@ -142,18 +140,18 @@ func TestEncode(t *testing.T) {
 }
 
 func TestParseTypeDetails(t *testing.T) {
-	tz := parseType("DateTime64(6, 'Europe/Berlin')", "UTC")
+	tz := ParseType("DateTime64(6, 'Europe/Berlin')", "UTC")
 	if tz.kind != kindDateTime || tz.precision != 6 || tz.zone != "Europe/Berlin" || tz.loc == nil {
 		t.Errorf("DateTime64: %+v", tz)
 	}
-	if d := parseType("DateTime", "America/New_York"); d.zone != "America/New_York" || d.loc == nil {
+	if d := ParseType("DateTime", "America/New_York"); d.zone != "America/New_York" || d.loc == nil {
 		t.Errorf("DateTime takes the session zone: %+v", d)
 	}
-	if e := parseType("Enum16('}' = 1, 'a,b' = 2, 'x\\\\y' = 3)", ""); !reflect.DeepEqual(e.names, []string{"}", "a,b", `x\y`}) {
+	if e := ParseType("Enum16('}' = 1, 'a,b' = 2, 'x\\\\y' = 3)", ""); !reflect.DeepEqual(e.names, []string{"}", "a,b", `x\y`}) {
 		t.Errorf("enum names %q", e.names)
 	}
 	for _, raw := range []string{"", "Nullable(", "Array(UInt8))", "Enum8('a)", "Foo(1}"} {
-		if parseType(raw, "").kind != kindRaw {
+		if ParseType(raw, "").kind != kindRaw {
 			t.Errorf("%q parsed as a known type", raw)
 		}
 	}
@@ -167,51 +165,8 @@ func TestParseTypeDetails(t *testing.T) {
 		"Enum8('a)":            false,
 		"String\n":             false,
 	} {
-		if safeTypeText(raw) != safe {
-			t.Errorf("safeTypeText(%q) = %v", raw, !safe)
+		if SafeTypeText(raw) != safe {
+			t.Errorf("SafeTypeText(%q) = %v", raw, !safe)
 		}
-	}
-}
-
-func TestToolNamesAndComments(t *testing.T) {
-	if got := toolName("q_" + "weird name/ü"); got != "q_weird_name__" {
-		t.Errorf("toolName: %q", got)
-	}
-	if got := toolName(strings.Repeat("x", 200)); len(got) != 128 {
-		t.Errorf("toolName length %d", len(got))
-	}
-	plain := parseComment("  Daily totals  ")
-	if plain.Description != "Daily totals" || plain.Title != "" {
-		t.Errorf("plain comment: %+v", plain)
-	}
-	js := parseComment(`{"title": "Totals", "description": "Daily totals", "params": {"day": "The day"}, "annotations": {"openWorldHint": true}}`)
-	if js.Title != "Totals" || js.Description != "Daily totals" || js.Params["day"] != "The day" || !*js.Annotations.OpenWorldHint {
-		t.Errorf("JSON comment: %+v", js)
-	}
-	if bad := parseComment(`{not json`); bad.Description != "{not json" {
-		t.Errorf("broken JSON is plain text: %+v", bad)
-	}
-}
-
-// TestSignatureNamesTarget: two write tools whose definitions are the same
-// (a JSON COMMENT gives title and description) but whose tables differ are
-// different tools, so a refresh that moves the name to another table
-// replaces the handler the MCP server holds.
-func TestSignatureNamesTarget(t *testing.T) {
-	s := &Service{}
-	sig := func(db string) string {
-		t.Helper()
-		tool, err := s.insertTool("notes", clickhouse.InsertTable{Database: db, Name: "notes", Comment: `{"title": "Notes", "description": "Adds a note."}`,
-			Columns: []clickhouse.InsertColumn{{Name: "text", Type: "String"}}}, "UTC")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tool.sig
-	}
-	if sig("crm") == sig("old") {
-		t.Error("insert tools into crm.notes and old.notes have the same signature")
-	}
-	if first, again := sig("crm"), sig("crm"); first != again {
-		t.Error("the signature of an unchanged tool changed")
 	}
 }

@@ -1,4 +1,4 @@
-package mcp
+package chsql
 
 // Encoding JSON arguments as ClickHouse query-parameter values.
 
@@ -13,15 +13,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/chmcp/chmcp/internal/clickhouse"
 )
 
-// encode writes a JSON value (decoded with UseNumber) as a ClickHouse
-// query parameter value. At the top level ClickHouse reads it in the
+// Encode writes a JSON value (decoded with UseNumber) as the value of a
+// query parameter of this type. The value is data for the type's parser,
+// never SQL.
+func (t *Type) Encode(v any) (string, error) { return t.encode(v, false) }
+
+// encode: at the top level ClickHouse reads a parameter value in the
 // escaped text format; inside an array (inArray) elements use the quoted
-// format. The value is data for the type's parser, never SQL.
-func (t *chType) encode(v any, inArray bool) (string, error) {
+// format.
+func (t *Type) encode(v any, inArray bool) (string, error) {
 	if v == nil {
 		if t.kind != kindNullable {
 			return "", errors.New("must not be null")
@@ -73,15 +75,15 @@ func (t *chType) encode(v any, inArray bool) (string, error) {
 	case t.kind == kindRaw:
 		return text, nil
 	case inArray:
-		return clickhouse.QuoteString(text), nil
+		return QuoteString(text), nil
 	}
-	return clickhouse.StringParam(text), nil
+	return StringParam(text), nil
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // checkText validates a string-typed value and returns its ClickHouse text.
-func (t *chType) checkText(s string) (string, error) {
+func (t *Type) checkText(s string) (string, error) {
 	switch t.kind {
 	case kindFixedString:
 		if len(s) > t.length {
@@ -120,7 +122,7 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-func (t *chType) checkDate(s string) (string, error) {
+func (t *Type) checkDate(s string) (string, error) {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return "", errors.New(`must be a date like "2024-01-02"`)
@@ -143,7 +145,7 @@ var localLayouts = []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:0
 // local "YYYY-MM-DD hh:mm:ss[.fff]", and writes ClickHouse's basic format,
 // which its parameter parser always reads (a Unix timestamp would be
 // ambiguous for small values).
-func (t *chType) checkDateTime(s string) (string, error) {
+func (t *Type) checkDateTime(s string) (string, error) {
 	var wall time.Time
 	if at, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		if at.Before(time.Unix(0, 0)) && t.precision == 0 || t.precision == 0 && at.After(time.Unix(math.MaxUint32, 0)) {
@@ -180,7 +182,7 @@ func (t *chType) checkDateTime(s string) (string, error) {
 	return out, nil
 }
 
-func (t *chType) intRange() (lo, hi *big.Int) {
+func (t *Type) intRange() (lo, hi *big.Int) {
 	one := big.NewInt(1)
 	if t.signed {
 		hi = new(big.Int).Lsh(one, uint(t.bits-1))
@@ -216,7 +218,7 @@ func number(v any, allowString bool) (*big.Rat, bool) {
 	return new(big.Rat).SetString(text)
 }
 
-func (t *chType) encodeInt(v any) (string, error) {
+func (t *Type) encodeInt(v any) (string, error) {
 	lo, hi := t.intRange()
 	r, ok := number(v, t.kind == kindBigInt)
 	if !ok || !r.IsInt() {
@@ -229,7 +231,7 @@ func (t *chType) encodeInt(v any) (string, error) {
 	return n.String(), nil
 }
 
-func (t *chType) encodeFloat(v any) (string, error) {
+func (t *Type) encodeFloat(v any) (string, error) {
 	num, ok := v.(json.Number)
 	if !ok {
 		return "", errors.New("must be a number")
@@ -241,7 +243,7 @@ func (t *chType) encodeFloat(v any) (string, error) {
 	return strconv.FormatFloat(f, 'g', -1, t.bits), nil
 }
 
-func (t *chType) encodeDecimal(v any) (string, error) {
+func (t *Type) encodeDecimal(v any) (string, error) {
 	r, ok := number(v, false)
 	if !ok {
 		return "", errors.New("must be a number")
