@@ -1,8 +1,8 @@
 // Package chsql is chmcp's knowledge of ClickHouse SQL text that needs no
 // server: quoting, the grammar of type names, the parameter encoder that
 // turns JSON arguments into query-parameter values, and the statements of
-// generated tools. Package clickhouse runs what it builds; nothing outside
-// the clickhouse packages writes SQL.
+// generated tools. Package clickhouse runs what it builds; the MCP layer
+// (internal/mcp) writes no SQL of its own.
 package chsql
 
 import "strings"
