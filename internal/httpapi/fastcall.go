@@ -23,7 +23,7 @@ import (
 )
 
 // toolCaller runs a tool by name for the identity in ctx and returns a
-// result of the caller's own (mcp.Service.Call builds one per call); false
+// result of the caller's own (mcp.Service.CallResult renders one per call); false
 // means no such tool, and then nothing ran.
 type toolCaller func(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool)
 
@@ -271,7 +271,7 @@ func appendResponseHead(b []byte, id jsonrpc.ID, res *sdk.CallToolResult) ([]byt
 	return append(b, `"content":[`...), nil
 }
 
-// chmcpShape: res is what Service.run makes (text content, raw or no
+// chmcpShape: res is what mcp.Outcome.Result makes (text content, raw or no
 // structured content, no input requests), which writeResponseTail writes.
 func chmcpShape(res *sdk.CallToolResult) bool {
 	structured, raw := res.StructuredContent.(json.RawMessage)
@@ -299,7 +299,7 @@ func writeResponseTail(w io.Writer, head []byte, res *sdk.CallToolResult) []byte
 	case raw && structured == nil: // a typed nil, which encoding/json writes as null
 		out.add(`,"structuredContent":null`)
 	case raw:
-		// As Service.run made it: encoding/json output, so already
+		// As mcp.Outcome.Result made it: encoding/json output, so already
 		// compact and HTML-escaped, which is all re-encoding would do.
 		out.add(`,"structuredContent":`)
 		out.raw(structured)

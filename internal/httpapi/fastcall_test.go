@@ -281,7 +281,7 @@ func TestFastToolCallsServeRealClients(t *testing.T) {
 	fast := &fastToolCalls{server: svc.Implementation(),
 		call: func(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool) {
 			served.Add(1)
-			return svc.Call(ctx, name, args)
+			return svc.CallResult(ctx, name, args)
 		}}
 	router := newMCPRouter(func(r *http.Request) *sdk.Server { return svc.ServerFor(r.Context()) }, fast,
 		sdk.StreamableHTTPOptions{MaxRequestBodyBytes: cfg.Server.MaxBodyBytes, DisableLocalhostProtection: true}, time.Minute)

@@ -77,7 +77,7 @@ func (s *Server) routes(svc *mcp.Service) http.Handler {
 	getServer := func(r *http.Request) *sdk.Server { return svc.ServerFor(r.Context()) }
 	// checkOrigin guards every route against DNS rebinding, the go-sdk's
 	// handlers included (its Host check would ignore server.allowed_hosts).
-	fast := &fastToolCalls{call: svc.Call, server: svc.Implementation(), hold: svc.HoldResults}
+	fast := &fastToolCalls{call: svc.CallResult, server: svc.Implementation(), hold: svc.HoldResults}
 	streamable := newMCPRouter(getServer, fast, sdk.StreamableHTTPOptions{
 		Logger:                     mcp.SDKLogger(s.log),
 		MaxRequestBodyBytes:        s.cfg.MaxBodyBytes,

@@ -42,7 +42,7 @@ func budgetService(t *testing.T, limit int64) (*Service, *budget.Budget) {
 // doubles as it grows), then gives it all back.
 func TestResultsAreEncodedOnce(t *testing.T) {
 	s, b := budgetService(t, 100*testMaxResult)
-	res, ok := s.Call(context.Background(), "execute_query", json.RawMessage(bigQuery))
+	res, ok := s.CallResult(context.Background(), "execute_query", json.RawMessage(bigQuery))
 	if !ok || res.IsError {
 		t.Fatalf("call failed: %+v", res)
 	}
@@ -85,7 +85,7 @@ func TestBusyWhenTheBudgetIsFull(t *testing.T) {
 				t.Fatal(err)
 			}
 			refused := b.Stats().Refused
-			res, ok := s.Call(context.Background(), "execute_query", json.RawMessage(bigQuery))
+			res, ok := s.CallResult(context.Background(), "execute_query", json.RawMessage(bigQuery))
 			if !ok || !res.IsError {
 				t.Fatalf("want a tool error: %+v", res)
 			}
@@ -101,7 +101,7 @@ func TestBusyWhenTheBudgetIsFull(t *testing.T) {
 		})
 	}
 	releaseOther()
-	if res, _ := s.Call(context.Background(), "execute_query", json.RawMessage(bigQuery)); res.IsError {
+	if res, _ := s.CallResult(context.Background(), "execute_query", json.RawMessage(bigQuery)); res.IsError {
 		t.Fatalf("after the release: %s", resultText(res))
 	}
 }
@@ -111,7 +111,7 @@ func TestBusyWhenTheBudgetIsFull(t *testing.T) {
 func TestTransportHoldsUntilWritten(t *testing.T) {
 	s, b := budgetService(t, 100*testMaxResult)
 	ctx, release := s.HoldResults(context.Background())
-	res, _ := s.Call(ctx, "execute_query", json.RawMessage(bigQuery))
+	res, _ := s.CallResult(ctx, "execute_query", json.RawMessage(bigQuery))
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}

@@ -332,7 +332,7 @@ func (s *Service) callView(ctx context.Context, sp *dynSpec, raw json.RawMessage
 	if err != nil {
 		return Output{}, err
 	}
-	return Output{Value: res, Rows: res.RowCount, Truncated: res.Truncated}, nil
+	return Output{Value: res, Rows: res.RowCount, Truncated: res.Truncated, TruncatedReason: res.TruncatedReason}, nil
 }
 
 func (s *Service) callInsert(ctx context.Context, sp *dynSpec, raw json.RawMessage) (Output, error) {

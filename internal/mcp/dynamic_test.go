@@ -107,7 +107,7 @@ func callTool(t *testing.T, ctx context.Context, s *Service, name string, args m
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, ok := s.Call(ctx, name, raw)
+	res, ok := s.CallResult(ctx, name, raw)
 	if !ok {
 		t.Fatalf("tool %s not found", name)
 	}
@@ -192,7 +192,7 @@ func TestDynamicReadTool(t *testing.T) {
 		`["open", 1]`:                                          `arguments must be a JSON object`,
 		`{"status": "open", "min_qty": 1, "status2": "x; --"}`: `unknown parameter(s) "status2"`,
 	} {
-		res, ok := s.Call(context.Background(), "q_orders_by_status", json.RawMessage(args))
+		res, ok := s.CallResult(context.Background(), "q_orders_by_status", json.RawMessage(args))
 		if !ok || !res.IsError || !strings.Contains(resultText(res), "invalid arguments: "+want) {
 			t.Errorf("%s: %v", args, resultText(res))
 		}
@@ -329,7 +329,7 @@ func TestDynamicInsertTool(t *testing.T) {
 
 	evil := "it's'); DROP TABLE dyn.orders; --\\"
 	raw, _ := json.Marshal(map[string]any{"id": 42, "status": "new", "note": evil})
-	res, ok := s.Call(ctx, "add_orders", raw)
+	res, ok := s.CallResult(ctx, "add_orders", raw)
 	if !ok || res.IsError {
 		t.Fatalf("insert: %v", res.Content)
 	}
@@ -350,7 +350,7 @@ func TestDynamicInsertTool(t *testing.T) {
 		`{"id": 1, "status": "x", "qty": -1}`:    `"qty" must be between 0 and 4294967295`,
 		`{"id": 1, "status": "x", "doubled": 2}`: `unknown parameter(s) "doubled"`,
 	} {
-		if res, _ := s.Call(ctx, "add_orders", json.RawMessage(args)); !res.IsError || !strings.Contains(resultText(res), want) {
+		if res, _ := s.CallResult(ctx, "add_orders", json.RawMessage(args)); !res.IsError || !strings.Contains(resultText(res), want) {
 			t.Errorf("%s: %s", args, resultText(res))
 		}
 	}
@@ -369,7 +369,7 @@ func TestDynamicPerIdentity(t *testing.T) {
 	if carol["q_salaries"] != nil || carol["q_orders_by_status"] == nil {
 		t.Fatalf("carol's tools: %v", slices.Sorted(maps.Keys(carol)))
 	}
-	if _, ok := s.Call(as("carol"), "q_salaries", nil); ok {
+	if _, ok := s.CallResult(as("carol"), "q_salaries", nil); ok {
 		t.Fatal("carol can call a tool discovered for alice")
 	}
 	aliceSrv, aliceSrvAgain := s.ServerFor(as("alice")), s.ServerFor(as("alice"))

@@ -37,7 +37,7 @@ func TestMetrics(t *testing.T) {
 		{"q_orders_by_status", `{"status": "open", "min_qty": 2}`, false},
 		{"q_orders_by_status", `{"status": "open"}`, true}, // invalid arguments
 	} {
-		res, ok := s.Call(ctx, c.tool, []byte(c.args))
+		res, ok := s.CallResult(ctx, c.tool, []byte(c.args))
 		if !ok || res.IsError != c.isError {
 			t.Fatalf("%s %s: ok=%v isError=%v %s", c.tool, c.args, ok, res != nil && res.IsError, resultText(res))
 		}
@@ -92,7 +92,7 @@ func TestUnmarshallableResult(t *testing.T) {
 	broken := Tool{Def: &sdk.Tool{Name: "broken"}, Call: func(context.Context, json.RawMessage) (Output, error) {
 		return Output{Value: make(chan int), Rows: 1}, nil
 	}}
-	res := s.run(context.Background(), broken, nil)
+	res := s.run(context.Background(), broken, nil).Result()
 	if !res.IsError || !strings.HasPrefix(resultText(res), "internal error") || res.Meta[MetaError].(map[string]any)["kind"] != "internal" {
 		t.Fatalf("result: %v %v", resultText(res), res.Meta)
 	}
@@ -113,7 +113,7 @@ func TestPanickingTool(t *testing.T) {
 		panic("driver bug: unexpected column type")
 	}}
 	ctx := WithRequestID(context.Background(), "req-42")
-	res := s.run(ctx, panicky, nil)
+	res := s.run(ctx, panicky, nil).Result()
 	text := resultText(res)
 	if !res.IsError || text != "internal error; see the server log for request id req-42" || res.Meta[MetaError].(map[string]any)["kind"] != KindInternal {
 		t.Fatalf("result: %q %v", text, res.Meta)
@@ -127,7 +127,7 @@ func TestPanickingTool(t *testing.T) {
 	ok := Tool{Def: &sdk.Tool{Name: "ok"}, Call: func(context.Context, json.RawMessage) (Output, error) {
 		return Output{Value: map[string]int{"a": 1}}, nil
 	}}
-	if res := s.run(ctx, ok, nil); res.IsError {
+	if res := s.run(ctx, ok, nil).Result(); res.IsError {
 		t.Fatalf("after a panic: %s", resultText(res))
 	}
 }

@@ -63,7 +63,7 @@ func TestSearchSchemaVisibility(t *testing.T) {
 	s, _ := dynService(t, dynOpts{secret: true})
 	args := json.RawMessage(`{"pattern": "a"}`)
 	found := func(user string) map[string]bool {
-		res, ok := s.Call(as(user), "search_schema", args)
+		res, ok := s.CallResult(as(user), "search_schema", args)
 		if !ok {
 			t.Fatal("no search_schema tool")
 		}
@@ -80,7 +80,7 @@ func TestSearchSchemaVisibility(t *testing.T) {
 		t.Fatalf("carol's matches are in %v, want dyn only", carol)
 	}
 	// Asked for by name, a database carol cannot see stays empty.
-	res, _ := s.Call(as("carol"), "search_schema", json.RawMessage(`{"pattern": "salar", "databases": ["secret_db"]}`))
+	res, _ := s.CallResult(as("carol"), "search_schema", json.RawMessage(`{"pattern": "salar", "databases": ["secret_db"]}`))
 	if page := searchMatches(t, res); len(page.Matches) != 0 {
 		t.Fatalf("carol found %+v in secret_db", page.Matches)
 	}
@@ -96,17 +96,17 @@ func TestSearchSchemaArguments(t *testing.T) {
 		`{"pattern": "x", "cursor": "bogus"}`: "invalid cursor",
 		`{"pattern": "` + strings.Repeat("x", maxSearchPattern+1) + `"}`: "over the limit of 256",
 	} {
-		res, _ := s.Call(context.Background(), "search_schema", json.RawMessage(args))
+		res, _ := s.CallResult(context.Background(), "search_schema", json.RawMessage(args))
 		if !res.IsError || !strings.Contains(resultText(res), want) {
 			t.Errorf("%.60s: %s, want %q", args, resultText(res), want)
 		}
 	}
-	res, _ := s.Call(context.Background(), "search_schema", json.RawMessage(`{"pattern": "query", "databases": ["system"], "limit": 1}`))
+	res, _ := s.CallResult(context.Background(), "search_schema", json.RawMessage(`{"pattern": "query", "databases": ["system"], "limit": 1}`))
 	first := searchMatches(t, res)
 	if len(first.Matches) != 1 || first.Matches[0].Kind != "table" || first.NextCursor == "" {
 		t.Fatalf("first page: %+v", first)
 	}
-	res, _ = s.Call(context.Background(), "search_schema", json.RawMessage(`{"pattern": "query", "databases": ["system"], "limit": 1, "cursor": "`+first.NextCursor+`"}`))
+	res, _ = s.CallResult(context.Background(), "search_schema", json.RawMessage(`{"pattern": "query", "databases": ["system"], "limit": 1, "cursor": "`+first.NextCursor+`"}`))
 	if next := searchMatches(t, res); len(next.Matches) != 1 || next.Matches[0] == first.Matches[0] {
 		t.Fatalf("second page: %+v after %+v", next, first)
 	}
@@ -123,7 +123,7 @@ func TestSettingsClauseHint(t *testing.T) {
 		"SELECT 1 SETTINGS max_threads = 1":              `pass the setting in the execute_query "settings" argument instead, e.g. {"settings": {"max_threads": ...}}`,
 		"SELECT * FROM (SELECT 1 SETTINGS readonly = 0)": `{"settings": {"readonly": ...}}`,
 	} {
-		res, _ := s.Call(context.Background(), "execute_query", json.RawMessage(`{"query": "`+q+`"}`))
+		res, _ := s.CallResult(context.Background(), "execute_query", json.RawMessage(`{"query": "`+q+`"}`))
 		text := resultText(res)
 		meta, _ := res.Meta[MetaError].(map[string]any)
 		if !res.IsError || !strings.HasPrefix(text, "not allowed here: a SETTINGS clause") || !strings.Contains(text, want) || meta["kind"] != KindRefused {
@@ -131,7 +131,7 @@ func TestSettingsClauseHint(t *testing.T) {
 		}
 	}
 	// The way the hint points to works.
-	res, _ := s.Call(context.Background(), "execute_query", json.RawMessage(`{"query": "SELECT getSetting('max_threads')", "settings": {"max_threads": 1}}`))
+	res, _ := s.CallResult(context.Background(), "execute_query", json.RawMessage(`{"query": "SELECT getSetting('max_threads')", "settings": {"max_threads": 1}}`))
 	if res.IsError || !strings.Contains(resultText(res), `"rows":[[1]]`) {
 		t.Fatalf("settings argument: %s", resultText(res))
 	}

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-	"unsafe"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -139,22 +138,30 @@ func (s *Service) handler(t Tool) sdk.ToolHandler {
 		if info := req.ClientInfo(); info != nil {
 			ctx = clickhouse.WithAttribution(ctx, clickhouse.Attribution{Client: info.Name, ClientVersion: info.Version})
 		}
-		return s.run(ctx, t, req.Params.Arguments), nil
+		return s.run(ctx, t, req.Params.Arguments).Result(), nil
 	}
 }
 
 // Call runs a tool by name outside the go-sdk (OpenAPI, the HTTP fast
 // path, tests) with the same guards, logging and error mapping: a
-// built-in tool, or one generated for the identity in ctx. The result is
-// new, the caller's to annotate. A successful result's StructuredContent
-// is a json.RawMessage that encoding/json made (so compact and
-// HTML-escaped; callers write it as it is), and its text is the same JSON.
-func (s *Service) Call(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool) {
+// built-in tool, or one generated for the identity in ctx. False means no
+// such tool, and then nothing ran.
+func (s *Service) Call(ctx context.Context, name string, args json.RawMessage) (*Outcome, bool) {
 	t, ok := s.lookup(ctx, name)
 	if !ok {
 		return nil, false
 	}
 	return s.run(ctx, t, args), true
+}
+
+// CallResult is Call rendered for MCP (Outcome.Result): the result the
+// go-sdk would send for the call, new and the caller's to annotate.
+func (s *Service) CallResult(ctx context.Context, name string, args json.RawMessage) (*sdk.CallToolResult, bool) {
+	out, ok := s.Call(ctx, name, args)
+	if !ok {
+		return nil, false
+	}
+	return out.Result(), true
 }
 
 // HasTool reports whether the identity in ctx has a tool of that name.
@@ -200,10 +207,10 @@ type toolCall struct {
 	qe    *clickhouse.QueryError // the ClickHouse error in err, if any
 }
 
-// run is every tool call, whatever the transport: it calls t, turns the
-// outcome into a result (structuredContent plus the same JSON as text, or
-// a tool error), and writes the call's log line and metrics.
-func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.CallToolResult {
+// run is every tool call, whatever the transport: it calls t, turns what
+// it returned into an Outcome (the encoded output, or the classified
+// error), and writes the call's log line and metrics.
+func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *Outcome {
 	if budget.From(ctx) == nil {
 		// No transport holds the result until it is written (the go-sdk
 		// path): it is accounted until the go-sdk takes it.
@@ -224,25 +231,15 @@ func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *sdk.Ca
 	}
 	c.id = identity.From(ctx)
 	c.user = s.client(ctx).EffectiveUser(c.id)
-	var res *sdk.CallToolResult
+	out := &Outcome{User: c.user, Source: c.id.Source}
 	if c.err != nil {
 		c.kind, c.qe = errKind(c.err)
-		res = &sdk.CallToolResult{
-			IsError: true,
-			Content: []sdk.Content{&sdk.TextContent{Text: s.errorText(ctx, c.tool, c.kind, c.err)}},
-			Meta:    sdk.Meta{MetaError: errorMeta(c.kind, c.qe)},
-		}
+		out.Failure = &Failure{Kind: c.kind, Message: s.errorText(ctx, c.tool, c.kind, c.err), ClickHouse: c.qe}
 	} else {
-		res = &sdk.CallToolResult{
-			// The text is the same bytes, not a copy: body is never
-			// modified (see encodeOutput).
-			Content:           []sdk.Content{&sdk.TextContent{Text: unsafe.String(unsafe.SliceData(body), len(body))}},
-			StructuredContent: json.RawMessage(body),
-			Meta:              sdk.Meta{"chmcp/user": c.user, "chmcp/identity_source": string(c.id.Source)},
-		}
+		out.Body, out.Truncated, out.TruncatedReason = body, c.out.Truncated, c.out.TruncatedReason
 	}
 	s.logCall(ctx, &c)
-	return res
+	return out
 }
 
 // encodeOutput is json.Marshal(v), by v's own JSON when it has one (a
@@ -350,29 +347,10 @@ func (s *Service) logCall(ctx context.Context, c *toolCall) {
 	s.log.WarnContext(ctx, "tool call failed", attrs...)
 }
 
-// MetaError is the result _meta key of a failed call's machine-readable
-// class: {"kind": errKind, "code", "name", "query_id" for ClickHouse
-// errors}. The OpenAPI facade maps it to an HTTP status.
-const MetaError = "chmcp/error"
-
-func errorMeta(kind string, qe *clickhouse.QueryError) map[string]any {
-	m := map[string]any{"kind": kind}
-	if qe != nil {
-		m["code"] = qe.Code
-		if qe.Name != "" {
-			m["name"] = qe.Name
-		}
-		if qe.QueryID != "" {
-			m["query_id"] = qe.QueryID
-		}
-	}
-	return m
-}
-
-// Error kinds: the "kind" of an error result's _meta[MetaError], the
-// outcome label of metrics (which defines them, so the label values and
-// these cannot drift apart) and the class the OpenAPI facade maps to a
-// status.
+// Error kinds: Failure.Kind (the "kind" of an MCP error result's
+// _meta[MetaError]), the outcome label of metrics (which defines them, so
+// the label values and these cannot drift apart) and the class the
+// OpenAPI facade maps to a status.
 const (
 	KindInvalidArguments = metrics.OutcomeInvalidArguments
 	KindRefused          = metrics.OutcomeRefused

@@ -22,11 +22,14 @@ type Tool struct {
 	Call func(ctx context.Context, args json.RawMessage) (Output, error)
 }
 
-// Output is a tool's structured result plus what the call log wants to know.
+// Output is a tool's structured result plus what the call log and the
+// transports want to know.
 type Output struct {
 	Value     any
 	Rows      int
 	Truncated bool
+	// TruncatedReason is the cap that cut the result (clickhouse.Result's).
+	TruncatedReason string
 }
 
 // ArgumentError is a call with arguments that do not fit the input schema.

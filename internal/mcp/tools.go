@@ -175,7 +175,7 @@ func (s *Service) executeQuery(ctx context.Context, in executeQueryIn) (*clickho
 	if err != nil {
 		return nil, Output{}, withSettingsHint(err)
 	}
-	return res, Output{Rows: res.RowCount, Truncated: res.Truncated}, nil
+	return res, Output{Rows: res.RowCount, Truncated: res.Truncated, TruncatedReason: res.TruncatedReason}, nil
 }
 
 func (s *Service) writeQuery(ctx context.Context, in writeQueryIn) (writeQueryOut, Output, error) {

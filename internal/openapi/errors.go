@@ -1,20 +1,13 @@
 package openapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"regexp"
-	"strconv"
-	"strings"
-
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/chmcp/chmcp/internal/mcp"
 )
 
-// Error kinds. The first group are the tool layer's (the "kind" of
-// _meta["chmcp/error"] on an error result); the rest are the facade's own.
+// Error kinds. The first group are the tool layer's (mcp.Failure.Kind);
+// the rest are the facade's own.
 const (
 	kindInvalidArguments = mcp.KindInvalidArguments
 	kindRefused          = mcp.KindRefused
@@ -91,97 +84,27 @@ func statusOf(e *apiError) int {
 	return http.StatusInternalServerError
 }
 
-var toolKinds = map[string]bool{
-	kindInvalidArguments: true, kindRefused: true, kindPolicy: true, kindNotFound: true, kindClickHouse: true,
-	kindCancelled: true, kindConnection: true, kindAuth: true, kindInternal: true, kindBusy: true, kindTimeout: true,
-}
-
-// resultError describes an error result: from _meta[mcp.MetaError]
-// ({"kind", "code", "name", "query_id"}) when the tool layer classified
-// it, else from its text.
-func resultError(res *sdk.CallToolResult) apiError {
-	e := apiError{Message: resultText(res)}
+// failureError is the error object of a failed call: its kind, message
+// and ClickHouse error as the tool layer classified them.
+func failureError(f *mcp.Failure) apiError {
+	e := apiError{Message: f.Message, Kind: f.Kind}
 	if e.Message == "" {
-		e.Message = noMessage
+		e.Message = "the tool failed without a message"
 	}
-	if raw, ok := res.Meta[mcp.MetaError]; ok {
-		// Any Go value with that JSON shape: a map or a struct.
-		if b, err := json.Marshal(raw); err == nil {
-			var m apiError
-			if json.Unmarshal(b, &m) == nil && toolKinds[m.Kind] {
-				e.Kind, e.Code, e.Name, e.QueryID = m.Kind, m.Code, m.Name, m.QueryID
-				return e
-			}
-		}
+	if qe := f.ClickHouse; qe != nil {
+		e.Code, e.Name, e.QueryID = qe.Code, qe.Name, qe.QueryID
 	}
-	classifyText(&e)
 	return e
-}
-
-const noMessage = "the tool failed without a message"
-
-func resultText(res *sdk.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if t, ok := c.(*sdk.TextContent); ok {
-			parts = append(parts, t.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
-
-// clickHouseError matches QueryError's text: "ClickHouse error 60 (UNKNOWN_TABLE): ...".
-var clickHouseError = regexp.MustCompile(`^ClickHouse error (\d+)(?: \(([A-Za-z0-9_]+)\))?: `)
-
-// textKinds are how the tool layer's messages start, by kind.
-var textKinds = []struct{ prefix, kind string }{
-	{noMessage, kindInternal},
-	{"invalid arguments: ", kindInvalidArguments},
-	{"access refused", kindPolicy},
-	{"query cancelled", kindCancelled},
-	{"server busy: ", kindBusy},
-	{"query timed out: ", kindTimeout},
-	{"internal error", kindInternal},
-	{"ClickHouse rejected interserver authentication", kindAuth},
-	{"cannot connect to ClickHouse", kindConnection},
-	{"ClickHouse unavailable: ", kindConnection},
-	{"ClickHouse at ", kindConnection}, // "... closed the connection"
-	{"timed out talking to ClickHouse", kindConnection},
-	{"ClickHouse request failed", kindConnection},
-	{"server busy", kindBusy},
-}
-
-// classifyText is the fallback for results without _meta["chmcp/error"]:
-// it reads the kind from the tool layer's message. Anything unrecognised
-// is a guard refusal (GuardError texts vary).
-func classifyText(e *apiError) {
-	t := e.Message
-	if m := clickHouseError.FindStringSubmatch(t); m != nil {
-		code, _ := strconv.ParseInt(m[1], 10, 32)
-		e.Kind, e.Code, e.Name = kindClickHouse, int32(code), m[2]
-		return
-	}
-	if strings.HasSuffix(t, " does not exist or you are not allowed to see it") {
-		e.Kind = kindNotFound
-		return
-	}
-	e.Kind = kindRefused
-	for _, k := range textKinds {
-		if strings.HasPrefix(t, k.prefix) {
-			e.Kind = k.kind
-			return
-		}
-	}
 }
 
 // retryAfterBusy is the Retry-After of a "server busy" 503, in seconds.
 const retryAfterBusy = "1"
 
-// writeResult answers a call: the structured result as the body, or the
-// mapped error.
-func (h *Handler) writeResult(w http.ResponseWriter, res *sdk.CallToolResult) {
-	if res.IsError {
-		e := resultError(res)
+// writeResult answers a call: the structured output as the body, with
+// the truncation headers when a cap cut it, or the mapped error.
+func writeResult(w http.ResponseWriter, out *mcp.Outcome) {
+	if f := out.Failure; f != nil {
+		e := failureError(f)
 		if e.Kind == kindBusy {
 			// Every connection to ClickHouse, or the result budget, was busy: a short retry is
 			// likely to succeed, and a load balancer can move on.
@@ -190,60 +113,11 @@ func (h *Handler) writeResult(w http.ResponseWriter, res *sdk.CallToolResult) {
 		writeError(w, statusOf(&e), e)
 		return
 	}
-	body, err := structured(res)
-	if err != nil {
-		h.log.Error("cannot encode a tool result", "err", err)
-		writeError(w, http.StatusInternalServerError, apiError{Message: "internal error: the result could not be encoded", Kind: kindInternal})
-		return
-	}
-	if mayBeTruncated(body) {
-		var cut struct {
-			Truncated bool   `json:"truncated"`
-			Reason    string `json:"truncated_reason"`
-		}
-		if json.Unmarshal(body, &cut) == nil && cut.Truncated {
-			w.Header().Set(HeaderTruncated, "true")
-			if cut.Reason != "" {
-				w.Header().Set(HeaderTruncatedReason, cut.Reason)
-			}
+	if out.Truncated {
+		w.Header().Set(HeaderTruncated, "true")
+		if out.TruncatedReason != "" {
+			w.Header().Set(HeaderTruncatedReason, out.TruncatedReason)
 		}
 	}
-	writeBody(w, http.StatusOK, body)
-}
-
-// mayBeTruncated says whether body holds a "truncated" member that is true
-// anywhere, a condition for a top-level truncated=true that is much cheaper
-// than parsing the body (up to max_result_bytes) once more for every call.
-func mayBeTruncated(body []byte) bool {
-	key := []byte(`"truncated"`)
-	for {
-		i := bytes.Index(body, key)
-		if i < 0 {
-			return false
-		}
-		body = body[i+len(key):]
-		if v, ok := bytes.CutPrefix(bytes.TrimLeft(body, jsonSpace), []byte(":")); ok &&
-			bytes.HasPrefix(bytes.TrimLeft(v, jsonSpace), []byte("true")) {
-			return true
-		}
-	}
-}
-
-const jsonSpace = " \t\r\n"
-
-// structured is the JSON of a successful result: its structuredContent,
-// else its text when that is a JSON object, else the text wrapped.
-func structured(res *sdk.CallToolResult) ([]byte, error) {
-	switch v := res.StructuredContent.(type) {
-	case json.RawMessage:
-		return v, nil
-	case nil:
-		t := resultText(res)
-		if strings.HasPrefix(strings.TrimSpace(t), "{") && json.Valid([]byte(t)) {
-			return []byte(t), nil
-		}
-		return json.Marshal(map[string]string{"text": t})
-	default:
-		return json.Marshal(v)
-	}
+	writeBody(w, http.StatusOK, out.Body)
 }

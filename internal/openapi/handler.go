@@ -189,12 +189,12 @@ func (h *Handler) serveCall(w http.ResponseWriter, r *http.Request, tool string)
 	// The result stays in the result budget until it is written.
 	ctx, release := h.svc.HoldResults(ctx)
 	defer release()
-	res, found := h.svc.Call(ctx, tool, args)
+	out, found := h.svc.Call(ctx, tool, args)
 	if !found {
 		unknownTool(w, tool)
 		return
 	}
-	h.writeResult(w, res)
+	writeResult(w, out)
 }
 
 // bodyArgs reads one JSON object (or nothing, meaning {}) from the body.

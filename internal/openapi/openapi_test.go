@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
@@ -428,93 +426,80 @@ func TestRouting(t *testing.T) {
 	}
 }
 
-// TestErrorMapping: _meta["chmcp/error"] decides the status when present;
-// the text decides otherwise.
+// TestErrorMapping: the status, kind and ClickHouse fields of an error
+// response come from the call's typed failure, never from its message: a
+// message that reads like another kind's changes nothing.
 func TestErrorMapping(t *testing.T) {
-	meta := func(kind string, code int32, name string) sdk.Meta {
-		m := map[string]any{"kind": kind}
-		if code != 0 {
-			m["code"], m["name"], m["query_id"] = code, name, "q-1"
-		}
-		return sdk.Meta{mcp.MetaError: m}
-	}
-	type structMeta struct {
-		Kind string `json:"kind"`
-		Code int32  `json:"code"`
+	ch := func(code int32, name string) *clickhouse.QueryError {
+		return &clickhouse.QueryError{Code: code, Name: name, QueryID: "q-1", Message: "m"}
 	}
 	for _, tc := range []struct {
-		text   string
-		meta   sdk.Meta
-		status int
-		kind   string
-		code   int32
+		failure mcp.Failure
+		status  int
+		code    int32
 	}{
-		{"invalid arguments: x", meta(kindInvalidArguments, 0, ""), 400, kindInvalidArguments, 0},
-		{"INSERT is not a read-only statement", meta(kindRefused, 0, ""), 400, kindRefused, 0},
-		{"access refused: no", meta(kindPolicy, 0, ""), 403, kindPolicy, 0},
-		{"table x does not exist", meta(kindNotFound, 0, ""), 404, kindNotFound, 0},
-		{"ClickHouse error 60 (UNKNOWN_TABLE): m", meta(kindClickHouse, 60, "UNKNOWN_TABLE"), 502, kindClickHouse, 60},
-		{"ClickHouse error 159 (TIMEOUT_EXCEEDED): m", meta(kindClickHouse, 159, "TIMEOUT_EXCEEDED"), 504, kindClickHouse, 159},
-		{"ClickHouse error 497 (ACCESS_DENIED): m", meta(kindClickHouse, 497, "ACCESS_DENIED"), 403, kindClickHouse, 497},
-		{"ClickHouse error 164 (READONLY): m", meta(kindClickHouse, 164, "READONLY"), 400, kindClickHouse, 164},
-		{"query cancelled", meta(kindCancelled, 0, ""), 504, kindCancelled, 0},
-		{"cannot connect", meta(kindConnection, 0, ""), 503, kindConnection, 0},
-		{"server busy: all 16 connections", meta(kindBusy, 0, ""), 503, kindBusy, 0},
-		{"query timed out: ClickHouse did not answer", meta(kindTimeout, 0, ""), 504, kindTimeout, 0},
-		{"rejected", meta(kindAuth, 0, ""), 502, kindAuth, 0},
-		{"internal error; see the server log", meta(kindInternal, 0, ""), 500, kindInternal, 0},
-		{"x", sdk.Meta{mcp.MetaError: structMeta{Kind: kindClickHouse, Code: 241}}, 502, kindClickHouse, 241},
-		// Without _meta (or with a kind this version does not know): the text.
-		{"ClickHouse error 62 (SYNTAX_ERROR): bad", nil, 400, kindClickHouse, 62}, // the caller's SQL,
-		{"ClickHouse error 999: odd", meta("future_kind", 0, ""), 502, kindClickHouse, 999},
-		{`invalid arguments: "query" is required`, nil, 400, kindInvalidArguments, 0},
-		{"query is 300 bytes, over the limit of 200 (clickhouse.max_query_length)", nil, 400, kindRefused, 0},
-		{`access refused for ClickHouse user "default": protected`, nil, 403, kindPolicy, 0},
-		{"table `a`.`b` does not exist or you are not allowed to see it", nil, 404, kindNotFound, 0},
-		{"query cancelled", nil, 504, kindCancelled, 0},
-		{"internal error; see the server log for request id 1", nil, 500, kindInternal, 0},
-		{`ClickHouse rejected interserver authentication for user "a" on cluster "c": ...`, nil, 502, kindAuth, 0},
-		{"cannot connect to ClickHouse at h:9000 (tcp): connection refused; ...", nil, 503, kindConnection, 0},
-		{"ClickHouse at h:9000 closed the connection; ...", nil, 503, kindConnection, 0},
-		{"ClickHouse unavailable: h:9000 closed the connection (EOF); ...", nil, 503, kindConnection, 0},
-		{"server busy: all 16 connections to ClickHouse are in use (waited 5s, clickhouse.pool_wait); retry later", nil, 503, kindBusy, 0},
-		{"query timed out: it ran past max_execution_time (3s), ...", nil, 504, kindTimeout, 0},
-		{"", nil, 500, kindInternal, 0}, // no content at all
+		{mcp.Failure{Kind: kindInvalidArguments, Message: "invalid arguments: x"}, 400, 0},
+		{mcp.Failure{Kind: kindRefused, Message: "INSERT is not a read-only statement"}, 400, 0},
+		{mcp.Failure{Kind: kindPolicy, Message: "access refused: no"}, 403, 0},
+		{mcp.Failure{Kind: kindNotFound, Message: "table x does not exist"}, 404, 0},
+		{mcp.Failure{Kind: kindClickHouse, Message: "ClickHouse error 60 (UNKNOWN_TABLE): m", ClickHouse: ch(60, "UNKNOWN_TABLE")}, 502, 60},
+		{mcp.Failure{Kind: kindClickHouse, Message: "ClickHouse error 159 (TIMEOUT_EXCEEDED): m", ClickHouse: ch(159, "TIMEOUT_EXCEEDED")}, 504, 159},
+		{mcp.Failure{Kind: kindClickHouse, Message: "ClickHouse error 497 (ACCESS_DENIED): m", ClickHouse: ch(497, "ACCESS_DENIED")}, 403, 497},
+		{mcp.Failure{Kind: kindClickHouse, Message: "ClickHouse error 164 (READONLY): m", ClickHouse: ch(164, "READONLY")}, 400, 164},
+		{mcp.Failure{Kind: kindClickHouse, Message: "ClickHouse error 62 (SYNTAX_ERROR): bad", ClickHouse: ch(62, "SYNTAX_ERROR")}, 400, 62},
+		{mcp.Failure{Kind: kindClickHouse, Message: "ClickHouse error 999: odd", ClickHouse: ch(999, "")}, 502, 999},
+		{mcp.Failure{Kind: kindCancelled, Message: "query cancelled"}, 504, 0},
+		{mcp.Failure{Kind: kindConnection, Message: "cannot connect"}, 503, 0},
+		{mcp.Failure{Kind: kindBusy, Message: "server busy: all 16 connections"}, 503, 0},
+		{mcp.Failure{Kind: kindTimeout, Message: "query timed out: ClickHouse did not answer"}, 504, 0},
+		{mcp.Failure{Kind: kindAuth, Message: "rejected"}, 502, 0},
+		{mcp.Failure{Kind: kindInternal, Message: "internal error; see the server log"}, 500, 0},
+		// Messages that read like another kind: the kind decides.
+		{mcp.Failure{Kind: kindRefused, Message: "ClickHouse error 60 (UNKNOWN_TABLE): quoted by a guard"}, 400, 0},
+		{mcp.Failure{Kind: kindClickHouse, Message: "server busy: said ClickHouse", ClickHouse: ch(395, "FUNCTION_THROW_IF_VALUE_IS_NON_ZERO")}, 502, 395},
+		{mcp.Failure{Kind: kindNotFound, Message: "internal error does not exist or you are not allowed to see it"}, 404, 0},
+		{mcp.Failure{Kind: kindInternal}, 500, 0}, // no message at all
 	} {
-		res := &sdk.CallToolResult{IsError: true, Meta: tc.meta}
-		if tc.text != "" {
-			res.Content = []sdk.Content{&sdk.TextContent{Text: tc.text}}
+		w := httptest.NewRecorder()
+		writeResult(w, &mcp.Outcome{Failure: &tc.failure})
+		var got errorBody
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+			t.Fatalf("%q: %v %s", tc.failure.Message, err, w.Body)
 		}
-		e := resultError(res)
-		if got := statusOf(&e); got != tc.status || e.Kind != tc.kind || e.Code != tc.code || e.Message == "" {
-			t.Errorf("%q: %d %+v, want %d %s %d", tc.text, got, e, tc.status, tc.kind, tc.code)
+		e := got.Error
+		want := apiError{Message: tc.failure.Message, Kind: tc.failure.Kind, Code: tc.code}
+		if want.Message == "" {
+			want.Message = "the tool failed without a message"
+		}
+		if qe := tc.failure.ClickHouse; qe != nil {
+			want.Name, want.QueryID = qe.Name, qe.QueryID
+		}
+		if w.Code != tc.status || e != want || statusOf(&e) != tc.status {
+			t.Errorf("%q: %d %+v, want %d %+v", tc.failure.Message, w.Code, e, tc.status, want)
+		}
+		if busy := w.Header().Get("Retry-After") == retryAfterBusy; busy != (tc.failure.Kind == kindBusy) {
+			t.Errorf("%q: Retry-After %q", tc.failure.Message, w.Header().Get("Retry-After"))
 		}
 	}
 }
 
-// TestTruncatedHeaders: the headers follow the result's top-level
-// truncated member only (writeResult skips parsing bodies that cannot
-// have it).
+// TestTruncatedHeaders: the headers follow the call's typed truncation,
+// whatever the body says (the body is written as it is, never parsed).
 func TestTruncatedHeaders(t *testing.T) {
-	h := New(nil, config.OpenAPIConfig{}, false, nil, Options{})
 	for _, tc := range []struct {
 		name, body, reason string
-		structured, cut    bool
+		cut                bool
 	}{
-		{"not truncated", `{"rows":[[1]],"truncated":false}`, "", true, false},
-		{"no member", `{"rows":[[1]]}`, "", true, false},
-		{"truncated", `{"rows":[[1]],"truncated":true,"truncated_reason":"max_result_rows"}`, "max_result_rows", true, true},
-		{"nested object", `{"rows":[[{"truncated":true}]],"truncated":false}`, "", true, false},
-		{"in a string", `{"rows":[["\"truncated\":true"]],"truncated":false}`, "", true, false},
-		{"spaced text result", "{\"truncated\" :\n true}", "", false, true},
+		{"not truncated", `{"rows":[[1]],"truncated":false}`, "", false},
+		{"truncated", `{"rows":[[1]],"truncated":true,"truncated_reason":"max_result_rows"}`, "max_result_rows", true},
+		{"by bytes", `{"rows":[[1]],"truncated":true,"truncated_reason":"max_result_bytes"}`, "max_result_bytes", true},
+		{"without a reason", `{"rows":[[1]],"truncated":true}`, "", true},
+		{"a value that says truncated", `{"rows":[[{"truncated":true}]],"truncated":false}`, "", false},
+		{"no member", `{"databases":[]}`, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: tc.body}}}
-			if tc.structured {
-				res.StructuredContent = json.RawMessage(tc.body)
-			}
 			w := httptest.NewRecorder()
-			h.writeResult(w, res)
+			writeResult(w, &mcp.Outcome{Body: []byte(tc.body), Truncated: tc.cut, TruncatedReason: tc.reason})
 			if w.Code != http.StatusOK || w.Body.String() != tc.body {
 				t.Fatalf("%d %s", w.Code, w.Body)
 			}
