@@ -10,12 +10,13 @@ import (
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/httpapi"
+	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/oauth"
 	"github.com/chmcp/chmcp/internal/oauth/chstore"
 )
 
 // authorizer builds the OAuth authorization server when it is enabled.
-func authorizer(ctx context.Context, cfg config.OAuthConfig, ch *clickhouse.Client, log *slog.Logger) (httpapi.Authorizer, error) {
+func authorizer(ctx context.Context, cfg config.OAuthConfig, ch *clickhouse.Client, policy *identity.Policy, log *slog.Logger) (httpapi.Authorizer, error) {
 	if !cfg.Enabled {
 		return nil, nil
 	}
@@ -31,7 +32,7 @@ func authorizer(ctx context.Context, cfg config.OAuthConfig, ch *clickhouse.Clie
 	}
 	return oauth.New(cfg, oauth.Deps{
 		Store:      store,
-		Policy:     ch.Policy(),
+		Policy:     policy,
 		Log:        log,
 		HTTPClient: &http.Client{Timeout: 15 * time.Second},
 	})

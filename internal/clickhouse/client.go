@@ -35,7 +35,7 @@ type Client struct {
 	nodes  []node        // one small pool per clickhouse.host entry when there are several (nodes.go)
 	cfg    config.ClickHouseConfig
 	log    *slog.Logger
-	policy *identity.Policy // whom the cluster secret may act as
+	policy *identity.Policy // whom the cluster secret may act as (WithPolicy)
 	// secretMode: authenticate as a cluster peer and run each query as the
 	// caller (WithInitialUser); no password is sent.
 	secretMode bool
@@ -58,6 +58,13 @@ type Option func(*Client)
 // records (system.query_log); "dev" without it.
 func WithVersion(v string) Option { return func(c *Client) { c.version = v } }
 
+// WithPolicy makes p the identity policy the client enforces before acting
+// as a caller with the cluster secret. The caller that builds the policy
+// (cmd/chmcp) hands the same one to the authenticators, which map claims
+// with it; without this option the client compiles its own from
+// clickhouse.impersonation.
+func WithPolicy(p *identity.Policy) Option { return func(c *Client) { c.policy = p } }
+
 // New builds the pool. It does not dial: the first query (or Ping) does, so
 // a server that starts before ClickHouse is up still starts.
 func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Client, error) {
@@ -70,8 +77,10 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 		o(c)
 	}
 	var err error
-	if c.policy, err = identity.NewPolicy(cfg.Impersonation, cfg.Username); err != nil {
-		return nil, err
+	if c.policy == nil {
+		if c.policy, err = identity.NewPolicy(cfg.Impersonation, cfg.Username); err != nil {
+			return nil, err
+		}
 	}
 	var secret config.Secret
 	if c.secretMode {
@@ -134,9 +143,6 @@ func v1Warning(log *slog.Logger, cfg config.ClickHouseConfig) func(uint64) {
 		})
 	}
 }
-
-// Policy returns the identity policy (also used at the edge to map claims).
-func (c *Client) Policy() *identity.Policy { return c.policy }
 
 // EffectiveUser is the ClickHouse user a query for id runs as.
 func (c *Client) EffectiveUser(id identity.Identity) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/httpapi"
+	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/jwe"
 	"github.com/chmcp/chmcp/internal/mcp"
 )
@@ -65,7 +66,11 @@ func start(t *testing.T, ch config.ClickHouseConfig, withJWE bool) *chmcp {
 	}
 	logs := &chtest.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	client, err := clickhouse.New(cfg.ClickHouse, log)
+	policy, err := identity.NewPolicy(cfg.ClickHouse.Impersonation, cfg.ClickHouse.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := clickhouse.New(cfg.ClickHouse, log, clickhouse.WithPolicy(policy))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +82,7 @@ func start(t *testing.T, ch config.ClickHouseConfig, withJWE bool) *chmcp {
 	done := make(chan error, 1)
 	var auth httpapi.Authorizer
 	if withJWE {
-		j, err := httpapi.NewJWE(cfg.Server.JWE, client, nil, log)
+		j, err := httpapi.NewJWE(cfg.Server.JWE, client, policy, nil, log)
 		if err != nil {
 			t.Fatal(err)
 		}

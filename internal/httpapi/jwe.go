@@ -44,6 +44,7 @@ type JWE struct {
 	jwtKey   []byte // server.jwe.jwt_secret_key, may be empty
 	adminKey []byte // server.jwe.mint_admin_key, may be empty
 	ch       *clickhouse.Client
+	policy   *identity.Policy
 	reg      *clickhouse.Registry
 	oauth    Authorizer // may be nil
 	log      *slog.Logger
@@ -51,10 +52,10 @@ type JWE struct {
 }
 
 // NewJWE builds the JWE authenticator over the server's own ClickHouse
-// client ch (whose configuration and identity policy bound what a token may
-// name) and, optionally, the OAuth authorizer. Close releases the clients
-// it opened.
-func NewJWE(cfg config.JWEConfig, ch *clickhouse.Client, oauth Authorizer, log *slog.Logger) (*JWE, error) {
+// client ch (whose configuration, with the identity policy, bounds what a
+// token may name) and, optionally, the OAuth authorizer. Close releases
+// the clients it opened.
+func NewJWE(cfg config.JWEConfig, ch *clickhouse.Client, policy *identity.Policy, oauth Authorizer, log *slog.Logger) (*JWE, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -65,12 +66,15 @@ func NewJWE(cfg config.JWEConfig, ch *clickhouse.Client, oauth Authorizer, log *
 	if len(key) < 32 {
 		return nil, errors.New("server.jwe.secret_key: need at least 32 bytes")
 	}
+	if policy == nil {
+		return nil, errors.New("jwe: an identity policy is required")
+	}
 	if cfg.MintEnabled && oauth == nil && len(cfg.MintAdminKey) < 32 {
 		return nil, errors.New("server.jwe.mint_enabled: needs server.oauth.enabled or a server.jwe.mint_admin_key of at least 32 bytes: minting is never open")
 	}
 	return &JWE{
 		cfg: cfg, key: []byte(key.Reveal()), jwtKey: []byte(cfg.JWTSecretKey.Reveal()), adminKey: []byte(cfg.MintAdminKey.Reveal()),
-		ch: ch, oauth: oauth, log: log, now: time.Now,
+		ch: ch, policy: policy, oauth: oauth, log: log, now: time.Now,
 		// A session holds its client while it lives (sessionGate).
 		reg: clickhouse.NewRegistry(ch, clickhouse.RegistryOptions{Log: log}),
 	}, nil
@@ -165,7 +169,7 @@ func (j *JWE) authenticate(ctx context.Context, token string) (context.Context, 
 	if err != nil {
 		return nil, nil, err
 	}
-	target, err := jwe.Resolve(j.ch.Config(), j.cfg, j.ch.Policy(), claims.Connection)
+	target, err := jwe.Resolve(j.ch.Config(), j.cfg, j.policy, claims.Connection)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -352,7 +356,7 @@ func (j *JWE) mint(w http.ResponseWriter, r *http.Request) {
 			req.Username = caller.User
 		}
 	}
-	minter := jwe.Minter{Base: base, Config: j.cfg, Policy: j.ch.Policy(), Key: j.key, JWTKey: j.jwtKey}
+	minter := jwe.Minter{Base: base, Config: j.cfg, Policy: j.policy, Key: j.key, JWTKey: j.jwtKey}
 	token, exp, err := minter.Mint(req.Connection, ttl, j.now())
 	switch {
 	case errors.Is(err, jwe.ErrNotAllowed):

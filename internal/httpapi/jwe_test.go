@@ -13,6 +13,7 @@ import (
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/jwe"
 )
 
@@ -45,7 +46,7 @@ func jweAuth(t *testing.T, oauth authFunc) authFunc {
 		if oauth != nil {
 			inner = oauth(cfg, ch)
 		}
-		j, err := NewJWE(cfg.Server.JWE, ch, inner, slog.New(slog.DiscardHandler))
+		j, err := NewJWE(cfg.Server.JWE, ch, policyOf(t, cfg), inner, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -396,7 +397,7 @@ func TestNewJWERefusesOpenMinting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ch.Close()
-	_, err = NewJWE(config.JWEConfig{Enabled: true, SecretKey: testJWEKey, MintEnabled: true, MaxTTL: config.Duration(time.Hour)}, ch, nil, nil)
+	_, err = NewJWE(config.JWEConfig{Enabled: true, SecretKey: testJWEKey, MintEnabled: true, MaxTTL: config.Duration(time.Hour)}, ch, &identity.Policy{}, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "never open") {
 		t.Fatalf("want a refusal, got %v", err)
 	}

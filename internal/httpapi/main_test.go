@@ -14,6 +14,7 @@ import (
 	"github.com/chmcp/chmcp/internal/chtest"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/metrics"
 )
@@ -63,7 +64,7 @@ func start(t *testing.T, mutate func(*config.Config), o serverOpts) *testServer 
 	}
 	logs := &chtest.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ch, err := clickhouse.New(cfg.ClickHouse, log)
+	ch, err := clickhouse.New(cfg.ClickHouse, log, clickhouse.WithPolicy(policyOf(t, cfg)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +83,17 @@ func start(t *testing.T, mutate func(*config.Config), o serverOpts) *testServer 
 	go func() { ts.done <- srv.Serve(ctx, ln); ch.Close() }()
 	t.Cleanup(func() { stop(); <-ts.done })
 	return ts
+}
+
+// policyOf is the identity policy of cfg, as cmd/chmcp builds it for the
+// ClickHouse client and the authenticators.
+func policyOf(t *testing.T, cfg config.Config) *identity.Policy {
+	t.Helper()
+	p, err := identity.NewPolicy(cfg.ClickHouse.Impersonation, cfg.ClickHouse.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // listen picks a free loopback port (ahead of the configuration when it

@@ -61,7 +61,7 @@ func startOAuthEnv(t *testing.T, jweMint bool) *oauthEnv {
 		o.Upstream.Issuer, o.Upstream.ClientID, o.Upstream.ClientSecret = idp.Issuer(), idp.ClientID, config.Secret(idp.ClientSecret)
 	}
 	auth := authFunc(func(cfg config.Config, ch *clickhouse.Client) Authorizer {
-		a, err := oauth.New(cfg.Server.OAuth, oauth.Deps{Policy: ch.Policy(), Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+		a, err := oauth.New(cfg.Server.OAuth, oauth.Deps{Policy: policyOf(t, cfg), Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 10 * time.Second}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,7 @@ import (
 // jweAuthMaxClients is jweAuth with a registry of at most max clients.
 func jweAuthMaxClients(t *testing.T, max int) authFunc {
 	return func(cfg config.Config, ch *clickhouse.Client) Authorizer {
-		j, err := NewJWE(cfg.Server.JWE, ch, nil, slog.New(slog.DiscardHandler))
+		j, err := NewJWE(cfg.Server.JWE, ch, policyOf(t, cfg), nil, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}
