@@ -49,6 +49,11 @@ type Client struct {
 	guardrails []guardrail
 	profiles   *profiles
 	version    string // chmcp's, in the client info ClickHouse logs
+	// self is the identity of chmcp's own statements, bound to this client.
+	self identity.Identity
+	// onEffectiveUser, when set (tests), is called each time the effective
+	// user is worked out.
+	onEffectiveUser func()
 }
 
 // Option configures a Client.
@@ -76,6 +81,7 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 	for _, o := range options {
 		o(c)
 	}
+	c.self = c.Bind(server)
 	var err error
 	if c.policy == nil {
 		if c.policy, err = identity.NewPolicy(cfg.Impersonation, cfg.Username); err != nil {
@@ -144,12 +150,29 @@ func v1Warning(log *slog.Logger, cfg config.ClickHouseConfig) func(uint64) {
 	}
 }
 
-// EffectiveUser is the ClickHouse user a query for id runs as.
-func (c *Client) EffectiveUser(id identity.Identity) string {
-	if c.secretMode && id.User != "" {
-		return id.User
+// Bind returns id bound to c: with RunAs, the ClickHouse user its
+// statements run as here (with a cluster secret, the caller's user; else
+// the configured login). The auth boundary binds each request's identity
+// to its client once; the statements of the request then carry it instead
+// of working it out again.
+func (c *Client) Bind(id identity.Identity) identity.Identity {
+	if c.onEffectiveUser != nil {
+		c.onEffectiveUser()
 	}
-	return c.cfg.Username
+	id.RunAs = c.cfg.Username
+	if c.secretMode && id.User != "" {
+		id.RunAs = id.User
+	}
+	return id
+}
+
+// bound is id bound to c, as the auth boundary bound it or, for callers
+// that bypass the boundary (stdio, tests), bound now.
+func (c *Client) bound(id identity.Identity) identity.Identity {
+	if id.RunAs != "" {
+		return id
+	}
+	return c.Bind(id)
 }
 
 // address is cfg's ClickHouse as host:port (an IPv6 host in brackets), or
