@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/budget"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
@@ -158,19 +159,12 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 	if cfg.Server.Transport == config.TransportStdio {
 		return stdio.Serve(ctx, svc.NewServer(), os.Stdin, os.Stdout, cfg.Server.ShutdownTimeout.D(), log.With("component", "stdio"))
 	}
-	auth, err := authorizer(ctx, cfg.Server.OAuth, ch, policy, log) // oauth adds its own component
+	auths, closeAuth, err := authenticators(ctx, cfg.Server, ch, policy, log)
 	if err != nil {
 		return err
 	}
-	if cfg.Server.JWE.Enabled { // JWE connection tokens first, then OAuth (docs/jwe.md)
-		j, err := httpapi.NewJWE(cfg.Server.JWE, ch, policy, auth, log.With("component", "jwe"))
-		if err != nil {
-			return err
-		}
-		defer j.Close()
-		auth = j
-	}
-	return httpapi.New(cfg.Server, ch, svc, auth, log.With("component", "http"), httpapi.WithMetrics(m)).ListenAndServe(ctx)
+	defer closeAuth()
+	return httpapi.New(cfg.Server, ch, svc, auth.New(ch, auths...), log.With("component", "http"), httpapi.WithMetrics(m)).ListenAndServe(ctx)
 }
 
 func testConnection(ctx context.Context, cmd *cli.Command, stdout, stderr io.Writer) error {
