@@ -127,7 +127,9 @@ func (c *countingAuth) Challenge(w http.ResponseWriter, _ *http.Request) {
 func (c *countingAuth) Headers() []string                      { return []string{"X-Test-User"} }
 func (c *countingAuth) Routes(*http.ServeMux) []string         { return nil }
 func (c *countingAuth) Rewrite(next http.Handler) http.Handler { return next }
-func (c *countingAuth) Security() openapi.Security             { return openapi.Security{Scheme: openapi.SecurityBearer} }
+func (c *countingAuth) Security() openapi.Security {
+	return openapi.Security{Scheme: openapi.SecurityBearer}
+}
 
 // eventually waits for cond, which the server reaches just after it
 // answers (a request's release runs once its handler returned).
