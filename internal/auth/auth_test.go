@@ -286,3 +286,25 @@ func TestJWERewriteStripsPathToken(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBoundary is the boundary's own cost per request: open (the
+// configuration caller) and with one authenticator that accepts.
+func BenchmarkBoundary(b *testing.B) {
+	ch, err := clickhouse.New(config.Defaults().ClickHouse, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ch.Close()
+	for name, bd := range map[string]*Boundary{"open": New(ch), "authenticated": New(ch, &fakeAuth{name: "X-User"})} {
+		b.Run(name, func(b *testing.B) {
+			h := bd.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			req := httptest.NewRequest(http.MethodPost, "/", nil)
+			req.Header.Set("X-User", "alice")
+			w := httptest.NewRecorder()
+			b.ReportAllocs()
+			for b.Loop() {
+				h.ServeHTTP(w, req)
+			}
+		})
+	}
+}
