@@ -17,10 +17,12 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/budget"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/httpapi"
+	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/memlimit"
 	"github.com/chmcp/chmcp/internal/metrics"
@@ -99,13 +101,16 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 	}
 }
 
-// setup loads the configuration and builds the logger and ClickHouse pool.
+// setup loads the configuration and builds the logger, the identity policy
+// and the ClickHouse pool. The policy is built here, once, and handed to
+// the ClickHouse client (which enforces it before acting as a caller) and
+// to the authenticators (which map claims with it).
 // Logs always go to stderr: in stdio mode stdout belongs to the protocol.
-func setup(cmd *cli.Command, stderr io.Writer) (config.Config, *slog.Logger, *clickhouse.Client, error) {
+func setup(cmd *cli.Command, stderr io.Writer) (config.Config, *slog.Logger, *clickhouse.Client, *identity.Policy, error) {
 	cfg, notices, err := config.Load(cmd)
 	if err != nil {
 		printNotices(stderr, notices)
-		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n%w", err)
+		return cfg, nil, nil, nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	log := cfg.Logging.NewLogger(stderr)
 	for _, msg := range notices.Info {
@@ -114,15 +119,19 @@ func setup(cmd *cli.Command, stderr io.Writer) (config.Config, *slog.Logger, *cl
 	for _, msg := range notices.Warnings {
 		log.Warn(msg, "component", "config")
 	}
-	ch, err := clickhouse.New(cfg.ClickHouse, log.With("component", "clickhouse"), clickhouse.WithVersion(version))
+	policy, err := identity.NewPolicy(cfg.ClickHouse.Impersonation, cfg.ClickHouse.Username)
 	if err != nil {
-		return cfg, nil, nil, err
+		return cfg, nil, nil, nil, err
 	}
-	return cfg, log, ch, nil
+	ch, err := clickhouse.New(cfg.ClickHouse, log.With("component", "clickhouse"), clickhouse.WithVersion(version), clickhouse.WithPolicy(policy))
+	if err != nil {
+		return cfg, nil, nil, nil, err
+	}
+	return cfg, log, ch, policy, nil
 }
 
 func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
-	cfg, log, ch, err := setup(cmd, stderr)
+	cfg, log, ch, policy, err := setup(cmd, stderr)
 	if err != nil {
 		return err
 	}
@@ -150,23 +159,16 @@ func serve(ctx context.Context, cmd *cli.Command, stderr io.Writer) error {
 	if cfg.Server.Transport == config.TransportStdio {
 		return stdio.Serve(ctx, svc.NewServer(), os.Stdin, os.Stdout, cfg.Server.ShutdownTimeout.D(), log.With("component", "stdio"))
 	}
-	auth, err := authorizer(ctx, cfg.Server.OAuth, ch, log) // oauth adds its own component
+	auths, closeAuth, err := authenticators(ctx, cfg.Server, ch, policy, log)
 	if err != nil {
 		return err
 	}
-	if cfg.Server.JWE.Enabled { // JWE connection tokens first, then OAuth (docs/jwe.md)
-		j, err := httpapi.NewJWE(cfg.Server.JWE, ch, auth, log.With("component", "jwe"))
-		if err != nil {
-			return err
-		}
-		defer j.Close()
-		auth = j
-	}
-	return httpapi.New(cfg.Server, ch, svc, auth, log.With("component", "http"), httpapi.WithMetrics(m)).ListenAndServe(ctx)
+	defer closeAuth()
+	return httpapi.New(cfg.Server, ch, svc, auth.New(ch, auths...), log.With("component", "http"), httpapi.WithMetrics(m)).ListenAndServe(ctx)
 }
 
 func testConnection(ctx context.Context, cmd *cli.Command, stdout, stderr io.Writer) error {
-	cfg, _, ch, err := setup(cmd, stderr)
+	cfg, _, ch, _, err := setup(cmd, stderr)
 	if err != nil {
 		return err
 	}

@@ -7,18 +7,44 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
-	"github.com/chmcp/chmcp/internal/httpapi"
+	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/oauth"
 	"github.com/chmcp/chmcp/internal/oauth/chstore"
 )
 
-// authorizer builds the OAuth authorization server when it is enabled.
-func authorizer(ctx context.Context, cfg config.OAuthConfig, ch *clickhouse.Client, log *slog.Logger) (httpapi.Authorizer, error) {
-	if !cfg.Enabled {
-		return nil, nil
+// authenticators builds the configured authenticators in the order the
+// boundary tries them: JWE connection tokens first (recognised by their
+// shape), then OAuth access tokens (docs/jwe.md). Both map and check
+// identities with policy. close releases what they opened.
+func authenticators(ctx context.Context, cfg config.ServerConfig, ch *clickhouse.Client, policy *identity.Policy, log *slog.Logger) ([]auth.Authenticator, func(), error) {
+	var out []auth.Authenticator
+	var oauthAuth auth.Authenticator
+	if cfg.OAuth.Enabled {
+		s, err := oauthServer(ctx, cfg.OAuth, ch, policy, log) // oauth adds its own component
+		if err != nil {
+			return nil, nil, err
+		}
+		oauthAuth = auth.OAuth(s)
 	}
+	closeAll := func() {}
+	if cfg.JWE.Enabled {
+		j, err := auth.NewJWE(cfg.JWE, ch, policy, auth.JWEOptions{Mint: oauthAuth, Log: log.With("component", "jwe")})
+		if err != nil {
+			return nil, nil, err
+		}
+		out, closeAll = append(out, j), func() { _ = j.Close() }
+	}
+	if oauthAuth != nil {
+		out = append(out, oauthAuth)
+	}
+	return out, closeAll, nil
+}
+
+// oauthServer builds the OAuth authorization server.
+func oauthServer(ctx context.Context, cfg config.OAuthConfig, ch *clickhouse.Client, policy *identity.Policy, log *slog.Logger) (*oauth.Server, error) {
 	var store oauth.Store = oauth.NewMemoryStore()
 	if cfg.Store == config.StoreClickHouse {
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -31,7 +57,7 @@ func authorizer(ctx context.Context, cfg config.OAuthConfig, ch *clickhouse.Clie
 	}
 	return oauth.New(cfg, oauth.Deps{
 		Store:      store,
-		Policy:     ch.Policy(),
+		Policy:     policy,
 		Log:        log,
 		HTTPClient: &http.Client{Timeout: 15 * time.Second},
 	})

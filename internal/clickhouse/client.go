@@ -35,7 +35,7 @@ type Client struct {
 	nodes  []node        // one small pool per clickhouse.host entry when there are several (nodes.go)
 	cfg    config.ClickHouseConfig
 	log    *slog.Logger
-	policy *identity.Policy // whom the cluster secret may act as
+	policy *identity.Policy // whom the cluster secret may act as (WithPolicy)
 	// secretMode: authenticate as a cluster peer and run each query as the
 	// caller (WithInitialUser); no password is sent.
 	secretMode bool
@@ -49,6 +49,11 @@ type Client struct {
 	guardrails []guardrail
 	profiles   *profiles
 	version    string // chmcp's, in the client info ClickHouse logs
+	// self is the identity of chmcp's own statements, bound to this client.
+	self identity.Identity
+	// onEffectiveUser, when set (tests), is called each time the effective
+	// user is worked out.
+	onEffectiveUser func()
 }
 
 // Option configures a Client.
@@ -57,6 +62,13 @@ type Option func(*Client)
 // WithVersion reports v as chmcp's version in the client info ClickHouse
 // records (system.query_log); "dev" without it.
 func WithVersion(v string) Option { return func(c *Client) { c.version = v } }
+
+// WithPolicy makes p the identity policy the client enforces before acting
+// as a caller with the cluster secret. The caller that builds the policy
+// (cmd/chmcp) hands the same one to the authenticators, which map claims
+// with it; without this option the client compiles its own from
+// clickhouse.impersonation.
+func WithPolicy(p *identity.Policy) Option { return func(c *Client) { c.policy = p } }
 
 // New builds the pool. It does not dial: the first query (or Ping) does, so
 // a server that starts before ClickHouse is up still starts.
@@ -69,9 +81,12 @@ func New(cfg config.ClickHouseConfig, log *slog.Logger, options ...Option) (*Cli
 	for _, o := range options {
 		o(c)
 	}
+	c.self = c.Bind(server)
 	var err error
-	if c.policy, err = identity.NewPolicy(cfg.Impersonation, cfg.Username); err != nil {
-		return nil, err
+	if c.policy == nil {
+		if c.policy, err = identity.NewPolicy(cfg.Impersonation, cfg.Username); err != nil {
+			return nil, err
+		}
 	}
 	var secret config.Secret
 	if c.secretMode {
@@ -135,15 +150,29 @@ func v1Warning(log *slog.Logger, cfg config.ClickHouseConfig) func(uint64) {
 	}
 }
 
-// Policy returns the identity policy (also used at the edge to map claims).
-func (c *Client) Policy() *identity.Policy { return c.policy }
-
-// EffectiveUser is the ClickHouse user a query for id runs as.
-func (c *Client) EffectiveUser(id identity.Identity) string {
-	if c.secretMode && id.User != "" {
-		return id.User
+// Bind returns id bound to c: with RunAs, the ClickHouse user its
+// statements run as here (with a cluster secret, the caller's user; else
+// the configured login). The auth boundary binds each request's identity
+// to its client once; the statements of the request then carry it instead
+// of working it out again.
+func (c *Client) Bind(id identity.Identity) identity.Identity {
+	if c.onEffectiveUser != nil {
+		c.onEffectiveUser()
 	}
-	return c.cfg.Username
+	id.RunAs = c.cfg.Username
+	if c.secretMode && id.User != "" {
+		id.RunAs = id.User
+	}
+	return id
+}
+
+// bound is id bound to c, as the auth boundary bound it or, for callers
+// that bypass the boundary (stdio, tests), bound now.
+func (c *Client) bound(id identity.Identity) identity.Identity {
+	if id.RunAs != "" {
+		return id
+	}
+	return c.Bind(id)
 }
 
 // address is cfg's ClickHouse as host:port (an IPv6 host in brackets), or

@@ -14,19 +14,19 @@ var server = identity.Identity{Source: identity.SourceConfig}
 // configured user, without read-only or result caps. params fill
 // {name:Type} placeholders; values are never spliced into the SQL.
 func (c *Client) ExecInternal(ctx context.Context, sql string, params map[string]string) error {
-	qctx, qid := c.statement(ctx, server, nil, params)
+	qctx, qid := c.statement(ctx, c.self, nil, params)
 	if err := c.conn.Exec(qctx, sql); err != nil {
-		return c.failed(ctx, server, qid, err)
+		return c.failed(ctx, c.self, qid, err)
 	}
 	return nil
 }
 
 // QueryUint64Internal runs chmcp's own single-value query (count() and the like).
 func (c *Client) QueryUint64Internal(ctx context.Context, sql string, params map[string]string) (uint64, error) {
-	qctx, qid := c.statement(ctx, server, nil, params)
+	qctx, qid := c.statement(ctx, c.self, nil, params)
 	var v uint64
 	if err := c.conn.QueryRow(qctx, sql).Scan(&v); err != nil {
-		return 0, c.failed(ctx, server, qid, err)
+		return 0, c.failed(ctx, c.self, qid, err)
 	}
 	return v, nil
 }

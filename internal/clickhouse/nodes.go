@@ -83,9 +83,9 @@ func (c *Client) check(ctx context.Context, conn driver.Conn) (ServerInfo, error
 	var info ServerInfo
 	// A native ping is not signed with the cluster secret and would pass
 	// with a wrong one; a query as the fallback user is signed.
-	qctx, queryID := c.statement(ctx, server, nil, nil)
+	qctx, queryID := c.statement(ctx, c.self, nil, nil)
 	if err := conn.QueryRow(qctx, "SELECT version(), currentUser()").Scan(&info.Version, &info.User); err != nil {
-		return ServerInfo{}, c.classify(err, queryID, c.EffectiveUser(server))
+		return ServerInfo{}, c.classify(err, queryID, c.self.RunAs)
 	}
 	info.LatencyMs = float64(time.Since(start).Microseconds()) / 1000
 	return info, nil

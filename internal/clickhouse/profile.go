@@ -52,7 +52,7 @@ func newProfiles() *profiles {
 
 // profile returns the profile values of the user id runs as.
 func (c *Client) profile(ctx context.Context, id identity.Identity) (profileValues, error) {
-	user := c.EffectiveUser(id)
+	user := id.RunAs
 	if e, ok := c.profiles.cache.Get(user); ok && c.profiles.now().Sub(e.fetched) < profileTTL {
 		return e.values, nil
 	}

@@ -69,7 +69,7 @@ const (
 
 // Query runs one statement as id and reads at most the capped result.
 func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o QueryOptions) (*Result, error) {
-	ctx = withCallBudget(ctx)
+	ctx, id = withCallBudget(ctx), c.bound(id)
 	if err := c.checkLength(sql); err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o 
 	defer rows.Close()
 
 	types := rows.ColumnTypes()
-	res := &Result{Columns: make([]Column, len(types)), QueryID: queryID, User: c.EffectiveUser(id)}
+	res := &Result{Columns: make([]Column, len(types)), QueryID: queryID, User: id.RunAs}
 	dest, typeNames := make([]any, len(types)), make([]string, len(types))
 	for i, t := range types {
 		res.Columns[i] = Column{Name: t.Name(), Type: t.DatabaseTypeName()}
@@ -189,7 +189,7 @@ const initialResultBuffer = 2 << 10
 
 // Exec runs a statement that returns no rows (write_query).
 func (c *Client) Exec(ctx context.Context, id identity.Identity, sql string, o QueryOptions) (string, error) {
-	ctx = withCallBudget(ctx)
+	ctx, id = withCallBudget(ctx), c.bound(id)
 	if err := c.checkLength(sql); err != nil {
 		return "", err
 	}
@@ -274,7 +274,7 @@ func (c *Client) limits(ctx context.Context, id identity.Identity, caller map[st
 	if err != nil {
 		return limitPlan{}, err
 	}
-	return planLimits(caller, c.guardrails, prof, c.EffectiveUser(id))
+	return planLimits(caller, c.guardrails, prof, id.RunAs)
 }
 
 // resultBytesBackstop is ClickHouse's in-memory byte cap. In-memory and JSON
@@ -283,15 +283,18 @@ func (c *Client) limits(ctx context.Context, id identity.Identity, caller map[st
 func resultBytesBackstop(jsonCap int64) int64 { return 4*jsonCap + 1<<20 }
 
 // authorize refuses, before anything reaches ClickHouse, an identity the
-// policy does not allow. Only secret mode acts as the caller.
+// policy does not allow. Only secret mode acts as the caller. The user
+// checked is the one the statement will carry (RunAs): only the
+// configuration identity runs as clickhouse.username unchecked.
 func (c *Client) authorize(id identity.Identity) error {
-	if !c.secretMode || id.User == "" {
+	if !c.secretMode || id.User == "" && id.RunAs == c.cfg.Username {
 		return nil
 	}
-	return c.policy.Allow(id.User)
+	return c.policy.Allow(id.RunAs)
 }
 
-// statement prepares ctx for one statement run as id with settings s and
+// statement prepares ctx for one statement run as id (bound: see
+// Client.bound) with settings s and
 // query parameters params, under a new query_id (the name KILL QUERY and
 // system.query_log know it by), which it returns.
 func (c *Client) statement(ctx context.Context, id identity.Identity, s ch.Settings, params map[string]string) (context.Context, string) {
@@ -305,7 +308,7 @@ func (c *Client) statement(ctx context.Context, id identity.Identity, s ch.Setti
 	if c.secretMode {
 		// Never empty: clickhouse.username is required, and an empty initial
 		// user would make ClickHouse skip authentication.
-		opts = append(opts, ch.WithInitialUser(c.EffectiveUser(id)))
+		opts = append(opts, ch.WithInitialUser(id.RunAs))
 	}
 	if len(params) > 0 {
 		opts = append(opts, ch.WithParameters(params))
@@ -332,7 +335,7 @@ func (c *Client) failed(ctx context.Context, id identity.Identity, queryID strin
 		go c.kill(id, queryID, 1)
 		return &CancelledError{QueryID: queryID, Cause: ctx.Err()}
 	}
-	err = c.classify(err, queryID, c.EffectiveUser(id))
+	err = c.classify(err, queryID, id.RunAs)
 	if te, ok := errors.AsType[*TimeoutError](err); ok && te.Stalled {
 		go c.kill(id, queryID, stalledKillAttempts) // cancel the query once ClickHouse answers again
 	}
@@ -348,7 +351,7 @@ func (c *Client) kill(id identity.Identity, queryID string, attempts int) {
 		err := c.killOnce(id, queryID)
 		if err == nil || errors.Is(err, context.Canceled) || attempt >= attempts {
 			if err != nil && !errors.Is(err, context.Canceled) {
-				c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, c.EffectiveUser(id)))
+				c.log.Debug("kill query after cancellation failed", "query_id", queryID, "err", c.classify(err, queryID, id.RunAs))
 			}
 			return
 		}

@@ -31,7 +31,7 @@ type Registry struct {
 	max       int
 	idle      time.Duration
 	log       *slog.Logger
-	options   []Option         // of the clients it creates: the shared client's version
+	options   []Option         // of the clients it creates: the shared client's version and policy
 	now       func() time.Time // tests
 
 	mu      sync.Mutex
@@ -70,7 +70,8 @@ func NewRegistry(shared *Client, opts RegistryOptions) *Registry {
 	r := &Registry{shared: shared, max: opts.MaxClients, idle: opts.IdleTimeout, log: opts.Log, now: time.Now,
 		clients: map[registryKey]*registryEntry{}}
 	if shared != nil {
-		r.sharedKey, r.options = keyOf(shared.Config()), []Option{WithVersion(shared.version)}
+		// One identity policy for the server: the one cmd/chmcp built.
+		r.sharedKey, r.options = keyOf(shared.Config()), []Option{WithVersion(shared.version), WithPolicy(shared.policy)}
 	}
 	return r
 }

@@ -44,6 +44,9 @@ func TestRegistryClientPerLogin(t *testing.T) {
 	if got := currentUser(t, admin, anyone); got != srv.AdminUser {
 		t.Fatalf("currentUser() = %q", got)
 	}
+	if admin.policy != shared.policy {
+		t.Fatal("a token's client compiled an identity policy of its own")
+	}
 	alice, releaseAlice := acquire(t, r, loginConfig("alice", ""))
 	defer releaseAlice()
 	if got := currentUser(t, alice, anyone); got != "alice" {

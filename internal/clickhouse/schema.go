@@ -42,6 +42,7 @@ func (e *NotFoundError) Error() string {
 
 // each runs a read-only metadata query as id and calls scan for every row.
 func (c *Client) each(ctx context.Context, id identity.Identity, sql string, params map[string]string, scan func(driver.Rows) error) error {
+	id = c.bound(id)
 	if err := c.authorize(id); err != nil {
 		return err
 	}

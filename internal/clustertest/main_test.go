@@ -12,10 +12,12 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/chtest"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/httpapi"
+	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/jwe"
 	"github.com/chmcp/chmcp/internal/mcp"
 )
@@ -65,7 +67,11 @@ func start(t *testing.T, ch config.ClickHouseConfig, withJWE bool) *chmcp {
 	}
 	logs := &chtest.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	client, err := clickhouse.New(cfg.ClickHouse, log)
+	policy, err := identity.NewPolicy(cfg.ClickHouse.Impersonation, cfg.ClickHouse.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := clickhouse.New(cfg.ClickHouse, log, clickhouse.WithPolicy(policy))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,17 +81,17 @@ func start(t *testing.T, ch config.ClickHouseConfig, withJWE bool) *chmcp {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var auth httpapi.Authorizer
+	var auths []auth.Authenticator
 	if withJWE {
-		j, err := httpapi.NewJWE(cfg.Server.JWE, client, nil, log)
+		j, err := auth.NewJWE(cfg.Server.JWE, client, policy, auth.JWEOptions{Log: log})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { j.Close() }) // after the server stops
-		auth = j
+		auths = append(auths, j)
 	}
 	svc := mcp.NewService(client, log, "test")
-	srv := httpapi.New(cfg.Server, client, svc, auth, log)
+	srv := httpapi.New(cfg.Server, client, svc, auth.New(client, auths...), log)
 	go func() { done <- srv.Serve(ctx, ln); client.Close() }()
 	t.Cleanup(func() { stop(); <-done })
 	return &chmcp{URL: "http://" + ln.Addr().String(), Logs: logs}

@@ -11,9 +11,11 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
+	"github.com/chmcp/chmcp/internal/openapi"
 )
 
 func setupDynHTTP(t *testing.T) {
@@ -177,17 +179,17 @@ func TestDynamicListChangedHTTP(t *testing.T) {
 	}
 }
 
-// headerAuth is a test authorizer: X-Test-User names the identity.
+// headerAuth is a test authenticator: X-Test-User names the identity.
 type headerAuth struct{}
 
-func (headerAuth) Register(*http.ServeMux) {}
-
-func (headerAuth) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := identity.Identity{User: r.Header.Get("X-Test-User"), Source: identity.SourceSubject}
-		next.ServeHTTP(w, r.WithContext(identity.With(r.Context(), id)))
-	})
+func (headerAuth) Authenticate(_ http.ResponseWriter, r *http.Request) (auth.Caller, func(), auth.Verdict) {
+	return auth.Caller{Identity: identity.Identity{User: r.Header.Get("X-Test-User"), Source: identity.SourceSubject}}, nil, auth.Accepted
 }
+func (headerAuth) Challenge(http.ResponseWriter, *http.Request) {}
+func (headerAuth) Headers() []string                            { return nil }
+func (headerAuth) Routes(*http.ServeMux) []string               { return nil }
+func (headerAuth) Rewrite(next http.Handler) http.Handler       { return next }
+func (headerAuth) Security() openapi.Security                   { return openapi.Security{} }
 
 // TestDynamicToolsPerIdentityHTTP: the server behind each request is the
 // caller's (picked after authentication), and generated tools run as them.
@@ -196,7 +198,9 @@ func TestDynamicToolsPerIdentityHTTP(t *testing.T) {
 	ts := startServerWith(t, func(c *config.Config) {
 		withSecret("admin")(c) // the fallback user; callers are alice and bob
 		withDynamicTools(true, time.Minute)(c)
-	}, func(config.Config, *clickhouse.Client) Authorizer { return headerAuth{} })
+	}, func(config.Config, *clickhouse.Client) []auth.Authenticator {
+		return []auth.Authenticator{headerAuth{}}
+	})
 	for _, user := range []string{"alice", "bob"} {
 		for _, v := range []string{"2026-07-28", "2025-06-18"} {
 			transport := &sdk.StreamableClientTransport{Endpoint: ts.URL + "/", HTTPClient: headerClient("X-Test-User", user)}

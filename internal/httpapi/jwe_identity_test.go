@@ -7,6 +7,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/jwe"
 )
@@ -35,11 +36,11 @@ func TestJWEIdentityRules(t *testing.T) {
 		{"eve@attacker.example", `email domain \"attacker.example\" is not in clickhouse.impersonation.allowed_domains`},
 	} {
 		t.Run(tc.user, func(t *testing.T) {
-			resp, body := post(t, ts.URL+"/", pingBody, map[string]string{HeaderJWE: mintTest(t, jwe.Connection{Username: tc.user}, time.Hour)})
+			resp, body := post(t, ts.URL+"/", pingBody, map[string]string{auth.HeaderJWE: mintTest(t, jwe.Connection{Username: tc.user}, time.Hour)})
 			if resp.StatusCode != 403 || !strings.Contains(body, "access_denied") || !strings.Contains(body, tc.want) {
 				t.Fatalf("token for %+q: %d %s, want 403 containing %q", tc.user, resp.StatusCode, body, tc.want)
 			}
-			code, out := postJSON(t, ts.URL+PathMint, `{"username":"`+tc.user+`"}`, map[string]string{"Authorization": "Bearer " + testAdminKey})
+			code, out := postJSON(t, ts.URL+auth.PathMint, `{"username":"`+tc.user+`"}`, map[string]string{"Authorization": "Bearer " + testAdminKey})
 			if code != 403 || out["token"] != nil {
 				t.Fatalf("minting for %+q: %d %v", tc.user, code, out)
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/jwe"
 )
@@ -78,7 +79,7 @@ func TestJWEServerLoginStaysOnItsTarget(t *testing.T) {
 	}))
 	query := func(conn jwe.Connection) (int, string) {
 		resp, body := post(t, ts.URL+"/openapi/execute_query", `{"query":"SELECT currentUser() AS u"}`,
-			map[string]string{HeaderJWE: mintTest(t, conn, time.Hour)})
+			map[string]string{auth.HeaderJWE: mintTest(t, conn, time.Hour)})
 		return resp.StatusCode, body
 	}
 

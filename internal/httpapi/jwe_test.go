@@ -11,8 +11,10 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/jwe"
 )
 
@@ -37,20 +39,22 @@ func startJWE(t *testing.T, mutate func(*config.Config)) *testServer {
 	return startServerWith(t, mutate, jweAuth(t, nil))
 }
 
-// jweAuth builds the JWE authenticator, over the authorizer oauth builds
-// when it is not nil.
+// jweAuth builds the JWE authenticator followed by those oauth builds
+// (which may mint), as cmd/chmcp orders them.
 func jweAuth(t *testing.T, oauth authFunc) authFunc {
-	return func(cfg config.Config, ch *clickhouse.Client) Authorizer {
-		var inner Authorizer
+	return func(cfg config.Config, ch *clickhouse.Client) []auth.Authenticator {
+		var after []auth.Authenticator
+		var mint auth.Authenticator
 		if oauth != nil {
-			inner = oauth(cfg, ch)
+			after = oauth(cfg, ch)
+			mint = after[0]
 		}
-		j, err := NewJWE(cfg.Server.JWE, ch, inner, slog.New(slog.DiscardHandler))
+		j, err := auth.NewJWE(cfg.Server.JWE, ch, policyOf(t, cfg), auth.JWEOptions{Mint: mint, Log: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { j.Close() }) // after the server stops (cleanups run last-in first-out)
-		return j
+		return append([]auth.Authenticator{j}, after...)
 	}
 }
 
@@ -88,7 +92,7 @@ func currentUserOf(t *testing.T, cs *sdk.ClientSession) (string, *sdk.CallToolRe
 func TestJWETokenPlaces(t *testing.T) {
 	ts := startJWE(t, withJWE())
 	tok := adminToken(t)
-	header := headerClient(HeaderJWE, tok)
+	header := headerClient(auth.HeaderJWE, tok)
 	bearerClient := headerClient("Authorization", "Bearer "+tok)
 	cases := []struct {
 		name      string
@@ -200,7 +204,7 @@ func TestJWEBadTokens(t *testing.T) {
 		}
 		for _, where := range places {
 			t.Run(tc.name+"/"+where, func(t *testing.T) {
-				url, hdr := ts.URL+"/", map[string]string{HeaderJWE: tc.token}
+				url, hdr := ts.URL+"/", map[string]string{auth.HeaderJWE: tc.token}
 				if where == "path" {
 					url, hdr = ts.URL+"/"+tc.token+"/", nil
 				}
@@ -235,7 +239,7 @@ func TestJWEClusterSecret(t *testing.T) {
 		c.Server.JWE.AllowedHosts = []string{"localhost"}
 	}))
 	tok := mintTest(t, jwe.Connection{Username: "alice"}, time.Hour)
-	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/", HTTPClient: headerClient(HeaderJWE, tok)}, "2026-07-28")
+	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/", HTTPClient: headerClient(auth.HeaderJWE, tok)}, "2026-07-28")
 	if user, res := currentUserOf(t, cs); user != "alice" || res.Meta["chmcp/user"] != "alice" {
 		t.Fatalf("ran as %q, want alice", user)
 	}
@@ -260,7 +264,7 @@ func TestJWEClusterSecret(t *testing.T) {
 		{"no user", jwe.Connection{}, "username: required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, body := post(t, ts.URL+"/", pingBody, map[string]string{HeaderJWE: mintTest(t, tc.conn, time.Hour)})
+			resp, body := post(t, ts.URL+"/", pingBody, map[string]string{auth.HeaderJWE: mintTest(t, tc.conn, time.Hour)})
 			if resp.StatusCode != 403 || !strings.Contains(body, "access_denied") || !strings.Contains(body, tc.want) {
 				t.Fatalf("got %d %s, want 403 containing %q", resp.StatusCode, body, tc.want)
 			}
@@ -298,8 +302,8 @@ func TestJWEWithOAuth(t *testing.T) {
 	}
 
 	// Minting with an OAuth token: for oneself only, and never with a JWE.
-	mint := func(auth, body string) (int, map[string]any) {
-		return postJSON(t, e.ts.URL+PathMint, body, map[string]string{"Authorization": "Bearer " + auth})
+	mint := func(bearer, body string) (int, map[string]any) {
+		return postJSON(t, e.ts.URL+auth.PathMint, body, map[string]string{"Authorization": "Bearer " + bearer})
 	}
 	if code, out := mint(access, `{"ttl":"1h"}`); code != 200 {
 		t.Fatalf("OAuth mint: %d %v", code, out)
@@ -312,7 +316,7 @@ func TestJWEWithOAuth(t *testing.T) {
 	if code, _ := mint(jweTok, `{}`); code != 401 {
 		t.Fatalf("a JWE minted a token: %d", code)
 	}
-	if resp, body := post(t, e.ts.URL+PathMint, `{}`, nil); resp.StatusCode != 401 || strings.Contains(body, "token\":") {
+	if resp, body := post(t, e.ts.URL+auth.PathMint, `{}`, nil); resp.StatusCode != 401 || strings.Contains(body, "token\":") {
 		t.Fatalf("unauthenticated mint with OAuth on: %d %s", resp.StatusCode, body)
 	}
 }
@@ -322,10 +326,10 @@ func TestJWEWithOAuth(t *testing.T) {
 func TestJWEMint(t *testing.T) {
 	// Off by default: the route does not exist, whatever the credentials.
 	off := startJWE(t, withJWE())
-	for _, auth := range []string{"", "Bearer " + testAdminKey, "Bearer " + adminToken(t)} {
-		resp, body := post(t, off.URL+PathMint, `{}`, map[string]string{"Authorization": auth})
+	for _, cred := range []string{"", "Bearer " + testAdminKey, "Bearer " + adminToken(t)} {
+		resp, body := post(t, off.URL+auth.PathMint, `{}`, map[string]string{"Authorization": cred})
 		if resp.StatusCode != 404 {
-			t.Fatalf("mint endpoint with minting off (auth %.10q): %d %s", auth, resp.StatusCode, body)
+			t.Fatalf("mint endpoint with minting off (auth %.10q): %d %s", cred, resp.StatusCode, body)
 		}
 	}
 
@@ -334,7 +338,7 @@ func TestJWEMint(t *testing.T) {
 		c.Server.JWE.MaxTTL = config.Duration(2 * time.Hour)
 	}))
 	mint := func(header map[string]string, body string) (int, map[string]any) {
-		return postJSON(t, ts.URL+PathMint, body, header)
+		return postJSON(t, ts.URL+auth.PathMint, body, header)
 	}
 	admin := map[string]string{"Authorization": "Bearer " + testAdminKey}
 	claims := `{"username":"alice","ttl":"1h"}`
@@ -343,18 +347,18 @@ func TestJWEMint(t *testing.T) {
 		"wrong key":           {"Authorization": "Bearer " + strings.ToUpper(testAdminKey)},
 		"key prefix":          {"Authorization": "Bearer " + testAdminKey[:20]},
 		"key in another form": {"Authorization": "Basic " + testAdminKey},
-		"key in the header":   {HeaderJWE: testAdminKey},
+		"key in the header":   {auth.HeaderJWE: testAdminKey},
 		"a JWE":               {"Authorization": "Bearer " + adminToken(t)},
 	} {
 		if code, out := mint(header, claims); code != 401 || out["token"] != nil {
 			t.Errorf("%s: %d %v", name, code, out)
 		}
 	}
-	if resp, _ := post(t, ts.URL+"/"+adminToken(t)+PathMint, claims, nil); resp.StatusCode != 401 {
+	if resp, _ := post(t, ts.URL+"/"+adminToken(t)+auth.PathMint, claims, nil); resp.StatusCode != 401 {
 		t.Errorf("a path JWE minted a token: %d", resp.StatusCode)
 	}
-	if code, _ := get(t, ts.URL+PathMint); code != 405 {
-		t.Errorf("GET %s: %d", PathMint, code)
+	if code, _ := get(t, ts.URL+auth.PathMint); code != 405 {
+		t.Errorf("GET %s: %d", auth.PathMint, code)
 	}
 
 	for _, tc := range []struct {
@@ -396,7 +400,7 @@ func TestNewJWERefusesOpenMinting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ch.Close()
-	_, err = NewJWE(config.JWEConfig{Enabled: true, SecretKey: testJWEKey, MintEnabled: true, MaxTTL: config.Duration(time.Hour)}, ch, nil, nil)
+	_, err = auth.NewJWE(config.JWEConfig{Enabled: true, SecretKey: testJWEKey, MintEnabled: true, MaxTTL: config.Duration(time.Hour)}, ch, &identity.Policy{}, auth.JWEOptions{})
 	if err == nil || !strings.Contains(err.Error(), "never open") {
 		t.Fatalf("want a refusal, got %v", err)
 	}

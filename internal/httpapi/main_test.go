@@ -11,9 +11,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/chtest"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
+	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/metrics"
 )
@@ -29,15 +31,18 @@ type testServer struct {
 	done chan error
 }
 
-// authFunc builds a test server's authorizer from its final configuration
-// and ClickHouse client.
-type authFunc func(cfg config.Config, ch *clickhouse.Client) Authorizer
+// authFunc builds a test server's authenticators from its final
+// configuration and ClickHouse client, in the order the boundary tries them.
+type authFunc func(cfg config.Config, ch *clickhouse.Client) []auth.Authenticator
 
 // serverOpts is what a test server needs beyond its configuration.
 type serverOpts struct {
-	ln      net.Listener     // nil: a free loopback port
-	auth    authFunc         // nil: the MCP endpoint is open
-	metrics *metrics.Metrics // shared by the MCP service and the HTTP edge, as cmd/chmcp wires them
+	ln   net.Listener // nil: a free loopback port
+	auth authFunc     // nil: the MCP endpoint is open
+	// boundary, when set, receives the server's auth boundary (tests
+	// that count what it does).
+	boundary func(*auth.Boundary)
+	metrics  *metrics.Metrics // shared by the MCP service and the HTTP edge, as cmd/chmcp wires them
 }
 
 // startServer runs chmcp's HTTP server on a free loopback port against the
@@ -47,7 +52,7 @@ func startServer(t *testing.T, mutate func(*config.Config)) *testServer {
 	return start(t, mutate, serverOpts{})
 }
 
-// startServerWith is startServer with an authorizer.
+// startServerWith is startServer with authenticators.
 func startServerWith(t *testing.T, mutate func(*config.Config), auth authFunc) *testServer {
 	t.Helper()
 	return start(t, mutate, serverOpts{auth: auth})
@@ -63,7 +68,7 @@ func start(t *testing.T, mutate func(*config.Config), o serverOpts) *testServer 
 	}
 	logs := &chtest.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ch, err := clickhouse.New(cfg.ClickHouse, log)
+	ch, err := clickhouse.New(cfg.ClickHouse, log, clickhouse.WithPolicy(policyOf(t, cfg)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +76,13 @@ func start(t *testing.T, mutate func(*config.Config), o serverOpts) *testServer 
 	if ln == nil {
 		ln = listen(t)
 	}
-	var a Authorizer
+	var auths []auth.Authenticator
 	if o.auth != nil {
-		a = o.auth(cfg, ch)
+		auths = o.auth(cfg, ch)
+	}
+	a := auth.New(ch, auths...)
+	if o.boundary != nil {
+		o.boundary(a)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	ts := &testServer{URL: "http://" + ln.Addr().String(), Logs: logs, stop: stop, done: make(chan error, 1)}
@@ -82,6 +91,17 @@ func start(t *testing.T, mutate func(*config.Config), o serverOpts) *testServer 
 	go func() { ts.done <- srv.Serve(ctx, ln); ch.Close() }()
 	t.Cleanup(func() { stop(); <-ts.done })
 	return ts
+}
+
+// policyOf is the identity policy of cfg, as cmd/chmcp builds it for the
+// ClickHouse client and the authenticators.
+func policyOf(t *testing.T, cfg config.Config) *identity.Policy {
+	t.Helper()
+	p, err := identity.NewPolicy(cfg.ClickHouse.Impersonation, cfg.ClickHouse.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // listen picks a free loopback port (ahead of the configuration when it

@@ -17,6 +17,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 	"golang.org/x/oauth2"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/oauth"
@@ -60,18 +61,18 @@ func startOAuthEnv(t *testing.T, jweMint bool) *oauthEnv {
 		o.Enabled, o.Issuer, o.SigningKey = true, "http://"+ln.Addr().String(), "0123456789abcdef0123456789abcdef-test-key"
 		o.Upstream.Issuer, o.Upstream.ClientID, o.Upstream.ClientSecret = idp.Issuer(), idp.ClientID, config.Secret(idp.ClientSecret)
 	}
-	auth := authFunc(func(cfg config.Config, ch *clickhouse.Client) Authorizer {
-		a, err := oauth.New(cfg.Server.OAuth, oauth.Deps{Policy: ch.Policy(), Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	auths := authFunc(func(cfg config.Config, ch *clickhouse.Client) []auth.Authenticator {
+		a, err := oauth.New(cfg.Server.OAuth, oauth.Deps{Policy: policyOf(t, cfg), Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 10 * time.Second}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return a
+		return []auth.Authenticator{auth.OAuth(a)}
 	})
 	if jweMint {
 		mutate = withJWE(mutate, func(c *config.Config) { c.Server.JWE.MintEnabled = true })
-		auth = jweAuth(t, auth)
+		auths = jweAuth(t, auths)
 	}
-	ts := start(t, mutate, serverOpts{ln: ln, auth: auth})
+	ts := start(t, mutate, serverOpts{ln: ln, auth: auths})
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
 		if strings.HasPrefix(req.URL.String(), clientRedirect) {

@@ -18,9 +18,9 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
-	"github.com/chmcp/chmcp/internal/jwe"
 	"github.com/chmcp/chmcp/internal/mcp"
 	"github.com/chmcp/chmcp/internal/metrics"
 	"github.com/chmcp/chmcp/internal/openapi"
@@ -31,7 +31,7 @@ type Server struct {
 	cfg      config.ServerConfig
 	log      *slog.Logger
 	ch       *clickhouse.Client // for /health
-	auth     Authorizer         // nil: the MCP endpoint is open (stdio-like trust)
+	auth     *auth.Boundary     // open: the MCP endpoint is (stdio-like trust)
 	inflight sync.WaitGroup
 	calls    atomic.Int64 // in flight, as inflight counts them
 	// cut ends, at the shutdown deadline, the calls still running, which
@@ -43,14 +43,6 @@ type Server struct {
 	sessions *sessionGate     // pre-2026 streamable-HTTP sessions
 }
 
-// Authorizer is the OAuth authorization server as the HTTP edge sees it:
-// its own public routes, and a middleware that turns a bearer token into
-// an identity in the request context (or answers 401/403).
-type Authorizer interface {
-	Register(mux *http.ServeMux)
-	Middleware(next http.Handler) http.Handler
-}
-
 // Option configures a Server.
 type Option func(*Server)
 
@@ -59,9 +51,12 @@ type Option func(*Server)
 // GET /metrics (unauthenticated, like /health).
 func WithMetrics(m *metrics.Metrics) Option { return func(s *Server) { s.metrics = m } }
 
-// New wires the routes. auth may be nil.
-func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, auth Authorizer, log *slog.Logger, opts ...Option) *Server {
-	s := &Server{cfg: cfg, log: log, ch: ch, auth: auth}
+// New wires the routes. a authenticates the calls; nil leaves them open.
+func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, a *auth.Boundary, log *slog.Logger, opts ...Option) *Server {
+	if a == nil {
+		a = auth.New(ch)
+	}
+	s := &Server{cfg: cfg, log: log, ch: ch, auth: a}
 	s.cut, s.cutCalls = context.WithCancelCause(context.Background())
 	for _, o := range opts {
 		o(s)
@@ -72,8 +67,8 @@ func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, auth 
 
 func (s *Server) routes(svc *mcp.Service) http.Handler {
 	// One shared MCP server, or one per identity when tools are generated
-	// from views and tables (the auth middleware has put the identity in
-	// the request context by now).
+	// from views and tables (the auth boundary has put the caller in the
+	// request context by now).
 	getServer := func(r *http.Request) *sdk.Server { return svc.ServerFor(r.Context()) }
 	// checkOrigin guards every route against DNS rebinding, the go-sdk's
 	// handlers included (its Host check would ignore server.allowed_hosts).
@@ -84,22 +79,19 @@ func (s *Server) routes(svc *mcp.Service) http.Handler {
 		DisableLocalhostProtection: true,
 	}, s.cfg.SessionIdleTimeout.D())
 	var sse http.Handler = sdk.NewSSEHandler(getServer, &sdk.SSEOptions{MaxRequestBodyBytes: s.cfg.MaxBodyBytes, DisableLocalhostProtection: true})
-	if s.auth != nil {
+	if !s.auth.Open() {
 		// A session runs as its opener: nobody else may use it.
 		streamable.stateful = bindSessions(streamable.stateful)
 		sse = (&sseOwners{owners: map[string]string{}}).wrap(sse)
 	}
-	s.sessions = newSessionGate(streamable.stateful, s.cfg.MaxSessions, s.cfg.MaxSessionsPerClient, s.auth != nil, s.log)
+	s.sessions = newSessionGate(streamable.stateful, s.cfg.MaxSessions, s.cfg.MaxSessionsPerClient, !s.auth.Open(), s.log)
 	streamable.stateful = cancelOnDrop(s.sessions, s.cfg.MaxBodyBytes)
 	sse = s.sessions.stream(sse)
 
 	// Calls: CORS for the configured origin, the DNS-rebinding Origin
 	// check, authentication, then in-flight tracking for shutdown.
 	protect := func(h http.Handler) http.Handler {
-		h = s.track(h)
-		if s.auth != nil {
-			h = s.auth.Middleware(h)
-		}
+		h = s.auth.Middleware(s.track(h))
 		return s.cors(s.checkOrigin(h))
 	}
 	mux := http.NewServeMux()
@@ -116,48 +108,50 @@ func (s *Server) routes(svc *mcp.Service) http.Handler {
 	mux.Handle("/", protect(jsonRPCErrors(streamable)))
 	if s.cfg.OpenAPI.Enabled {
 		api := protect(openAPIBasePath(openapi.New(svc, s.cfg.OpenAPI, s.cfg.TLS.Enabled, s.log, openapi.Options{
-			Version: svc.Version(), Security: s.openAPISecurity(), MaxBodyBytes: s.cfg.MaxBodyBytes, Open: s.auth == nil,
+			Version: svc.Version(), Security: s.auth.Security(), MaxBodyBytes: s.cfg.MaxBodyBytes, Open: s.auth.Open(),
 		})))
 		mux.Handle("/openapi", api)
 		mux.Handle("/openapi/", api)
 		mux.Handle("/openapi.json", api)
 	}
-	if s.auth != nil {
-		// The authorization server's own routes; it sets CORS where
-		// browser-based clients need it (metadata, registration, token).
-		oauthMux := http.NewServeMux()
-		s.auth.Register(oauthMux)
-		mux.Handle("/.well-known/", oauthMux)
-		mux.Handle("/oauth/", oauthMux)
-		mux.Handle("/jwe/", oauthMux) // token minting, when JWE minting is on
-	}
+	// The authenticators' own routes (OAuth's metadata and flow, JWE
+	// minting); they set CORS where browser-based clients need it.
+	s.auth.Register(mux)
 
 	var h http.Handler = mux
 	h = s.limitBody(h)
 	h = s.logRequests(h)
 	h = requestID(h)
-	h = stripTokenPath(s.auth, h) // JWE: /{token}/... -> /..., before routing and logging
+	h = s.auth.Rewrite(h) // a token in the path (JWE) leaves the URL before routing and logging
 	return h
 }
 
-// openAPISecurity is the authentication the OpenAPI document declares:
-// what this server actually requires.
-func (s *Server) openAPISecurity() openapi.Security {
-	switch {
-	case s.cfg.OAuth.Enabled:
-		return openapi.OAuth2(s.cfg.OAuth.Issuer, s.cfg.OAuth.Scopes)
-	case s.cfg.JWE.Enabled:
-		return openapi.Security{Scheme: openapi.SecurityBearer}
-	}
-	return openapi.Security{}
-}
-
-// openAPIBasePath keeps a JWE path token in the document's server URL, so
-// a GPT action imported from /{token}/openapi calls /{token}/openapi/...
+// openAPIBasePath keeps a path credential (a JWE) in the document's server
+// URL, so a GPT action imported from /{token}/openapi calls
+// /{token}/openapi/...
 func openAPIBasePath(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if tok, ok := jwe.PathToken(r.Context()); ok {
+		if tok, ok := auth.PathCredential(r.Context()); ok {
 			r = r.WithContext(openapi.WithBasePath(r.Context(), "/"+tok))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// keepTokenPath gives the legacy SSE handler the path with its path
+// credential put back: the session endpoint it announces is built from the
+// request URL, so a client that opened /{token}/sse posts to
+// /{token}/sse?sessionid=...
+func keepTokenPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token, ok := auth.PathCredential(r.Context()); ok {
+			u := *r.URL
+			u.Path = "/" + token + r.URL.Path
+			if u.RawPath != "" {
+				u.RawPath = "/" + token + r.URL.RawPath
+			}
+			r = r.WithContext(r.Context())
+			r.URL = &u
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -2,14 +2,13 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"regexp"
 	"sync"
 
-	"github.com/modelcontextprotocol/go-sdk/auth"
+	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
 
-	"github.com/chmcp/chmcp/internal/identity"
+	"github.com/chmcp/chmcp/internal/auth"
 )
 
 // bindSessions ties a streamable-HTTP session to the caller that opened it.
@@ -21,9 +20,9 @@ import (
 // Only the session handler reads TokenInfo: wrap that one, not the
 // stateless path, SSE or OpenAPI.
 func bindSessions(next http.Handler) http.Handler {
-	present := auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
-		return &auth.TokenInfo{UserID: sessionOwner(ctx)}, nil
-	}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true}) // the caller's credential was checked upstream
+	present := sdkauth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*sdkauth.TokenInfo, error) {
+		return &sdkauth.TokenInfo{UserID: sessionOwner(ctx)}, nil
+	}, &sdkauth.RequireBearerTokenOptions{AllowMissingExpiration: true}) // the caller's credential was checked upstream
 	h := present(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("Authorization") // the placeholder goes no further
 		next.ServeHTTP(w, r)
@@ -37,18 +36,8 @@ func bindSessions(next http.Handler) http.Handler {
 }
 
 // sessionOwner names the caller: the identity, and the fingerprint of the
-// ClickHouse target a JWE token chose (two tokens for one user name may
-// point elsewhere). Not the client's address: the registry may replace a
-// client, and the session would then refuse its own opener.
-func sessionOwner(ctx context.Context) string {
-	id := identity.From(ctx)
-	target, _ := ctx.Value(targetKey{}).(string)
-	return fmt.Sprintf("%s|%s|%s|%s", id.Source, id.User, id.Subject, target)
-}
-
-// targetKey carries the fingerprint of the ClickHouse target a JWE token
-// chose (clickhouse.Fingerprint).
-type targetKey struct{}
+// ClickHouse target a JWE token chose (see auth.Caller.Owner).
+func sessionOwner(ctx context.Context) string { return auth.From(ctx).Owner() }
 
 // sseOwners binds legacy SSE sessions to their opener, as bindSessions
 // does for streamable HTTP (the go-sdk's SSE handler has no such check): the

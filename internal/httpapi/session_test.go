@@ -13,6 +13,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/jwe"
@@ -20,14 +21,14 @@ import (
 
 // jweAuthMaxClients is jweAuth with a registry of at most max clients.
 func jweAuthMaxClients(t *testing.T, max int) authFunc {
-	return func(cfg config.Config, ch *clickhouse.Client) Authorizer {
-		j, err := NewJWE(cfg.Server.JWE, ch, nil, slog.New(slog.DiscardHandler))
+	return func(cfg config.Config, ch *clickhouse.Client) []auth.Authenticator {
+		j, err := auth.NewJWE(cfg.Server.JWE, ch, policyOf(t, cfg), auth.JWEOptions{Log: slog.New(slog.DiscardHandler),
+			Registry: clickhouse.RegistryOptions{MaxClients: max}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		j.reg = clickhouse.NewRegistry(ch, clickhouse.RegistryOptions{MaxClients: max})
 		t.Cleanup(func() { j.Close() })
-		return j
+		return []auth.Authenticator{j}
 	}
 }
 
@@ -173,13 +174,13 @@ func TestSessionCapPerIdentity(t *testing.T) {
 	ts := startJWE(t, withJWE(func(c *config.Config) { c.Server.MaxSessionsPerClient = 1 }))
 	tokA := adminToken(t)
 	tokB := mintTest(t, jwe.Connection{Username: chs.AdminUser, Password: chs.AdminPassword, Database: "system"}, time.Hour)
-	if status, _, body := openSession(t, http.DefaultClient, ts.URL+"/", map[string]string{HeaderJWE: tokA}); status != http.StatusOK {
+	if status, _, body := openSession(t, http.DefaultClient, ts.URL+"/", map[string]string{auth.HeaderJWE: tokA}); status != http.StatusOK {
 		t.Fatalf("first session of A: %d %s", status, body)
 	}
-	if status, _, body := openSession(t, http.DefaultClient, ts.URL+"/", map[string]string{HeaderJWE: tokA}); status != http.StatusTooManyRequests {
+	if status, _, body := openSession(t, http.DefaultClient, ts.URL+"/", map[string]string{auth.HeaderJWE: tokA}); status != http.StatusTooManyRequests {
 		t.Fatalf("second session of A: %d %s", status, body)
 	}
-	if status, _, body := openSession(t, http.DefaultClient, ts.URL+"/", map[string]string{HeaderJWE: tokB}); status != http.StatusOK {
+	if status, _, body := openSession(t, http.DefaultClient, ts.URL+"/", map[string]string{auth.HeaderJWE: tokB}); status != http.StatusOK {
 		t.Fatalf("first session of B from the same address: %d %s", status, body)
 	}
 }
@@ -213,7 +214,7 @@ func TestSessionDisconnectCancels(t *testing.T) {
 	t.Run("open", func(t *testing.T) { testSessionDisconnect(t, startServer(t, nil), nil) })
 	// With authentication, the cancellation passes the session's owner check.
 	t.Run("jwe", func(t *testing.T) {
-		testSessionDisconnect(t, startJWE(t, withJWE()), map[string]string{HeaderJWE: adminToken(t)})
+		testSessionDisconnect(t, startJWE(t, withJWE()), map[string]string{auth.HeaderJWE: adminToken(t)})
 	})
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/chmcp/chmcp/internal/auth"
 )
 
 // sessionGate admits new pre-2026 sessions within server.max_sessions and
@@ -41,10 +43,7 @@ func (g *sessionGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.refuse(w, r, status, msg)
 		return
 	}
-	release := func() {}
-	if hold, ok := r.Context().Value(sessionHoldKey{}).(func() func()); ok {
-		release = hold() // taken before the session can run a call
-	}
+	release := auth.From(r.Context()).Keep() // taken before the session can run a call
 	var srv *sdk.Server
 	g.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), serverSlotKey{}, &srv)))
 	ss := findSession(srv, w.Header().Get("Mcp-Session-Id"))
@@ -145,12 +144,4 @@ func noteServer(r *http.Request, srv *sdk.Server) *sdk.Server {
 		*slot = srv
 	}
 	return srv
-}
-
-// sessionHoldKey carries a func that keeps what a new session will use
-// and returns its release (the JWE authenticator sets it).
-type sessionHoldKey struct{}
-
-func withSessionHold(ctx context.Context, hold func() func()) context.Context {
-	return context.WithValue(ctx, sessionHoldKey{}, hold)
 }

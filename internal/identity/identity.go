@@ -24,6 +24,11 @@ type Identity struct {
 	Email   string `json:"email,omitempty"`
 	Subject string `json:"subject,omitempty"`
 	Source  Source `json:"source"`
+	// RunAs is the ClickHouse user the queries run as on the request's
+	// client, worked out once when the identity is bound to that client
+	// (clickhouse.Client.Bind, at authentication) and carried from there.
+	// Empty: not bound; the client works it out.
+	RunAs string `json:"-"`
 }
 
 type ctxKey struct{}

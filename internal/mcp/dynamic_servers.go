@@ -68,9 +68,8 @@ func (d *dynamicTools) retryDelay() time.Duration { return min(d.ttl, maxRetryDe
 // discovery runs before it returns (bounded by ctx), so a new session
 // starts with its full tool list; later refreshes never block here.
 func (d *dynamicTools) entry(ctx context.Context) *identityServer {
-	client := d.svc.client(ctx)
-	id := identity.From(ctx)
-	key := identityKey{client: client, user: client.EffectiveUser(id)}
+	_, client, id := d.svc.caller(ctx)
+	key := identityKey{client: client, user: id.RunAs}
 	d.mu.Lock()
 	e, ok := d.entries[key]
 	if ok {

@@ -119,6 +119,18 @@ func (s *Service) client(ctx context.Context) *clickhouse.Client {
 	return clickhouse.ClientFrom(ctx, s.ch)
 }
 
+// caller is the request's client and identity, bound to it: at
+// authentication (internal/auth), or here for callers that bypass the
+// boundary (stdio, tests), whose ctx then carries the bound identity.
+func (s *Service) caller(ctx context.Context) (context.Context, *clickhouse.Client, identity.Identity) {
+	client, id := s.client(ctx), identity.From(ctx)
+	if id.RunAs == "" {
+		id = client.Bind(id)
+		ctx = identity.With(ctx, id)
+	}
+	return ctx, client, id
+}
+
 // requestIDKey carries the request id the HTTP layer assigned.
 type requestIDKey struct{}
 
@@ -219,6 +231,7 @@ func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *Outcom
 		defer release()
 	}
 	c := toolCall{tool: t.Def.Name, start: time.Now(), kind: metrics.OutcomeOK}
+	ctx, _, c.id = s.caller(ctx)
 	ctx = clickhouse.WithAttribution(ctx, clickhouse.Attribution{Tool: c.tool, RequestID: requestID(ctx)})
 	ctx, stop := cutoff(ctx)
 	defer stop()
@@ -229,8 +242,7 @@ func (s *Service) run(ctx context.Context, t Tool, args json.RawMessage) *Outcom
 			c.out = Output{}
 		}
 	}
-	c.id = identity.From(ctx)
-	c.user = s.client(ctx).EffectiveUser(c.id)
+	c.user = c.id.RunAs
 	out := &Outcome{User: c.user, Source: c.id.Source}
 	if c.err != nil {
 		c.kind, c.qe = errKind(c.err)

@@ -1,7 +1,6 @@
-package httpapi
+package auth
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/jwe"
+	"github.com/chmcp/chmcp/internal/openapi"
 )
 
 // HeaderJWE carries a JWE connection token (altinity-mcp's header name).
@@ -33,30 +33,45 @@ const PathMint = "/jwe/token"
 // none (capped by server.jwe.max_ttl).
 const defaultMintTTL = 24 * time.Hour
 
-// JWE authenticates MCP requests that carry a JWE connection token
-// (docs/jwe.md) and routes their queries to the connection the token names.
-// It is an Authorizer: it wraps the OAuth authorizer when OAuth is also on
-// (a request without a JWE then goes through OAuth), and without OAuth a
-// request without a token is refused.
+// JWE authenticates requests that carry a JWE connection token
+// (docs/jwe.md) and routes their queries to the connection the token
+// names. A request without a JWE is left to the next authenticator (OAuth,
+// when it is on); with JWE alone, Challenge refuses it.
 type JWE struct {
 	cfg      config.JWEConfig
 	key      []byte // server.jwe.secret_key
 	jwtKey   []byte // server.jwe.jwt_secret_key, may be empty
 	adminKey []byte // server.jwe.mint_admin_key, may be empty
 	ch       *clickhouse.Client
+	policy   *identity.Policy
 	reg      *clickhouse.Registry
-	oauth    Authorizer // may be nil
+	mintVia  Authenticator // may be nil
 	log      *slog.Logger
 	now      func() time.Time
 }
 
+// JWEOptions are the JWE authenticator's collaborators beyond its
+// configuration.
+type JWEOptions struct {
+	// Mint, when not nil, lets its callers (OAuth) mint tokens for
+	// themselves at POST /jwe/token.
+	Mint Authenticator
+	Log  *slog.Logger
+	// Registry bounds the clients opened for tokens (its Log defaults to
+	// Log).
+	Registry clickhouse.RegistryOptions
+}
+
 // NewJWE builds the JWE authenticator over the server's own ClickHouse
-// client ch (whose configuration and identity policy bound what a token may
-// name) and, optionally, the OAuth authorizer. Close releases the clients
-// it opened.
-func NewJWE(cfg config.JWEConfig, ch *clickhouse.Client, oauth Authorizer, log *slog.Logger) (*JWE, error) {
+// client ch, whose configuration, with the identity policy, bounds what a
+// token may name. Close releases the clients it opened.
+func NewJWE(cfg config.JWEConfig, ch *clickhouse.Client, policy *identity.Policy, o JWEOptions) (*JWE, error) {
+	log := o.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if o.Registry.Log == nil {
+		o.Registry.Log = log
 	}
 	key, err := cfg.ReadSecretKey()
 	if err != nil {
@@ -65,73 +80,70 @@ func NewJWE(cfg config.JWEConfig, ch *clickhouse.Client, oauth Authorizer, log *
 	if len(key) < 32 {
 		return nil, errors.New("server.jwe.secret_key: need at least 32 bytes")
 	}
-	if cfg.MintEnabled && oauth == nil && len(cfg.MintAdminKey) < 32 {
+	if policy == nil {
+		return nil, errors.New("jwe: an identity policy is required")
+	}
+	if cfg.MintEnabled && o.Mint == nil && len(cfg.MintAdminKey) < 32 {
 		return nil, errors.New("server.jwe.mint_enabled: needs server.oauth.enabled or a server.jwe.mint_admin_key of at least 32 bytes: minting is never open")
 	}
 	return &JWE{
 		cfg: cfg, key: []byte(key.Reveal()), jwtKey: []byte(cfg.JWTSecretKey.Reveal()), adminKey: []byte(cfg.MintAdminKey.Reveal()),
-		ch: ch, oauth: oauth, log: log, now: time.Now,
-		// A session holds its client while it lives (sessionGate).
-		reg: clickhouse.NewRegistry(ch, clickhouse.RegistryOptions{Log: log}),
+		ch: ch, policy: policy, mintVia: o.Mint, log: log, now: time.Now,
+		// A session holds its client while it lives (Caller.Keep).
+		reg: clickhouse.NewRegistry(ch, o.Registry),
 	}, nil
 }
 
 // Close closes the ClickHouse clients opened for tokens.
 func (j *JWE) Close() error { return j.reg.Close() }
 
-// Register adds the OAuth routes (when OAuth is on) and the minting
-// endpoint (when enabled). The server mounts /.well-known/, /oauth/ and
-// /jwe/ from this mux.
-func (j *JWE) Register(mux *http.ServeMux) {
-	if j.oauth != nil {
-		j.oauth.Register(mux)
-	}
+// Routes adds the minting endpoint when it is enabled, under /jwe/ (a 404
+// there otherwise).
+func (j *JWE) Routes(mux *http.ServeMux) []string {
 	if j.cfg.MintEnabled {
 		mux.Handle("POST "+PathMint, j.mintGuard(http.HandlerFunc(j.mint)))
 	}
+	return []string{"/jwe/"}
 }
 
-// Middleware authenticates a request by its JWE (path, header, bearer, in
-// that order). A request without one goes to OAuth when it is on, and is
-// refused otherwise: with JWE on and OAuth off, a token is required.
-func (j *JWE) Middleware(next http.Handler) http.Handler {
-	var fallback http.Handler
-	if j.oauth != nil {
-		fallback = j.oauth.Middleware(next)
+// Headers: a JWE comes in its own header or as a bearer token.
+func (j *JWE) Headers() []string { return []string{HeaderJWE, "Authorization"} }
+
+// Security: a JWE is presented as a bearer token.
+func (j *JWE) Security() openapi.Security { return openapi.Security{Scheme: openapi.SecurityBearer} }
+
+// Authenticate authenticates a request by its JWE (path, header, bearer,
+// in that order): the caller is the token's user on the connection the
+// token names, whose client the request holds until it is done.
+func (j *JWE) Authenticate(w http.ResponseWriter, r *http.Request) (Caller, func(), Verdict) {
+	token, where, err := findToken(r)
+	switch {
+	case err != nil:
+		j.refuse(w, r, where, err)
+		return Caller{}, nil, Refused
+	case token == "":
+		return Caller{}, nil, Absent
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, where, err := findToken(r)
-		switch {
-		case err != nil:
-			j.refuse(w, r, where, err)
-			return
-		case token == "" && fallback != nil:
-			fallback.ServeHTTP(w, r)
-			return
-		case token == "":
-			authError(w, http.StatusUnauthorized, "", "a JWE connection token is required: in the path (/{token}/), the "+HeaderJWE+" header or Authorization: Bearer")
-			return
-		}
-		ctx, release, err := j.authenticate(r.Context(), token)
-		if err != nil {
-			j.refuse(w, r, where, err)
-			return
-		}
-		defer release()
-		r2 := r.WithContext(ctx)
-		r2.Header = r.Header.Clone()
-		r2.Header.Del(HeaderJWE) // credentials never travel further
-		r2.Header.Del("Authorization")
-		next.ServeHTTP(w, r2)
-	})
+	c, release, err := j.authenticate(token)
+	if err != nil {
+		j.refuse(w, r, where, err)
+		return Caller{}, nil, Refused
+	}
+	return c, release, Accepted
+}
+
+// Challenge refuses a request without a token: with JWE on and OAuth off,
+// a token is required.
+func (j *JWE) Challenge(w http.ResponseWriter, _ *http.Request) {
+	authError(w, http.StatusUnauthorized, "", "a JWE connection token is required: in the path (/{token}/), the "+HeaderJWE+" header or Authorization: Bearer")
 }
 
 // findToken returns the request's JWE and where it was: the first path
-// segment (moved to the context by stripTokenPath), the x-altinity-mcp-key
+// segment (moved to the context by Rewrite), the x-altinity-mcp-key
 // header, or a bearer token shaped like a JWE (any other bearer is an
 // OAuth access token and not ours).
 func findToken(r *http.Request) (token, where string, err error) {
-	if token, ok := jwe.PathToken(r.Context()); ok {
+	if token, ok := PathCredential(r.Context()); ok {
 		return token, "path", nil
 	}
 	switch h := r.Header.Values(HeaderJWE); {
@@ -157,36 +169,37 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, strings.EqualFold(scheme, "Bearer") && token != ""
 }
 
-// authenticate decodes token, applies the server's rules to its claims and
-// returns a context that routes the request's queries to the connection
-// the token names (and, with a cluster secret, runs them as its user).
-func (j *JWE) authenticate(ctx context.Context, token string) (context.Context, func(), error) {
+// authenticate decodes token and applies the server's rules to its
+// claims. The caller runs on the connection the token names (and, with a
+// cluster secret, as its user); release gives its client back.
+func (j *JWE) authenticate(token string) (Caller, func(), error) {
 	claims, err := jwe.Decode(j.key, j.jwtKey, token, j.now())
 	if err != nil {
-		return nil, nil, err
+		return Caller{}, nil, err
 	}
-	target, err := jwe.Resolve(j.ch.Config(), j.cfg, j.ch.Policy(), claims.Connection)
+	target, err := jwe.Resolve(j.ch.Config(), j.cfg, j.policy, claims.Connection)
 	if err != nil {
-		return nil, nil, err
+		return Caller{}, nil, err
 	}
 	client, release, err := j.reg.Acquire(target.Config)
 	if err != nil {
-		return nil, nil, err
+		return Caller{}, nil, err
 	}
-	ctx = clickhouse.WithClient(ctx, client)
-	ctx = context.WithValue(ctx, targetKey{}, clickhouse.Fingerprint(target.Config))
-	// A session opened by this request keeps the client until it ends: its
-	// calls run with this context, and so with this client.
-	ctx = withSessionHold(ctx, func() func() {
-		if _, release, err := j.reg.Acquire(target.Config); err == nil {
-			return release // the same client: this request holds it
-		}
-		return func() {} // the registry is closing
-	})
-	// User is empty without a cluster secret: the client's own login runs
-	// the queries. With one, the token's user is impersonated.
-	ctx = identity.With(ctx, identity.Identity{User: target.User, Source: SourceJWE})
-	return ctx, release, nil
+	return Caller{
+		// User is empty without a cluster secret: the client's own login
+		// runs the queries. With one, the token's user is impersonated.
+		Identity: identity.Identity{User: target.User, Source: SourceJWE},
+		Client:   client,
+		Target:   clickhouse.Fingerprint(target.Config),
+		// A session opened by this request keeps the client until it
+		// ends: its calls run with this caller, and so with this client.
+		Hold: func() func() {
+			if _, release, err := j.reg.Acquire(target.Config); err == nil {
+				return release // the same client: this request holds it
+			}
+			return func() {} // the registry is closing
+		},
+	}, release, nil
 }
 
 // jweError is an HTTP refusal with an OAuth-style error code.
@@ -221,6 +234,13 @@ func (j *JWE) refuse(w http.ResponseWriter, r *http.Request, where string, err e
 	authError(w, je.status, je.code, je.desc)
 }
 
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
 // authError writes an RFC 6750 style refusal; 401s carry a Bearer challenge.
 func authError(w http.ResponseWriter, status int, code, desc string) {
 	if status == http.StatusUnauthorized {
@@ -238,14 +258,11 @@ func authError(w http.ResponseWriter, status int, code, desc string) {
 
 // --- tokens in the path ---
 
-// stripTokenPath moves a JWE in the first path segment into the context
+// Rewrite moves a JWE in the first path segment into the context
 // (/{token} -> /, /{token}/sse -> /sse, /{token}/openapi/x -> /openapi/x;
-// jwe.PathToken gives it back), so the routes, the logs and every handler
-// see the path without it. It is a no-op unless auth accepts JWE tokens.
-func stripTokenPath(auth Authorizer, next http.Handler) http.Handler {
-	if _, ok := auth.(*JWE); !ok {
-		return next
-	}
+// PathCredential gives it back), so the routes, the logs and every handler
+// see the path without it.
+func (j *JWE) Rewrite(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		if !strings.HasPrefix(r.URL.Path, "/") || !jwe.LooksLikeJWE(seg) {
@@ -257,7 +274,7 @@ func stripTokenPath(auth Authorizer, next http.Handler) http.Handler {
 		if strings.HasPrefix(r.URL.RawPath, "/"+seg) {
 			u.RawPath = pathWithout(r.URL.RawPath, seg)
 		}
-		r2 := r.WithContext(jwe.WithPathToken(r.Context(), seg))
+		r2 := r.WithContext(WithPathCredential(r.Context(), seg))
 		r2.URL = &u
 		r2.RequestURI = u.RequestURI()
 		next.ServeHTTP(w, r2)
@@ -271,24 +288,6 @@ func pathWithout(p, seg string) string {
 	return "/"
 }
 
-// keepTokenPath gives the legacy SSE handler the path with the token put
-// back: the session endpoint it announces is built from the request URL, so
-// a client that opened /{token}/sse posts to /{token}/sse?sessionid=...
-func keepTokenPath(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if token, ok := jwe.PathToken(r.Context()); ok {
-			u := *r.URL
-			u.Path = "/" + token + r.URL.Path
-			if u.RawPath != "" {
-				u.RawPath = "/" + token + r.URL.RawPath
-			}
-			r = r.WithContext(r.Context())
-			r.URL = &u
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // --- minting ---
 
 // mintGuard lets through a request with Authorization: Bearer
@@ -296,8 +295,8 @@ func keepTokenPath(next http.Handler) http.Handler {
 // else mints.
 func (j *JWE) mintGuard(next http.Handler) http.Handler {
 	var viaOAuth http.Handler
-	if j.oauth != nil {
-		viaOAuth = j.oauth.Middleware(next)
+	if j.mintVia != nil {
+		viaOAuth = New(j.ch, j.mintVia).Middleware(next)
 	}
 	adminHash := sha256.Sum256(j.adminKey)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -352,7 +351,7 @@ func (j *JWE) mint(w http.ResponseWriter, r *http.Request) {
 			req.Username = caller.User
 		}
 	}
-	minter := jwe.Minter{Base: base, Config: j.cfg, Policy: j.ch.Policy(), Key: j.key, JWTKey: j.jwtKey}
+	minter := jwe.Minter{Base: base, Config: j.cfg, Policy: j.policy, Key: j.key, JWTKey: j.jwtKey}
 	token, exp, err := minter.Mint(req.Connection, ttl, j.now())
 	switch {
 	case errors.Is(err, jwe.ErrNotAllowed):
