@@ -14,7 +14,6 @@ import (
 
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/identity"
-	"github.com/chmcp/chmcp/internal/openapi"
 )
 
 // Caller is who a request acts for, as authentication established it: one
@@ -83,7 +82,7 @@ type Authenticator interface {
 	// moved out of the URL there).
 	Rewrite(next http.Handler) http.Handler
 	// Security is what the OpenAPI document declares for it.
-	Security() openapi.Security
+	Security() Security
 }
 
 // Boundary tries the configured authenticators in order. With none, every
@@ -200,10 +199,10 @@ func (b *Boundary) Rewrite(next http.Handler) http.Handler {
 // Security is what the OpenAPI document declares: the last authenticator
 // that declares a scheme (OAuth when it is on: clients can run its flow;
 // a JWE is presented as a bearer token either way).
-func (b *Boundary) Security() openapi.Security {
-	var s openapi.Security
+func (b *Boundary) Security() Security {
+	var s Security
 	for _, a := range b.auths {
-		if as := a.Security(); as.Scheme != "" && as.Scheme != openapi.SecurityNone {
+		if as := a.Security(); as.Scheme != "" && as.Scheme != SecurityNone {
 			s = as
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/jwe"
-	"github.com/chmcp/chmcp/internal/openapi"
 )
 
 // fakeAuth accepts requests whose header name carries a value: the value
@@ -21,7 +20,7 @@ type fakeAuth struct {
 	name     string // header
 	refuse   string // a value it refuses (403)
 	released atomic.Int64
-	security openapi.Security
+	security Security
 }
 
 func (f *fakeAuth) Authenticate(w http.ResponseWriter, r *http.Request) (Caller, func(), Verdict) {
@@ -42,7 +41,7 @@ func (f *fakeAuth) Challenge(w http.ResponseWriter, _ *http.Request) {
 func (f *fakeAuth) Headers() []string                      { return []string{f.name} }
 func (f *fakeAuth) Routes(*http.ServeMux) []string         { return nil }
 func (f *fakeAuth) Rewrite(next http.Handler) http.Handler { return next }
-func (f *fakeAuth) Security() openapi.Security             { return f.security }
+func (f *fakeAuth) Security() Security                     { return f.security }
 
 // serverClient is a ClickHouse client that is never dialled.
 func serverClient(t *testing.T) *clickhouse.Client {
@@ -214,7 +213,7 @@ func TestCallerOwner(t *testing.T) {
 // scheme declared.
 func TestBoundaryRoutesAndSecurity(t *testing.T) {
 	j := newTestJWE(t, config.JWEConfig{MintEnabled: true, MintAdminKey: config.Secret(strings.Repeat("k", 32))})
-	b := New(serverClient(t), j, &fakeAuth{name: "X-User", security: openapi.Security{Scheme: openapi.SecurityOAuth2}})
+	b := New(serverClient(t), j, &fakeAuth{name: "X-User", security: Security{Scheme: SecurityOAuth2}})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }) // the MCP endpoint
 	b.Register(mux)
@@ -230,10 +229,10 @@ func TestBoundaryRoutesAndSecurity(t *testing.T) {
 			t.Errorf("POST %s: %d, want %d", path, w.Code, want)
 		}
 	}
-	if s := b.Security(); s.Scheme != openapi.SecurityOAuth2 {
+	if s := b.Security(); s.Scheme != SecurityOAuth2 {
 		t.Fatalf("security %+v", s)
 	}
-	if s := New(serverClient(t), j).Security(); s.Scheme != openapi.SecurityBearer {
+	if s := New(serverClient(t), j).Security(); s.Scheme != SecurityBearer {
 		t.Fatalf("JWE alone: %+v", s)
 	}
 }

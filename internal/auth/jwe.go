@@ -16,7 +16,6 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/jwe"
-	"github.com/chmcp/chmcp/internal/openapi"
 )
 
 // HeaderJWE carries a JWE connection token (altinity-mcp's header name).
@@ -110,7 +109,7 @@ func (j *JWE) Routes(mux *http.ServeMux) []string {
 func (j *JWE) Headers() []string { return []string{HeaderJWE, "Authorization"} }
 
 // Security: a JWE is presented as a bearer token.
-func (j *JWE) Security() openapi.Security { return openapi.Security{Scheme: openapi.SecurityBearer} }
+func (j *JWE) Security() Security { return Security{Scheme: SecurityBearer} }
 
 // Authenticate authenticates a request by its JWE (path, header, bearer,
 // in that order): the caller is the token's user on the connection the

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/chmcp/chmcp/internal/oauth"
-	"github.com/chmcp/chmcp/internal/openapi"
 )
 
 // OAuth authenticates the access tokens of chmcp's authorization server s
@@ -40,4 +39,4 @@ func (a oauthAuth) Routes(mux *http.ServeMux) []string {
 
 func (a oauthAuth) Rewrite(next http.Handler) http.Handler { return next }
 
-func (a oauthAuth) Security() openapi.Security { return openapi.OAuth2(a.s.Issuer(), a.s.Scopes()) }
+func (a oauthAuth) Security() Security { return OAuth2(a.s.Issuer(), a.s.Scopes()) }

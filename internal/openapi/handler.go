@@ -20,10 +20,10 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/mcp"
-	"github.com/chmcp/chmcp/internal/oauth"
 )
 
 // Prefix is the path the handler serves under; it receives paths that
@@ -62,28 +62,16 @@ type Options struct {
 	Open bool
 }
 
+// Security is the authentication the document declares (the boundary's
+// own type: each authenticator says what it takes).
+type Security = auth.Security
+
 // Security schemes a document can declare.
 const (
-	SecurityNone   = ""       // open endpoint, or the credential is in the URL (JWE path token)
-	SecurityBearer = "bearer" // Authorization: Bearer <token> (a JWE token, or an OAuth token obtained elsewhere)
-	SecurityOAuth2 = "oauth2" // OAuth 2 authorization code flow with chmcp as the authorization server
+	SecurityNone   = auth.SecurityNone
+	SecurityBearer = auth.SecurityBearer
+	SecurityOAuth2 = auth.SecurityOAuth2
 )
-
-// Security is the authentication declared in components.securitySchemes.
-type Security struct {
-	Scheme string // SecurityNone, SecurityBearer or SecurityOAuth2
-	// OAuth2 only.
-	AuthorizationURL string
-	TokenURL         string
-	Scopes           []string
-}
-
-// OAuth2 declares chmcp's own authorization server at issuer (its
-// /oauth/authorize and /oauth/token endpoints) requiring scopes.
-func OAuth2(issuer string, scopes []string) Security {
-	issuer = strings.TrimSuffix(issuer, "/")
-	return Security{Scheme: SecurityOAuth2, AuthorizationURL: issuer + oauth.PathAuthorize, TokenURL: issuer + oauth.PathToken, Scopes: scopes}
-}
 
 // Handler serves the document and the calls.
 type Handler struct {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
@@ -165,8 +166,8 @@ func TestServerURL(t *testing.T) {
 func TestSecuritySchemes(t *testing.T) {
 	for _, sec := range []Security{
 		{Scheme: SecurityBearer},
-		OAuth2("https://ch.example.com/", []string{"clickhouse"}),
-		OAuth2("https://ch.example.com", nil),
+		auth.OAuth2("https://ch.example.com/", []string{"clickhouse"}),
+		auth.OAuth2("https://ch.example.com", nil),
 	} {
 		t.Run(sec.Scheme, func(t *testing.T) {
 			e := start(t, setup{opts: Options{Security: sec}})
