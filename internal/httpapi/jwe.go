@@ -17,6 +17,7 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
 	"github.com/chmcp/chmcp/internal/jwe"
+	"github.com/chmcp/chmcp/internal/mcphttp"
 )
 
 // HeaderJWE carries a JWE connection token (altinity-mcp's header name).
@@ -174,10 +175,10 @@ func (j *JWE) authenticate(ctx context.Context, token string) (context.Context, 
 		return nil, nil, err
 	}
 	ctx = clickhouse.WithClient(ctx, client)
-	ctx = context.WithValue(ctx, targetKey{}, clickhouse.Fingerprint(target.Config))
+	ctx = mcphttp.WithSessionTarget(ctx, clickhouse.Fingerprint(target.Config))
 	// A session opened by this request keeps the client until it ends: its
 	// calls run with this context, and so with this client.
-	ctx = withSessionHold(ctx, func() func() {
+	ctx = mcphttp.WithSessionHold(ctx, func() func() {
 		if _, release, err := j.reg.Acquire(target.Config); err == nil {
 			return release // the same client: this request holds it
 		}

@@ -1,4 +1,4 @@
-package httpapi
+package mcphttp
 
 import (
 	"context"
@@ -151,6 +151,9 @@ func noteServer(r *http.Request, srv *sdk.Server) *sdk.Server {
 // and returns its release (the JWE authenticator sets it).
 type sessionHoldKey struct{}
 
-func withSessionHold(ctx context.Context, hold func() func()) context.Context {
+// WithSessionHold: a session opened by this request calls hold before it
+// can run a call, and the release it returns when it ends (a JWE token's
+// ClickHouse client is kept while a session uses it).
+func WithSessionHold(ctx context.Context, hold func() func()) context.Context {
 	return context.WithValue(ctx, sessionHoldKey{}, hold)
 }
