@@ -41,6 +41,9 @@ var fixedTools = map[string]func() *sdk.CallToolResult{
 	"mapped": func() *sdk.CallToolResult {
 		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "{}"}}, StructuredContent: map[string]any{"a": "<&>"}}
 	},
+	"regional": func() *sdk.CallToolResult {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "{}"}}, StructuredContent: json.RawMessage(`{}`)}
+	},
 	"empty":      func() *sdk.CallToolResult { return &sdk.CallToolResult{Content: []sdk.Content{}} },
 	"nilContent": func() *sdk.CallToolResult { return &sdk.CallToolResult{StructuredContent: json.RawMessage(`{}`)} },
 	"typedNil": func() *sdk.CallToolResult {
@@ -55,6 +58,17 @@ var fixedTools = map[string]func() *sdk.CallToolResult{
 	},
 }
 
+// schemaOf is the input schema of a fixed tool: an object, and for
+// "regional" one whose region argument travels in Mcp-Param-Region too
+// (SEP-2243), which the go-sdk checks.
+func schemaOf(name string) json.RawMessage {
+	if name == "regional" {
+		return json.RawMessage(`{"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"},` +
+			`"zone":{"type":"object","properties":{"rack":{"type":"integer","x-mcp-header":"Rack"}}}}}`)
+	}
+	return json.RawMessage(`{"type":"object"}`)
+}
+
 // routerPair is one go-sdk server behind two routers: one with the fast
 // path, one without. served counts the calls the fast path answered.
 type routerPair struct {
@@ -67,13 +81,13 @@ func newRouterPair(t testing.TB, maxBody int64) *routerPair {
 	impl := &sdk.Implementation{Name: "chmcp", Title: "ClickHouse <MCP> & co", Version: "test"}
 	srv := sdk.NewServer(impl, nil)
 	for name, result := range fixedTools {
-		srv.AddTool(&sdk.Tool{Name: name, InputSchema: json.RawMessage(`{"type":"object"}`)},
+		srv.AddTool(&sdk.Tool{Name: name, InputSchema: schemaOf(name)},
 			func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) { return result(), nil })
 	}
 	p := &routerPair{}
 	direct := func(_ context.Context, name string) (*sdk.Tool, bool) {
 		_, ok := fixedTools[name]
-		return &sdk.Tool{Name: name, InputSchema: json.RawMessage(`{"type":"object"}`)}, ok
+		return &sdk.Tool{Name: name, InputSchema: schemaOf(name)}, ok
 	}
 	call := func(_ context.Context, name string, _ json.RawMessage) (*sdk.CallToolResult, bool) {
 		result, ok := fixedTools[name]
