@@ -42,32 +42,43 @@ func bindsParamHeaders(def *sdk.Tool) bool {
 
 // mentions: some JSON string in data equals word, ignoring case, once its
 // escapes are decoded. data is JSON; strings are found by their quotes.
+// word is ASCII: a string of it has no other bytes, and an escape stands
+// for one of its bytes in at most 6, so longer strings cannot be it.
 func mentions(data []byte, word string) bool {
-	for i := 0; i < len(data); i++ {
-		if data[i] != '"' {
-			continue
+	for {
+		open := bytes.IndexByte(data, '"')
+		if open < 0 {
+			return false
 		}
-		start, escaped := i, false
-		for i++; i < len(data) && data[i] != '"'; i++ {
-			if data[i] == '\\' {
-				escaped = true
-				i++ // the escaped byte, a quote included
+		end := open + 1
+		for { // the closing quote: one not escaped by an odd run of backslashes
+			n := bytes.IndexByte(data[end:], '"')
+			if n < 0 {
+				return true // not JSON after all: assume the worst
 			}
+			end += n
+			run := 0
+			for data[end-1-run] == '\\' {
+				run++
+			}
+			if run%2 == 0 {
+				break
+			}
+			end++
 		}
-		if i >= len(data) {
-			return true // not JSON after all: assume the worst
-		}
-		raw := data[start : i+1]
-		if !escaped {
-			if bytes.EqualFold(raw[1:len(raw)-1], []byte(word)) {
+		str, content := data[open:end+1], data[open+1:end]
+		data = data[end+1:]
+		switch {
+		case len(content) < len(word) || len(content) > 6*len(word):
+		case bytes.IndexByte(content, '\\') < 0:
+			if bytes.EqualFold(content, []byte(word)) {
 				return true
 			}
-			continue
-		}
-		var s string
-		if json.Unmarshal(raw, &s) != nil || strings.EqualFold(s, word) {
-			return true
+		default:
+			var s string
+			if json.Unmarshal(str, &s) != nil || strings.EqualFold(s, word) {
+				return true
+			}
 		}
 	}
-	return false
 }
