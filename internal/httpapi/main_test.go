@@ -38,6 +38,7 @@ type serverOpts struct {
 	ln      net.Listener     // nil: a free loopback port
 	auth    authFunc         // nil: the MCP endpoint is open
 	metrics *metrics.Metrics // shared by the MCP service and the HTTP edge, as cmd/chmcp wires them
+
 	service func(*mcp.Service) // nil, or sees the MCP service before the server starts
 }
 
