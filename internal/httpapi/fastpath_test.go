@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -84,4 +86,33 @@ func (c countCalls) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestFastPathAnswersAsTheSDKThroughTheRoutes: through every route and
+// middleware of the HTTP edge, a server with the fast path and one without
+// give the same answers (but for query ids and elapsed_ms, which differ
+// between any two runs; internal/mcphttp's differential tests go further).
+func TestFastPathAnswersAsTheSDKThroughTheRoutes(t *testing.T) {
+	fast := startServer(t, nil)
+	slow := startServer(t, func(c *config.Config) { c.Server.FastPath = false })
+	varying := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|elapsed_ms\\?":[0-9.]+`)
+	h := func(name string) map[string]string {
+		return map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": name}
+	}
+	for _, c := range []struct{ name, body string }{
+		{"execute_query", callBody("1", "execute_query", `,"arguments":{"query":"SELECT number, 'a<b>' FROM numbers(3)"}`)},
+		{"execute_query", callBody(`"x"`, "execute_query", `,"arguments":{"query":"SELECT * FROM nope"}`)},
+		{"list_databases", callBody("2", "list_databases", "")},
+		{"nope", callBody("3", "nope", "")},
+	} {
+		respA, a := post(t, fast.URL+"/", c.body, h(c.name))
+		respB, b := post(t, slow.URL+"/", c.body, h(c.name))
+		a, b = varying.ReplaceAllString(a, "…"), varying.ReplaceAllString(b, "…")
+		if respA.StatusCode != respB.StatusCode || a != b || respA.Header.Get("Content-Type") != respB.Header.Get("Content-Type") {
+			t.Fatalf("%s: with the fast path %d %s\nwithout %d %s", c.body, respA.StatusCode, a, respB.StatusCode, b)
+		}
+		if result := strings.Contains(a, `"result":`); result != (c.name != "nope") {
+			t.Fatalf("%s: %d %s", c.body, respA.StatusCode, a)
+		}
+	}
 }
