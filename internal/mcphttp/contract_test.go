@@ -16,7 +16,7 @@ import (
 const (
 	goSDK         = "github.com/modelcontextprotocol/go-sdk"
 	verifiedSDK   = "v1.8.0"
-	parityTests   = "TestFastToolCallsAnswerAsTheSDK, TestFastToolCallsLeaveTheRestToTheSDK, TestFastToolCallsLeaveParamHeadersToTheSDK, TestFastPathAgreesWithSDKOnChmcp, TestFastPathAgreesWithSDKOnGeneratedTools, TestFastPathDeclinesWhenMiddlewareWouldBeBypassed, FuzzFastPathAgreesWithSDK (make fuzz), and internal/httpapi's TestFastPathSwitch and session tests"
+	parityTests   = "TestFastToolCallsAnswerAsTheSDK, TestFastToolCallsLeaveTheRestToTheSDK, TestFastToolCallsLeaveParamHeadersToTheSDK, TestFastPathAgreesWithSDKOnChmcp, TestFastPathAgreesWithSDKOnGeneratedTools, TestFastPathDeclinesWhenMiddlewareWouldBeBypassed, FuzzFastPathAgreesWithSDK (make fuzz), and internal/httpapi's TestFastPathSwitch, TestFastPathAnswersAsTheSDKThroughTheRoutes and session tests"
 	contractCheck = "re-check each point of the contract in internal/mcphttp/doc.go against the new go-sdk source"
 )
 
