@@ -63,8 +63,9 @@
 // TestFastPathDeclinesWhenMiddlewareWouldBeBypassed (chmcp's real server
 // on ClickHouse), FuzzFastPathAgreesWithSDK for longer than make test does
 // (make fuzz), and internal/httpapi's TestFastPathSwitch,
-// TestFastPathAnswersAsTheSDKThroughTheRoutes and session tests. The differential tests compare whole responses but for two
-// fields that differ between any two runs of a call: query ids and
-// elapsed_ms. If the fast path cannot be made to agree, turn it off
-// (server.fast_path: false) rather than ship a difference.
+// TestFastPathAnswersAsTheSDKThroughTheRoutes and session tests. The
+// differential tests compare whole responses but for two fields that
+// differ between any two runs of a call: query ids and elapsed_ms. If the
+// fast path cannot be made to agree, turn it off (server.fast_path: false)
+// rather than ship a difference.
 package mcphttp
