@@ -51,7 +51,8 @@ FUZZ_TARGETS ?= \
 	./internal/jwe:FuzzDecode \
 	./internal/jwe:FuzzClaims \
 	./internal/sqlguard:FuzzCheckRead \
-	./internal/clickhouse:FuzzGuardAgreesWithClickHouse
+	./internal/clickhouse:FuzzGuardAgreesWithClickHouse \
+	./internal/mcphttp:FuzzFastPathAgreesWithSDK
 FUZZTIME ?= 3s
 
 # A longer campaign over the same targets (not in CI): make fuzz FUZZTIME=10m

@@ -153,6 +153,10 @@ type ServerConfig struct {
 	MaxSessions          int      `json:"max_sessions" yaml:"max_sessions"`
 	MaxSessionsPerClient int      `json:"max_sessions_per_client" yaml:"max_sessions_per_client"`
 	SessionIdleTimeout   Duration `json:"session_idle_timeout" yaml:"session_idle_timeout"`
+
+	// FastPath answers plain stateless tools/calls without the go-sdk's
+	// per-request session (internal/mcphttp); false: the go-sdk answers all.
+	FastPath bool `json:"fast_path" yaml:"fast_path"`
 }
 
 // OAuth modes.
@@ -294,6 +298,7 @@ func Defaults() Config {
 			MaxSessions:          1000,
 			MaxSessionsPerClient: 100,
 			SessionIdleTimeout:   Duration(30 * time.Minute),
+			FastPath:             true,
 			OAuth: OAuthConfig{
 				Mode:                 OAuthModeGating,
 				AccessTokenTTL:       Duration(time.Hour),

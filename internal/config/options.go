@@ -154,6 +154,8 @@ var options = []option{
 		func(c *Config) any { return &c.Server.MaxSessionsPerClient }},
 	{"server.session_idle_timeout", "server-session-idle-timeout", "MCP_SERVER_SESSION_IDLE_TIMEOUT", "> 0", "A session with no request for this long is closed",
 		func(c *Config) any { return &c.Server.SessionIdleTimeout }},
+	{"server.fast_path", "server-fast-path", "MCP_SERVER_FAST_PATH", "true, false", "Answer plain 2026-07-28 tools/calls without the go-sdk's per-request session (same bytes, less CPU; docs/performance.md); false: the go-sdk answers every request",
+		func(c *Config) any { return &c.Server.FastPath }},
 
 	// OAuth 2.1 authorization server (docs/oauth.md).
 	{"server.oauth.enabled", "oauth-enabled", "MCP_OAUTH_ENABLED", "true, false", "Require OAuth bearer tokens on the MCP endpoint; chmcp is the authorization server",

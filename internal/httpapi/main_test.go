@@ -43,6 +43,8 @@ type serverOpts struct {
 	// that count what it does).
 	boundary func(*auth.Boundary)
 	metrics  *metrics.Metrics // shared by the MCP service and the HTTP edge, as cmd/chmcp wires them
+
+	service func(*mcp.Service) // nil, or sees the MCP service before the server starts
 }
 
 // startServer runs chmcp's HTTP server on a free loopback port against the
@@ -87,6 +89,9 @@ func start(t *testing.T, mutate func(*config.Config), o serverOpts) *testServer 
 	ctx, stop := context.WithCancel(context.Background())
 	ts := &testServer{URL: "http://" + ln.Addr().String(), Logs: logs, stop: stop, done: make(chan error, 1)}
 	svc := mcp.NewService(ch, log, "test", mcp.WithToolRules(cfg.Server.Tools, cfg.Server.ToolsCacheTTL.D()), mcp.WithMetrics(o.metrics))
+	if o.service != nil {
+		o.service(svc)
+	}
 	srv := New(cfg.Server, ch, svc, a, log, WithMetrics(o.metrics))
 	go func() { ts.done <- srv.Serve(ctx, ln); ch.Close() }()
 	t.Cleanup(func() { stop(); <-ts.done })

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/mcp"
+	"github.com/chmcp/chmcp/internal/mcphttp"
 	"github.com/chmcp/chmcp/internal/metrics"
 	"github.com/chmcp/chmcp/internal/openapi"
 )
@@ -38,7 +39,7 @@ func requestID(next http.Handler) http.Handler {
 }
 
 // wrappedWriter is the base of the edge's ResponseWriter wrappers
-// (statusWriter, rpcErrorWriter, sessionSniffer): it passes Flush through
+// (statusWriter; mcphttp has its own): it passes Flush through
 // for SSE streams, and Unwrap lets http.ResponseController reach the real
 // writer's other features.
 type wrappedWriter struct{ http.ResponseWriter }
@@ -137,7 +138,7 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.hostAllowed(r) {
 			s.log.Info("request refused: host not allowed", "host", r.Host, "request_id", w.Header().Get("X-Request-Id"))
-			writeRPCError(w, http.StatusForbidden, rpcInvalidRequest, fmt.Sprintf("Forbidden: invalid Host header %q (server.allowed_hosts)", r.Host))
+			mcphttp.WriteInvalidRequest(w, http.StatusForbidden, fmt.Sprintf("Forbidden: invalid Host header %q (server.allowed_hosts)", r.Host))
 			return
 		}
 		origin := r.Header.Get("Origin")
@@ -146,7 +147,7 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 			return
 		}
 		s.log.Info("request refused: origin not allowed", "origin", origin, "request_id", w.Header().Get("X-Request-Id"))
-		writeRPCError(w, http.StatusForbidden, rpcInvalidRequest, "Forbidden: Origin "+origin+" is not allowed (server.cors_origin / server.allowed_hosts)")
+		mcphttp.WriteInvalidRequest(w, http.StatusForbidden, "Forbidden: Origin "+origin+" is not allowed (server.cors_origin / server.allowed_hosts)")
 	})
 }
 

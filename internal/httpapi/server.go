@@ -16,12 +16,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-
 	"github.com/chmcp/chmcp/internal/auth"
 	"github.com/chmcp/chmcp/internal/clickhouse"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/mcp"
+	"github.com/chmcp/chmcp/internal/mcphttp"
 	"github.com/chmcp/chmcp/internal/metrics"
 	"github.com/chmcp/chmcp/internal/openapi"
 )
@@ -40,7 +39,6 @@ type Server struct {
 	cutCalls context.CancelCauseFunc
 	handler  http.Handler
 	metrics  *metrics.Metrics // nil: requests are not counted
-	sessions *sessionGate     // pre-2026 streamable-HTTP sessions
 }
 
 // Option configures a Server.
@@ -66,27 +64,14 @@ func New(cfg config.ServerConfig, ch *clickhouse.Client, svc *mcp.Service, a *au
 }
 
 func (s *Server) routes(svc *mcp.Service) http.Handler {
-	// One shared MCP server, or one per identity when tools are generated
-	// from views and tables (the auth boundary has put the caller in the
-	// request context by now).
-	getServer := func(r *http.Request) *sdk.Server { return svc.ServerFor(r.Context()) }
-	// checkOrigin guards every route against DNS rebinding, the go-sdk's
-	// handlers included (its Host check would ignore server.allowed_hosts).
-	fast := &fastToolCalls{call: svc.CallResult, server: svc.Implementation(), hold: svc.HoldResults}
-	streamable := newMCPRouter(getServer, fast, sdk.StreamableHTTPOptions{
-		Logger:                     mcp.SDKLogger(s.log),
-		MaxRequestBodyBytes:        s.cfg.MaxBodyBytes,
-		DisableLocalhostProtection: true,
-	}, s.cfg.SessionIdleTimeout.D())
-	var sse http.Handler = sdk.NewSSEHandler(getServer, &sdk.SSEOptions{MaxRequestBodyBytes: s.cfg.MaxBodyBytes, DisableLocalhostProtection: true})
-	if !s.auth.Open() {
-		// A session runs as its opener: nobody else may use it.
-		streamable.stateful = bindSessions(streamable.stateful)
-		sse = (&sseOwners{owners: map[string]string{}}).wrap(sse)
-	}
-	s.sessions = newSessionGate(streamable.stateful, s.cfg.MaxSessions, s.cfg.MaxSessionsPerClient, !s.auth.Open(), s.log)
-	streamable.stateful = cancelOnDrop(s.sessions, s.cfg.MaxBodyBytes)
-	sse = s.sessions.stream(sse)
+	// The MCP endpoint serves one shared go-sdk server, or one per
+	// identity when tools are generated from views and tables (the auth
+	// boundary has put the caller in the request context by now).
+	mcpEndpoint := mcphttp.New(svc, mcphttp.Options{
+		MaxBodyBytes: s.cfg.MaxBodyBytes, SessionIdle: s.cfg.SessionIdleTimeout.D(),
+		MaxSessions: s.cfg.MaxSessions, MaxSessionsPerClient: s.cfg.MaxSessionsPerClient,
+		Authenticated: !s.auth.Open(), FastPath: s.cfg.FastPath, Logger: s.log,
+	})
 
 	// Calls: CORS for the configured origin, the DNS-rebinding Origin
 	// check, authentication, then in-flight tracking for shutdown.
@@ -102,10 +87,10 @@ func (s *Server) routes(svc *mcp.Service) http.Handler {
 	}
 	// The MCP endpoints answer HTTP-level refusals in JSON-RPC (the
 	// OpenAPI facade has JSON errors of its own).
-	mux.Handle("/sse", protect(jsonRPCErrors(keepTokenPath(sse)))) // JWE in the path: the session endpoint keeps it
+	mux.Handle("/sse", protect(keepTokenPath(mcpEndpoint.SSE()))) // JWE in the path: the session endpoint keeps it
 	// Everything else, "/" included, is the MCP endpoint: the go-sdk answers
 	// non-MCP traffic with a clean 4xx.
-	mux.Handle("/", protect(jsonRPCErrors(streamable)))
+	mux.Handle("/", protect(mcpEndpoint.Streamable()))
 	if s.cfg.OpenAPI.Enabled {
 		api := protect(openAPIBasePath(openapi.New(svc, s.cfg.OpenAPI, s.cfg.TLS.Enabled, s.log, openapi.Options{
 			Version: svc.Version(), Security: s.auth.Security(), MaxBodyBytes: s.cfg.MaxBodyBytes, Open: s.auth.Open(),

@@ -30,6 +30,8 @@ type Service struct {
 	shared  func() *sdk.Server
 	metrics *metrics.Metrics // nil: not recorded
 	budget  *budget.Budget   // nil: results unbounded
+	// middleware is on every go-sdk server; Call does not run it.
+	middleware []sdk.Middleware
 }
 
 // Option configures a Service.
@@ -101,8 +103,9 @@ func (s *Service) newServer(e *identityServer) *sdk.Server {
 	s.addResources(srv)
 	s.addPrompts(srv)
 	if e != nil {
-		srv.AddReceivingMiddleware(e.middleware)
+		srv.AddReceivingMiddleware(e.middleware) // Call does its tools/call part (DirectCall)
 	}
+	srv.AddReceivingMiddleware(s.middleware...)
 	return srv
 }
 

@@ -1,7 +1,8 @@
-package httpapi
+package mcphttp
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 )
@@ -84,6 +85,13 @@ func (w *rpcErrorWriter) finish() {
 	writeRPCError(w.ResponseWriter, w.status, code, msg)
 }
 
+// WriteInvalidRequest answers with a JSON-RPC "invalid request" error
+// that belongs to no request (id null): how the MCP routes refuse at the
+// HTTP level (Host, Origin, session caps).
+func WriteInvalidRequest(w http.ResponseWriter, status int, msg string) {
+	writeRPCError(w, status, rpcInvalidRequest, msg)
+}
+
 // writeRPCError answers with a JSON-RPC error that belongs to no request
 // in particular (id null).
 func writeRPCError(w http.ResponseWriter, status, code int, msg string) {
@@ -92,3 +100,24 @@ func writeRPCError(w http.ResponseWriter, status, code int, msg string) {
 		"error": map[string]any{"code": code, "message": msg},
 	})
 }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// wrappedWriter is the base of this package's ResponseWriter wrappers
+// (rpcErrorWriter, sessionSniffer): it passes Flush through for SSE
+// streams, and Unwrap lets http.ResponseController reach the real
+// writer's other features.
+type wrappedWriter struct{ http.ResponseWriter }
+
+func (w wrappedWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w wrappedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

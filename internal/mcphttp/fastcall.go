@@ -1,4 +1,4 @@
-package httpapi
+package mcphttp
 
 import (
 	"bytes"
@@ -36,7 +36,12 @@ type toolCaller func(ctx context.Context, name string, args json.RawMessage) (*s
 // compares the two byte for byte); everything else, including every
 // request that needs an error answer, goes to the go-sdk untouched.
 type fastToolCalls struct {
-	call   toolCaller
+	call toolCaller
+	// direct says whether call may answer a tools/call of name in place
+	// of the go-sdk server of ctx's caller, with the tool's definition
+	// (mcp.Service.DirectCall): false when the server has receiving
+	// middleware that call does not do, or there is no such tool.
+	direct func(ctx context.Context, name string) (*sdk.Tool, bool)
 	server *sdk.Implementation // the serverInfo the go-sdk server reports
 	// hold, when set, keeps a call's result accounted in the result budget
 	// until its response is written (mcp.Service.HoldResults).
@@ -67,6 +72,7 @@ func (f *fastToolCalls) serve(w http.ResponseWriter, r *http.Request, maxBody in
 		return false
 	}
 	id, args, info, ok := parseToolCall(body, name)
+	ok = ok && f.answers(r.Context(), name)
 	var res *sdk.CallToolResult
 	if ok {
 		ctx := clickhouse.WithAttribution(r.Context(), clickhouse.Attribution{Client: info.Name, ClientVersion: info.Version})

@@ -1,4 +1,4 @@
-package httpapi
+package mcphttp
 
 import (
 	"net/http"
