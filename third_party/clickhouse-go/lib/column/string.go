@@ -237,7 +237,11 @@ func (col *String) Decode(reader *proto.Reader, rows int) error {
 		}
 		start := len(c.Buf)
 		if cap(c.Buf)-start < n {
-			grown := make([]byte, start, max(2*cap(c.Buf), start+n, 4096))
+			want := start + n
+			if n < 128 {
+				want += n * (rows - i - 1) // as ch-go: room for the rest if they are as short
+			}
+			grown := make([]byte, start, max(2*cap(c.Buf), want))
 			copy(grown, c.Buf)
 			c.Buf = grown
 		}
