@@ -2,12 +2,12 @@ package clickhouse
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/chmcp/chmcp/internal/identity"
+	"github.com/chmcp/chmcp/internal/jsonstr"
 )
 
 // Attribution says who asked for a query: which assistant, through which
@@ -52,20 +52,24 @@ func logComment(ctx context.Context, id identity.Identity, version string) strin
 	if !ok {
 		return ""
 	}
-	b, err := json.Marshal(struct {
-		Server        string `json:"chmcp"`
-		Client        string `json:"client,omitempty"`
-		ClientVersion string `json:"client_version,omitempty"`
-		Tool          string `json:"tool,omitempty"`
-		RequestID     string `json:"request_id,omitempty"`
-		Identity      string `json:"identity,omitempty"`
-		Auth          string `json:"auth"`
-	}{version, clip(a.Client), clip(a.ClientVersion), clip(a.Tool), clip(a.RequestID),
-		or(id.Email, id.Subject), string(id.Source)})
-	if err != nil {
-		return ""
+	// As encoding/json marshals the fields in this order, omitting the
+	// empty ones but chmcp and auth (by hand: one call's JSON, not reflection).
+	b := make([]byte, 0, 160)
+	b = jsonstr.Append(append(b, `{"chmcp":`...), version)
+	b = appendNonEmpty(b, `,"client":`, clip(a.Client))
+	b = appendNonEmpty(b, `,"client_version":`, clip(a.ClientVersion))
+	b = appendNonEmpty(b, `,"tool":`, clip(a.Tool))
+	b = appendNonEmpty(b, `,"request_id":`, clip(a.RequestID))
+	b = appendNonEmpty(b, `,"identity":`, or(id.Email, id.Subject))
+	b = jsonstr.Append(append(b, `,"auth":`...), string(id.Source))
+	return string(append(b, '}'))
+}
+
+func appendNonEmpty(b []byte, key, v string) []byte {
+	if v == "" {
+		return b
 	}
-	return string(b)
+	return jsonstr.Append(append(b, key...), v)
 }
 
 func clip(s string) string {

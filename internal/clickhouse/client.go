@@ -202,8 +202,8 @@ func DriverOptions(cfg config.ClickHouseConfig, version string) (*ch.Options, er
 	if cfg.Protocol == config.ProtocolHTTP {
 		opts.Protocol = ch.HTTP
 		opts.HttpMaxConnsPerHost = cfg.MaxOpenConns + reservedConns
-	} else {
-		opts.Compression = &ch.Compression{Method: ch.CompressionLZ4}
+	} else if m, ok := compressions[cfg.Compression]; ok && m != ch.CompressionNone {
+		opts.Compression = &ch.Compression{Method: m}
 	}
 	if cfg.TLS.Enabled {
 		tc, err := tlsConfig(cfg.TLS)
@@ -213,6 +213,17 @@ func DriverOptions(cfg config.ClickHouseConfig, version string) (*ch.Options, er
 		opts.TLS = tc
 	}
 	return opts, nil
+}
+
+// compressions maps clickhouse.compression to the driver's methods. With
+// none the driver reads blocks straight from the socket; with lz4 or zstd
+// each connection keeps buffers the size of the largest compressed frame
+// it has read (up to about 1 MiB each) for as long as it lives. Unset (a
+// config built in code) is none.
+var compressions = map[string]ch.CompressionMethod{
+	config.CompressionNone: ch.CompressionNone,
+	config.CompressionLZ4:  ch.CompressionLZ4,
+	config.CompressionZSTD: ch.CompressionZSTD,
 }
 
 // connOpenStrategies maps clickhouse.conn_open_strategy to the driver's

@@ -43,10 +43,23 @@ func guardError(err error) error {
 // decide what ClickHouse will run (WITH, EXPLAIN), ClickHouse's own parser
 // decides: EXPLAIN AST parses without executing, as the caller.
 func (c *Client) CheckRead(ctx context.Context, id identity.Identity, sql string) error {
+	_, err := c.checkRead(ctx, id, sql)
+	return err
+}
+
+// checkRead is CheckRead, returning the policy sql passed under: CheckRead
+// applies every check checkIO does, so under the same policy (an immutable
+// value; see serverTableFunctions.policy) a statement that passed it needs
+// no second lexing.
+func (c *Client) checkRead(ctx context.Context, id identity.Identity, sql string) (*sqlguard.Policy, error) {
 	if err := c.checkLength(sql); err != nil {
-		return err
+		return nil, err
 	}
 	p := c.guardPolicy(ctx, id)
+	return p, c.readVerdict(ctx, id, sql, p)
+}
+
+func (c *Client) readVerdict(ctx context.Context, id identity.Identity, sql string, p *sqlguard.Policy) error {
 	v, err := sqlguard.CheckRead(sql, p)
 	var se *sqlguard.Error
 	notRead := errors.As(err, &se) && se.NotRead
@@ -82,8 +95,14 @@ func (c *Client) syntaxTree(ctx context.Context, id identity.Identity, sql strin
 
 // checkIO refuses statements that reach files, the network or processes
 // through SQL, for every statement chmcp sends on a caller's behalf.
-func (c *Client) checkIO(ctx context.Context, id identity.Identity, sql string) error {
-	return guardError(sqlguard.CheckIO(sql, c.guardPolicy(ctx, id)))
+// passed is the policy sql already passed checkRead under, if any: the
+// check is skipped only when that is still the policy in force.
+func (c *Client) checkIO(ctx context.Context, id identity.Identity, sql string, passed *sqlguard.Policy) error {
+	p := c.guardPolicy(ctx, id)
+	if passed != nil && passed == p {
+		return nil
+	}
+	return guardError(sqlguard.CheckIO(sql, p))
 }
 
 // CheckIOText applies the IO check to SQL that is not sent as is, such as a
@@ -116,6 +135,9 @@ type serverTableFunctions struct {
 	names   map[string]bool
 	loading bool
 	lastTry time.Time
+	// cached is the policy of the current names, built once per names
+	// (never modified, so a statement's checks can tell it is the same).
+	cached *sqlguard.Policy
 }
 
 const tableFunctionsRetry = 10 * time.Second
@@ -136,12 +158,17 @@ func (s *serverTableFunctions) load(ctx context.Context, fetch func(context.Cont
 	defer s.mu.Unlock()
 	s.loading = false
 	if err == nil {
-		s.names = names
+		s.names, s.cached = names, nil
 	}
 }
 
+// policy is the guard's policy with allowed (the same on every call of a
+// client) and the server's names as last loaded.
 func (s *serverTableFunctions) policy(allowed []string) *sqlguard.Policy {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return &sqlguard.Policy{AllowedIO: allowed, ServerTableFunctions: s.names}
+	if s.cached == nil {
+		s.cached = &sqlguard.Policy{AllowedIO: allowed, ServerTableFunctions: s.names}
+	}
+	return s.cached
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/sqlguard"
@@ -42,6 +43,10 @@ func TestCheckReadRefusesAttacksOnTheServer(t *testing.T) {
 				err := c.CheckRead(ctx, anyone, q)
 				if err == nil || !strings.Contains(err.Error(), want) {
 					t.Errorf("CheckRead(%q) = %v, want an error containing %q", q, err, want)
+				}
+				// execute_query's path checks once and refuses the same.
+				if _, qerr := c.QueryRead(ctx, anyone, q, QueryOptions{ReadOnly: true}); qerr == nil || err != nil && qerr.Error() != err.Error() {
+					t.Errorf("QueryRead(%q) = %v, want CheckRead's %v", q, qerr, err)
 				}
 			}
 		})
@@ -405,5 +410,32 @@ func TestSubquerySettingsEscapeReadonly(t *testing.T) {
 	}
 	if err := c.CheckRead(ctx, anyone, q); err == nil || !strings.Contains(err.Error(), "is not allowed in execute_query's SQL") {
 		t.Fatalf("CheckRead(%q) = %v", q, err)
+	}
+}
+
+// TestIOCheckAfterPolicyChange: a statement that passed the read check
+// skips the second IO check only under the same policy. When the server's
+// table functions arrive in between (a stricter policy), the IO check runs
+// again: a table function the built-in lists do not know as local is IO.
+func TestIOCheckAfterPolicyChange(t *testing.T) {
+	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	ctx := context.Background()
+	c.tableFunctions.lastTry = time.Now() // keep the real list from loading
+	const q = "SELECT * FROM chmcp_test_fn()"
+	passed, err := c.checkRead(ctx, anyone, q)
+	if err != nil {
+		t.Fatalf("read check before the server's list: %v", err)
+	}
+	if err := c.checkIO(ctx, anyone, q, passed); err != nil {
+		t.Fatalf("same policy: %v", err)
+	}
+	c.tableFunctions.lastTry = time.Time{}
+	c.tableFunctions.load(ctx, func(context.Context) (map[string]bool, error) {
+		return map[string]bool{"chmcp_test_fn": true}, nil
+	})
+	err = c.checkIO(ctx, anyone, q, passed)
+	var ge *GuardError
+	if !errors.As(err, &ge) || !strings.Contains(err.Error(), "chmcp_test_fn") {
+		t.Fatalf("IO check under the server's list = %v, want chmcp_test_fn() refused", err)
 	}
 }

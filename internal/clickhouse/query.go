@@ -16,6 +16,7 @@ import (
 	"github.com/chmcp/chmcp/internal/budget"
 	"github.com/chmcp/chmcp/internal/config"
 	"github.com/chmcp/chmcp/internal/identity"
+	"github.com/chmcp/chmcp/internal/sqlguard"
 )
 
 // QueryOptions tunes one query; the result caps and the time limit are the
@@ -69,14 +70,27 @@ const (
 
 // Query runs one statement as id and reads at most the capped result.
 func (c *Client) Query(ctx context.Context, id identity.Identity, sql string, o QueryOptions) (*Result, error) {
+	return c.query(withCallBudget(ctx), c.bound(id), sql, o, nil)
+}
+
+// QueryRead is CheckRead then Query (execute_query), lexing sql once.
+func (c *Client) QueryRead(ctx context.Context, id identity.Identity, sql string, o QueryOptions) (*Result, error) {
 	ctx, id = withCallBudget(ctx), c.bound(id)
+	passed, err := c.checkRead(ctx, id, sql)
+	if err != nil {
+		return nil, err
+	}
+	return c.query(ctx, id, sql, o, passed)
+}
+
+func (c *Client) query(ctx context.Context, id identity.Identity, sql string, o QueryOptions, passed *sqlguard.Policy) (*Result, error) {
 	if err := c.checkLength(sql); err != nil {
 		return nil, err
 	}
 	if err := c.authorize(id); err != nil {
 		return nil, err
 	}
-	if err := c.checkIO(ctx, id, sql); err != nil {
+	if err := c.checkIO(ctx, id, sql, passed); err != nil {
 		return nil, err
 	}
 	lim, err := c.limits(ctx, id, o.Settings)
@@ -196,7 +210,7 @@ func (c *Client) Exec(ctx context.Context, id identity.Identity, sql string, o Q
 	if err := c.authorize(id); err != nil {
 		return "", err
 	}
-	if err := c.checkIO(ctx, id, sql); err != nil {
+	if err := c.checkIO(ctx, id, sql, nil); err != nil {
 		return "", err
 	}
 	lim, err := c.limits(ctx, id, o.Settings)

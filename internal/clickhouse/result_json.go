@@ -3,8 +3,11 @@ package clickhouse
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
+
+	"github.com/chmcp/chmcp/internal/jsonstr"
 )
 
 // JSON returns r as encoding/json marshals it. For a result from Query it
@@ -80,14 +83,24 @@ func (r *Result) AppendJSON(b []byte) ([]byte, error) {
 	return r.appendTail(append(b, ']'))
 }
 
-// appendHead appends what comes before the rows array.
+// appendHead appends what comes before the rows array. (By hand, as
+// encoding/json writes it: json.Marshal's reflection was most of chmcp's
+// own CPU in a small result.)
 func (r *Result) appendHead(b []byte) ([]byte, error) {
 	b = append(b, `{"columns":`...)
-	cols, err := json.Marshal(r.Columns)
-	if err != nil {
-		return nil, err
+	if r.Columns == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, c := range r.Columns {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonstr.Append(append(b, `{"name":`...), c.Name)
+			b = append(jsonstr.Append(append(b, `,"type":`...), c.Type), '}')
+		}
+		b = append(b, ']')
 	}
-	b = append(b, cols...)
 	return append(b, `,"rows":`...), nil
 }
 
@@ -99,20 +112,14 @@ func (r *Result) appendTail(b []byte) ([]byte, error) {
 	b = append(b, `,"truncated":`...)
 	b = strconv.AppendBool(b, r.Truncated)
 	if r.TruncatedReason != "" {
-		if b, err = appendField(b, "truncated_reason", r.TruncatedReason); err != nil {
-			return nil, err
-		}
+		b = jsonstr.Append(append(b, `,"truncated_reason":`...), r.TruncatedReason)
 	}
-	if b, err = appendField(b, "query_id", r.QueryID); err != nil {
-		return nil, err
-	}
-	if b, err = appendField(b, "elapsed_ms", r.ElapsedMs); err != nil {
+	b = jsonstr.Append(append(b, `,"query_id":`...), r.QueryID)
+	if b, err = appendJSONFloat(append(b, `,"elapsed_ms":`...), r.ElapsedMs); err != nil {
 		return nil, err
 	}
 	if r.User != "" {
-		if b, err = appendField(b, "user", r.User); err != nil {
-			return nil, err
-		}
+		b = jsonstr.Append(append(b, `,"user":`...), r.User)
 	}
 	if r.RowsBeforeLimitAtLeast != nil {
 		b = append(b, `,"rows_before_limit_at_least":`...)
@@ -123,21 +130,31 @@ func (r *Result) appendTail(b []byte) ([]byte, error) {
 		b = strconv.AppendInt(b, int64(r.CellsCut), 10)
 	}
 	if r.Note != "" {
-		if b, err = appendField(b, "note", r.Note); err != nil {
-			return nil, err
-		}
+		b = jsonstr.Append(append(b, `,"note":`...), r.Note)
 	}
 	return append(b, '}'), nil
 }
 
-var errEmptyRow = errors.New("clickhouse: an empty row is not JSON")
+var (
+	errEmptyRow   = errors.New("clickhouse: an empty row is not JSON")
+	errNotANumber = errors.New("clickhouse: NaN or an infinity is not JSON")
+)
 
-// appendField appends ,"name":value with value as encoding/json writes it.
-func appendField(b []byte, name string, value any) ([]byte, error) {
-	v, err := json.Marshal(value)
-	if err != nil {
-		return nil, err
+// appendJSONFloat appends f as encoding/json writes a float64 (its floatEncoder:
+// the shortest form, exponent notation below 1e-6 and from 1e21, "e-07" as
+// "e-7"), and refuses what encoding/json refuses.
+func appendJSONFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, errNotANumber
 	}
-	b = append(append(append(b, `,"`...), name...), `":`...)
-	return append(b, v...), nil
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if n := len(b); format == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1]
+		b = b[:n-1]
+	}
+	return b, nil
 }

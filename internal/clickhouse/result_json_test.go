@@ -53,6 +53,12 @@ func TestResultAppendJSON(t *testing.T) {
 		&Result{Columns: []Column{{Name: "é\u2028", Type: "String"}}, Rows: []json.RawMessage{}, QueryID: "q&1", ElapsedMs: 1e-7},
 		&Result{RowsBeforeLimitAtLeast: new(uint64), CellsCut: -1, Note: "<cut> \u2028 & \"more\""},
 		&Result{RowsBeforeLimitAtLeast: ptr(uint64(math.MaxUint64)), CellsCut: 3, Truncated: true, TruncatedReason: ReasonMaxRows},
+		&Result{Columns: []Column{}, ElapsedMs: 1e-6},
+		&Result{Columns: []Column{{"a", "UInt8"}, {"\xff\xfe", "<T>"}}, ElapsedMs: 9.999999e-7},
+		&Result{ElapsedMs: 123.456, User: "\x01\u2029"},
+		&Result{ElapsedMs: 1.5e-300},
+		&Result{ElapsedMs: 9.99e20},
+		&Result{ElapsedMs: math.Copysign(0, -1)},
 	)
 	for i, r := range results {
 		want, err := marshalPlain(r)
@@ -72,7 +78,7 @@ func TestResultAppendJSON(t *testing.T) {
 		}
 	}
 	// What encoding/json refuses, AppendJSON refuses too.
-	for _, r := range []*Result{{ElapsedMs: math.NaN()}, {Rows: []json.RawMessage{{}}}} {
+	for _, r := range []*Result{{ElapsedMs: math.NaN()}, {ElapsedMs: math.Inf(-1)}, {Rows: []json.RawMessage{{}}}} {
 		if _, err := marshalPlain(r); err == nil {
 			t.Fatalf("json.Marshal accepts %+v", r)
 		}

@@ -73,6 +73,8 @@ type ClickHouseConfig struct {
 	// PoolWait is how long a caller waits for a free connection when all
 	// max_open_conns are busy before getting a "server busy" error.
 	PoolWait Duration `json:"pool_wait" yaml:"pool_wait"`
+	// Compression of the native protocol's data blocks (none | lz4 | zstd).
+	Compression string `json:"compression" yaml:"compression"`
 }
 
 // ImpersonationConfig maps a verified caller to a ClickHouse user and
@@ -282,6 +284,7 @@ func Defaults() Config {
 			DialTimeout:        Duration(5 * time.Second),
 			PoolWait:           Duration(5 * time.Second),
 			ConnOpenStrategy:   ConnOpenInOrder,
+			Compression:        CompressionNone, // see docs/deployment.md#memory
 			Impersonation: ImpersonationConfig{UserClaims: []string{"email", "sub"}, AllowedUsers: []string{}, DeniedUsers: []string{},
 				ProtectedUsers: []string{"default", "admin"}, AllowedDomains: []string{}},
 		},

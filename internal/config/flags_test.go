@@ -192,6 +192,8 @@ func TestEveryOptionSettable(t *testing.T) {
 			raw = "http"
 		case "clickhouse.conn_open_strategy":
 			raw = "round_robin"
+		case "clickhouse.compression":
+			raw = "zstd"
 		case "server.transport":
 			raw = "sse"
 		case "logging.level":

@@ -17,6 +17,15 @@ const (
 
 var allowedConnOpenStrategies = []string{ConnOpenInOrder, ConnOpenRoundRobin, ConnOpenRandom}
 
+// Compression of data blocks on the native protocol (clickhouse.compression).
+const (
+	CompressionNone = "none"
+	CompressionLZ4  = "lz4"
+	CompressionZSTD = "zstd"
+)
+
+var allowedCompressions = []string{CompressionNone, CompressionLZ4, CompressionZSTD}
+
 // Endpoint is one entry of clickhouse.host.
 type Endpoint struct {
 	Host string // bare host name or IP address (IPv6 without brackets)

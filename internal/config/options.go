@@ -115,6 +115,8 @@ var options = []option{
 		func(c *Config) any { return &c.ClickHouse.ConnOpenStrategy }},
 	{"clickhouse.pool_wait", "clickhouse-pool-wait", "CLICKHOUSE_POOL_WAIT", "> 0", "How long a call waits for a free connection when all are busy, then fails with \"server busy\"",
 		func(c *Config) any { return &c.ClickHouse.PoolWait }},
+	{"clickhouse.compression", "clickhouse-compression", "CLICKHOUSE_COMPRESSION", strings.Join(allowedCompressions, ", "), "Compression of result blocks on the native protocol: none saves a decompression buffer of up to 1 MiB per pooled connection and CPU on both ends; lz4 or zstd for a slow network",
+		func(c *Config) any { return &c.ClickHouse.Compression }},
 
 	// MCP server.
 	{"server.transport", "transport", "MCP_TRANSPORT", strings.Join(allowedTransports, ", "), "MCP transport",

@@ -194,6 +194,10 @@ func (c ClickHouseConfig) validate(p *problems) {
 	p.duration("clickhouse.dial_timeout", c.DialTimeout, false, "")
 	p.oneOf("clickhouse.conn_open_strategy", c.ConnOpenStrategy, allowedConnOpenStrategies)
 	p.duration("clickhouse.pool_wait", c.PoolWait, false, "")
+	p.oneOf("clickhouse.compression", c.Compression, allowedCompressions)
+	if c.Compression != CompressionNone && c.Protocol == ProtocolHTTP {
+		p.add("clickhouse.compression", "invalid value %q with clickhouse.protocol http (it compresses the native protocol's blocks; set it to none)", c.Compression)
+	}
 	c.validateClusterSecret(p)
 }
 

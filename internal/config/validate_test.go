@@ -51,6 +51,10 @@ func TestValidate(t *testing.T) {
 		{"host list same host other port", func(c *Config) { c.ClickHouse.Host = "ch-1:9000,ch-1:9001" }, ""},
 		{"conn open strategy", func(c *Config) { c.ClickHouse.ConnOpenStrategy = "fastest" }, `clickhouse.conn_open_strategy: invalid value "fastest" (allowed: in_order, round_robin, random)`},
 		{"conn open strategy round robin", func(c *Config) { c.ClickHouse.ConnOpenStrategy = ConnOpenRoundRobin }, ""},
+		{"compression", func(c *Config) { c.ClickHouse.Compression = "gzip" }, `clickhouse.compression: invalid value "gzip" (allowed: none, lz4, zstd)`},
+		{"compression lz4", func(c *Config) { c.ClickHouse.Compression = CompressionLZ4 }, ""},
+		{"compression over http", func(c *Config) { c.ClickHouse.Protocol, c.ClickHouse.Compression = ProtocolHTTP, CompressionZSTD },
+			`clickhouse.compression: invalid value "zstd" with clickhouse.protocol http`},
 		// JWE, OpenAPI, tool rules
 		{"jwe without key", func(c *Config) { c.Server.Transport, c.Server.JWE.Enabled = TransportHTTP, true }, "server.jwe.secret_key: required when server.jwe.enabled"},
 		{"jwe short key", func(c *Config) {

@@ -167,11 +167,7 @@ func (s *Service) builtinTools() []Tool {
 }
 
 func (s *Service) executeQuery(ctx context.Context, in executeQueryIn) (*clickhouse.Result, Output, error) {
-	client, id := s.client(ctx), identity.From(ctx)
-	if err := client.CheckRead(ctx, id, in.Query); err != nil {
-		return nil, Output{}, err
-	}
-	res, err := client.Query(ctx, id, in.Query, clickhouse.QueryOptions{ReadOnly: true, Settings: in.Settings})
+	res, err := s.client(ctx).QueryRead(ctx, identity.From(ctx), in.Query, clickhouse.QueryOptions{ReadOnly: true, Settings: in.Settings})
 	if err != nil {
 		return nil, Output{}, withSettingsHint(err)
 	}
