@@ -166,17 +166,28 @@ func (b *Boundary) complete(c Caller) Caller {
 	return c
 }
 
+// reservedPrefixes are the authenticators' path prefixes whether they are
+// configured or not, once any is: /.well-known/ (RFC 8615: a client
+// probing for OAuth metadata on a server with JWE alone gets a 404),
+// OAuth's and JWE's. With one authenticator off, its paths are a 404 too,
+// not the MCP endpoint answering the other one's credential challenge.
+// (Without any, the endpoints are open and these paths are the MCP
+// endpoint's, as they always were.)
+var reservedPrefixes = []string{"/.well-known/", "/oauth/", "/jwe/"}
+
 // Register adds every authenticator's public routes to mux, each under its
 // prefixes, so an unknown path there is a 404 rather than the MCP
-// endpoint. /.well-known/ is always the authenticators' (RFC 8615): a
-// client probing for OAuth metadata on a server without OAuth gets a 404.
-// The routes are not behind the boundary; they set CORS themselves.
+// endpoint (and so is every path under reservedPrefixes). The routes are
+// not behind the boundary; they set CORS themselves.
 func (b *Boundary) Register(mux *http.ServeMux) {
 	if b.Open() {
 		return
 	}
 	routes := http.NewServeMux()
-	prefixes := map[string]bool{"/.well-known/": true}
+	prefixes := map[string]bool{}
+	for _, p := range reservedPrefixes {
+		prefixes[p] = true
+	}
 	for _, a := range b.auths {
 		for _, p := range a.Routes(routes) {
 			prefixes[p] = true

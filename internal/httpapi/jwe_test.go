@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -403,5 +404,28 @@ func TestNewJWERefusesOpenMinting(t *testing.T) {
 	_, err = auth.NewJWE(config.JWEConfig{Enabled: true, SecretKey: testJWEKey, MintEnabled: true, MaxTTL: config.Duration(time.Hour)}, ch, &identity.Policy{}, auth.JWEOptions{})
 	if err == nil || !strings.Contains(err.Error(), "never open") {
 		t.Fatalf("want a refusal, got %v", err)
+	}
+}
+
+// TestAuthRoutesOfOffAuthenticators: with authentication on, the paths of
+// an authenticator that is off (/oauth/ with JWE alone, /jwe/ with OAuth
+// alone) are a 404, as before the auth boundary, not the MCP endpoint
+// answering with a credential challenge.
+func TestAuthRoutesOfOffAuthenticators(t *testing.T) {
+	jweOnly := startJWE(t, withJWE())
+	oauthOnly := newOAuthEnv(t).ts
+	for _, tc := range []struct {
+		ts   *testServer
+		path string
+	}{
+		{jweOnly, "/oauth/authorize"}, {jweOnly, "/oauth/token"}, {jweOnly, "/oauth/register"},
+		{jweOnly, "/jwe/token"}, {jweOnly, "/.well-known/oauth-authorization-server"},
+		{oauthOnly, "/jwe/token"},
+	} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			if resp, body := send(t, newRequest(t, method, tc.ts.URL+tc.path, "{}"), nil); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s %s: %d %s; want 404", method, tc.path, resp.StatusCode, body)
+			}
+		}
 	}
 }
