@@ -1,0 +1,5 @@
+//go:build !race
+
+package chtest
+
+const raceEnabled = false
