@@ -18,12 +18,7 @@ var readOnly = QueryOptions{ReadOnly: true}
 // the one the other tests share is never touched.
 func ownEngine(t *testing.T) *chtest.Server {
 	t.Helper()
-	s, err := chtest.Start(context.Background(), chtest.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Stop() })
-	return s
+	return chtest.StartOwn(t, chtest.Options{Logf: t.Logf})
 }
 
 // TestResultCutAtTimeLimitIsNotComplete (issue 11, item 6): when a query
@@ -40,9 +35,9 @@ func TestResultCutAtTimeLimitIsNotComplete(t *testing.T) {
 	const n = 1_000_000 // 8 MB of hashes in 16 blocks: far more than the socket buffers hold
 	const sql = "SELECT cityHash64(number) FROM numbers(1000000)"
 	client := func(limit time.Duration) (*faultRelay, *Client) {
-		r := newFaultRelay(t, srv.TCPAddr())
+		r := newFaultRelay(t, srv(t).TCPAddr())
 		r.setReadBuffer(64 << 10)
-		cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+		cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 		cfg.Port = r.port()
 		cfg.MaxExecutionTime = config.Duration(limit)
 		cfg.MaxResultRows, cfg.MaxResultBytes = 2*n, 64<<20
@@ -173,8 +168,8 @@ func TestOutageIsUnavailable(t *testing.T) {
 		clients := map[string]*Client{}
 		relays := map[string]*faultRelay{}
 		for name, cfgOf := range modes {
-			r := newFaultRelay(t, srv.TCPAddr())
-			cfg := cfgOf(srv)
+			r := newFaultRelay(t, srv(t).TCPAddr())
+			cfg := cfgOf(srv(t))
 			cfg.Port = r.port()
 			clients[name], relays[name] = newTestClient(t, cfg), r
 		}

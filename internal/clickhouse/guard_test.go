@@ -19,7 +19,7 @@ import (
 func TestCheckReadRefusesAttacksOnTheServer(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, srv.ClickHouseConfig(p))
+			c := newTestClient(t, srv(t).ClickHouseConfig(p))
 			ctx := context.Background()
 			for q, want := range map[string]string{
 				"/* /* */ SHOW */ KILL QUERY WHERE 1":                                                 "KILL QUERY is not",
@@ -50,7 +50,7 @@ func TestCheckReadRefusesAttacksOnTheServer(t *testing.T) {
 
 // Valid read-only SQL that the old parser library refused.
 func TestCheckReadAcceptsWhatClickHouseParses(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	for _, q := range []string{
 		"SELECT number FROM numbers(10) QUALIFY number > 5",
@@ -92,7 +92,7 @@ func TestCheckReadAcceptsWhatClickHouseParses(t *testing.T) {
 
 func TestIOFunctionsNeedTheOperator(t *testing.T) {
 	ctx := context.Background()
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	c := newTestClient(t, cfg)
 	// Every path that runs a caller's SQL refuses IO: Query and Exec too.
 	if _, err := c.Query(ctx, anyone, "SELECT file('/etc/hostname')", QueryOptions{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "clickhouse.allowed_io_functions") {
@@ -126,7 +126,7 @@ func TestEveryServerTableFunctionIsClassified(t *testing.T) {
 		}
 	}
 	// And the client learns the server's list: every name it knows.
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	p := c.guardPolicy(context.Background(), anyone)
 	if len(p.ServerTableFunctions) < 50 || !p.ServerTableFunctions["numbers"] {
 		t.Fatalf("server table functions not loaded: %d names", len(p.ServerTableFunctions))
@@ -139,7 +139,7 @@ func TestEveryServerTableFunctionIsClassified(t *testing.T) {
 // by ClickHouse. Whatever chmcp accepts, ClickHouse must parse as one
 // read-only statement with no IO function.
 func TestGuardAgreesWithClickHouse(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	corpus := guardCorpus(1200)
 	accepted := 0
 	for _, q := range corpus {
@@ -160,7 +160,7 @@ func FuzzGuardAgreesWithClickHouse(f *testing.F) {
 	for _, q := range guardCorpus(40) {
 		f.Add(q)
 	}
-	c, err := New(srv.ClickHouseConfig(config.ProtocolTCP), nil)
+	c, err := New(srv(f).ClickHouseConfig(config.ProtocolTCP), nil)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func guardCorpus(n int) []string {
 // asked as the impersonated user; cluster() stays inside the cluster and is
 // allowed.
 func TestCheckReadAsImpersonatedUser(t *testing.T) {
-	c := newTestClient(t, secretConfig())
+	c := newTestClient(t, secretConfig(t))
 	ctx := context.Background()
 	alice := as("alice")
 	if err := c.CheckRead(ctx, alice, "WITH 1 AS x SELECT x"); err != nil {
@@ -265,7 +265,7 @@ func TestCheckReadAsImpersonatedUser(t *testing.T) {
 			t.Errorf("CheckRead(%q) as alice = %v, want %q", q, err, want)
 		}
 	}
-	q := "SELECT count() FROM cluster('" + srv.ClusterName + "', system.one)"
+	q := "SELECT count() FROM cluster('" + srv(t).ClusterName + "', system.one)"
 	if err := c.CheckRead(ctx, alice, q); err != nil {
 		t.Fatalf("cluster(): %v", err)
 	}
@@ -280,7 +280,7 @@ func TestCheckReadAsImpersonatedUser(t *testing.T) {
 // SELECT has output: behind "SELECT (SELECT sleep(1))" a KILL QUERY killed
 // another query under readonly=1, and BACKUP reached the backup engine.
 func TestCheckReadRefusesParallelWithOnTheServer(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	for _, q := range []string{
 		"SELECT (SELECT sleep(1)) PARALLEL WITH KILL QUERY WHERE query_id = 'chmcp-no-such-query'",
@@ -315,7 +315,7 @@ func TestCheckReadRefusesWrappedHigherOrderIOOnTheServer(t *testing.T) {
 	if out := exec(t, "SELECT length(arrayMap((file), ['/etc/hostname'])[1]) > 0"); strings.TrimSpace(out) != "1" {
 		t.Fatalf("arrayMap((file), ...) on the server = %q, want 1 (the premise of this test changed)", out)
 	}
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	for _, q := range []string{
 		"SELECT arrayMap((file), ['/etc/hostname'])",
@@ -344,7 +344,7 @@ func TestAIFunctionsAreIO(t *testing.T) {
 	if len(names) < 5 {
 		t.Fatalf("found %d AI functions on the server (%v); the query no longer finds them", len(names), names)
 	}
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	for _, name := range names {
 		q := "SELECT " + name + "('x')"
 		if err := c.CheckRead(context.Background(), anyone, q); err == nil || !strings.Contains(err.Error(), "allowed_io_functions") {
@@ -363,7 +363,7 @@ func TestAIFunctionsAreIO(t *testing.T) {
 // FORMAT after SETTINGS, a parenthesised statement, or text that continues
 // EXPLAIN's own settings list. None of these may reach ClickHouse.
 func TestCheckReadNeverLetsTheCallerExtendItsExplain(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	kill := " PARALLEL WITH KILL QUERY WHERE query_id = 'chmcp-no-such-query'"
 	for _, q := range []string{
@@ -393,7 +393,7 @@ func TestCheckReadNeverLetsTheCallerExtendItsExplain(t *testing.T) {
 // one in a subquery (getSetting('readonly') answers 0 there), so the guard
 // refuses every SETTINGS clause in execute_query's SQL.
 func TestSubquerySettingsEscapeReadonly(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	q := "SELECT * FROM (SELECT getSetting('readonly') SETTINGS readonly = 0)"
 	res, err := c.Query(ctx, anyone, q, QueryOptions{ReadOnly: true})
