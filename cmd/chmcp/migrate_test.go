@@ -41,7 +41,7 @@ func TestMigrateExitCode(t *testing.T) {
 func TestStartupNamesAliasesAndHints(t *testing.T) {
 	bin := build(t)
 	cmd := exec.Command(bin, "test-connection")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "CLICKHOUSE_HOST=" + chs.Host, "CLICKHOUSE_PORT=" + strconv.Itoa(chs.HTTPPort),
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "CLICKHOUSE_HOST=" + chs(t).Host, "CLICKHOUSE_PORT=" + strconv.Itoa(chs(t).HTTPPort),
 		"CLICKHOUSE_PROTOCOL=tcp", "CLICKHOUSE_USER=default", "CLICKHOUSE_HTTP_HEADERS=a=b"}
 	out, err := cmd.CombinedOutput()
 	if err == nil {

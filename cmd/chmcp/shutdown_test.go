@@ -26,7 +26,7 @@ func TestHTTPShutdownCutsCalls(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	cmd := exec.Command(build(t), "--transport", "http", "--port", strconv.Itoa(port), "--server-shutdown-timeout", "500ms")
-	cmd.Env = chEnv()
+	cmd.Env = chEnv(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

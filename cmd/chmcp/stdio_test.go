@@ -24,7 +24,7 @@ type stdioProc struct {
 func startStdio(t *testing.T, args ...string) *stdioProc {
 	t.Helper()
 	cmd := exec.Command(build(t), append([]string{"--transport", "stdio"}, args...)...)
-	cmd.Env = chEnv()
+	cmd.Env = chEnv(t)
 	p := &stdioProc{cmd: cmd, lines: make(chan map[string]any, 100), stderr: &bytes.Buffer{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	var err error

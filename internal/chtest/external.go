@@ -9,32 +9,35 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 )
 
 // ExternalEnv names the external ClickHouse the integration tests use
-// instead of starting the engine:
+// instead of starting the engine, as comma-separated key=value pairs (all
+// four required, values without commas):
 //
-//	clickhouse://admin:PASSWORD@HOST:NATIVE_PORT/?http_port=HTTP_PORT&cluster_secret=SECRET
+//	native=HOST:PORT,http=HOST:PORT,secret=CLUSTER_SECRET,admin_password=PASSWORD
 //
-// The server must carry ExternalConfig's users, profiles and cluster (with
-// that secret); the first test that needs it checks so and fails loudly
-// otherwise. `chlocal serve --test-users` prints a matching value.
+// native and http are its native-protocol and HTTP addresses, secret the
+// <secret> of its cluster chmcp_cluster, admin_password the password of its
+// user admin. The server must carry ExternalConfig's users, profiles and
+// cluster; the first test that needs it checks so and fails loudly
+// otherwise. `chlocal serve` and `chlocal config` print a matching value.
 const ExternalEnv = "CHMCP_TEST_CLICKHOUSE"
 
-// ExternalURL is the ExternalEnv value that names s.
-func (s *Server) ExternalURL() string {
-	u := url.URL{
-		Scheme:   "clickhouse",
-		User:     url.UserPassword(s.AdminUser, s.AdminPassword),
-		Host:     s.TCPAddr(),
-		Path:     "/",
-		RawQuery: url.Values{"http_port": {strconv.Itoa(s.HTTPPort)}, "cluster_secret": {s.ClusterSecret}}.Encode(),
-	}
-	return u.String()
+const externalFormat = "native=HOST:PORT,http=HOST:PORT,secret=CLUSTER_SECRET,admin_password=PASSWORD"
+
+// ExternalValue is the ExternalEnv value that names s.
+func (s *Server) ExternalValue() string {
+	return FormatExternal(s.TCPAddr(), net.JoinHostPort(s.httpHost(), strconv.Itoa(s.HTTPPort)), s.ClusterSecret, s.AdminPassword)
+}
+
+// FormatExternal is the ExternalEnv value naming a server by its native
+// and HTTP addresses (host:port), cluster secret and admin password.
+func FormatExternal(native, http, secret, adminPassword string) string {
+	return fmt.Sprintf("native=%s,http=%s,secret=%s,admin_password=%s", native, http, secret, adminPassword)
 }
 
 // External reports whether ExternalEnv is set: shared servers then use
@@ -47,48 +50,54 @@ func parseExternal(v string) (*Server, error) {
 	bad := func(why string) error {
 		return fmt.Errorf("chtest: %s: %s (format: %s)", ExternalEnv, why, externalFormat)
 	}
-	u, err := url.Parse(v)
-	if err != nil {
-		return nil, bad("not a clickhouse:// URL")
+	fields := map[string]string{}
+	for _, kv := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		switch {
+		case !ok:
+			return nil, bad("an entry is not key=value")
+		case k != "native" && k != "http" && k != "secret" && k != "admin_password":
+			return nil, bad("unknown key " + strconv.Quote(k))
+		case fields[k] != "":
+			return nil, bad("key " + k + " given twice")
+		case val == "":
+			return nil, bad("empty " + k)
+		}
+		fields[k] = val
 	}
-	if u.Scheme != "clickhouse" {
-		return nil, bad("not a clickhouse:// URL")
-	}
-	host, portText, err := net.SplitHostPort(u.Host)
-	if err != nil || host == "" {
-		return nil, bad("no HOST:NATIVE_PORT")
-	}
-	tcpPort, err := strconv.Atoi(portText)
-	if err != nil || tcpPort <= 0 || tcpPort > 65535 {
-		return nil, bad("invalid native port")
-	}
-	q := u.Query()
-	httpPort, err := strconv.Atoi(q.Get("http_port"))
-	if err != nil || httpPort <= 0 || httpPort > 65535 {
-		return nil, bad("missing or invalid http_port")
-	}
-	password, _ := u.User.Password()
-	if u.User.Username() != AdminUser || password == "" {
-		return nil, bad("the user info must be " + AdminUser + ":PASSWORD")
-	}
-	if q.Get("cluster_secret") == "" {
-		return nil, bad("missing cluster_secret")
-	}
-	for k := range q {
-		if k != "http_port" && k != "cluster_secret" {
-			return nil, bad("unknown parameter " + strconv.Quote(k))
+	for _, k := range []string{"native", "http", "secret", "admin_password"} {
+		if fields[k] == "" {
+			return nil, bad("missing " + k)
 		}
 	}
+	host, tcpPort, err := hostPort(fields["native"])
+	if err != nil {
+		return nil, bad("native: " + err.Error())
+	}
+	httpHost, httpPort, err := hostPort(fields["http"])
+	if err != nil {
+		return nil, bad("http: " + err.Error())
+	}
 	return &Server{
-		Host: host, TCPPort: tcpPort, HTTPPort: httpPort,
-		ClusterName: ClusterName, ClusterSecret: q.Get("cluster_secret"),
-		AdminUser: AdminUser, AdminPassword: password,
+		Host: host, TCPPort: tcpPort, HTTPPort: httpPort, HTTPHost: httpHost,
+		ClusterName: ClusterName, ClusterSecret: fields["secret"],
+		AdminUser: AdminUser, AdminPassword: fields["admin_password"],
 		ShardPorts: []int{tcpPort}, external: true, logf: discard,
 		http: &http.Client{Transport: &http.Transport{}},
 	}, nil
 }
 
-const externalFormat = "clickhouse://admin:PASSWORD@HOST:NATIVE_PORT/?http_port=HTTP_PORT&cluster_secret=SECRET"
+func hostPort(addr string) (string, int, error) {
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return "", 0, errors.New("not HOST:PORT")
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, errors.New("invalid port")
+	}
+	return host, port, nil
+}
 
 // connectExternal returns the server ExternalEnv names once it has what
 // tests with opts rely on.

@@ -12,27 +12,28 @@ import (
 
 func TestParseExternal(t *testing.T) {
 	t.Parallel()
-	s, err := parseExternal("clickhouse://admin:p%40ss@ch.example:9440/?http_port=8443&cluster_secret=s3cr%26t")
+	s, err := parseExternal("native=ch.example:9440, http=ch-http.example:8443,secret=s3cr=t,admin_password=p@ss")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Host != "ch.example" || s.TCPPort != 9440 || s.HTTPPort != 8443 || s.AdminPassword != "p@ss" ||
-		s.ClusterSecret != "s3cr&t" || s.ClusterName != ClusterName || !s.external || s.Dir != "" {
+	if s.Host != "ch.example" || s.TCPPort != 9440 || s.HTTPURL() != "http://ch-http.example:8443" || s.AdminPassword != "p@ss" ||
+		s.ClusterSecret != "s3cr=t" || s.ClusterName != ClusterName || !s.external || s.Dir != "" {
 		t.Fatalf("parsed %+v", s)
 	}
-	if back, err := parseExternal(s.ExternalURL()); err != nil || back.AdminPassword != "p@ss" || back.ClusterSecret != "s3cr&t" || back.TCPAddr() != s.TCPAddr() {
-		t.Fatalf("ExternalURL does not round-trip: %v %+v", err, back)
+	if back, err := parseExternal(s.ExternalValue()); err != nil || back.AdminPassword != "p@ss" || back.ClusterSecret != "s3cr=t" ||
+		back.TCPAddr() != s.TCPAddr() || back.HTTPURL() != s.HTTPURL() {
+		t.Fatalf("ExternalValue does not round-trip: %v %+v", err, back)
 	}
+	const ok = "native=127.0.0.1:9000,http=127.0.0.1:8123,secret=topsecret,admin_password=hunter2"
 	for value, want := range map[string]string{
-		"127.0.0.1:9000": "clickhouse://",
-		"http://admin:hunter2@127.0.0.1:9000/?http_port=8123&cluster_secret=topsecret":         "clickhouse://",
-		"clickhouse://admin:hunter2@127.0.0.1/?http_port=8123&cluster_secret=topsecret":        "NATIVE_PORT",
-		"clickhouse://admin:hunter2@127.0.0.1:0/?http_port=8123&cluster_secret=topsecret":      "native port",
-		"clickhouse://admin:hunter2@127.0.0.1:9000/?cluster_secret=topsecret":                  "http_port",
-		"clickhouse://bob:hunter2@127.0.0.1:9000/?http_port=8123&cluster_secret=topsecret":     "admin:PASSWORD",
-		"clickhouse://admin@127.0.0.1:9000/?http_port=8123&cluster_secret=topsecret":           "admin:PASSWORD",
-		"clickhouse://admin:hunter2@127.0.0.1:9000/?http_port=8123":                            "cluster_secret",
-		"clickhouse://admin:hunter2@127.0.0.1:9000/?http_port=8123&cluster_secret=x&cluster=y": `unknown parameter "cluster"`,
+		"127.0.0.1:9000":                                        "not key=value",
+		"clickhouse://127.0.0.1:9000":                           "not key=value",
+		ok + ",cluster=x":                                       `unknown key "cluster"`,
+		ok + ",secret=again":                                    "secret given twice",
+		strings.Replace(ok, "hunter2", "", 1):                   "empty admin_password",
+		strings.Replace(ok, ",secret=topsecret", "", 1):         "missing secret",
+		strings.Replace(ok, "127.0.0.1:9000", "127.0.0.1", 1):   "native: not HOST:PORT",
+		strings.Replace(ok, "127.0.0.1:8123", "127.0.0.1:0", 1): "http: invalid port",
 	} {
 		_, err := parseExternal(value)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), ExternalEnv) {
@@ -47,7 +48,7 @@ func TestParseExternal(t *testing.T) {
 
 func TestExternalServerCannotBeSignalled(t *testing.T) {
 	t.Parallel()
-	s, err := parseExternal("clickhouse://admin:pw@127.0.0.1:9000/?http_port=8123&cluster_secret=x")
+	s, err := parseExternal("native=127.0.0.1:9000,http=127.0.0.1:8123,secret=x,admin_password=pw")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,9 @@ type Server struct {
 	// ShardPorts are the native ports of every node of the cluster, this
 	// one included, in shard order.
 	ShardPorts []int
+	// HTTPHost is the HTTP interface's host when it is not Host (an
+	// external server, ExternalEnv).
+	HTTPHost string
 
 	proc      *Process
 	external  bool // named by ExternalEnv: no process, no Dir
@@ -155,7 +158,14 @@ func (s *Server) TCPAddr() string { return net.JoinHostPort(s.Host, strconv.Itoa
 
 // HTTPURL is the HTTP interface base URL, "http://127.0.0.1:port".
 func (s *Server) HTTPURL() string {
-	return "http://" + net.JoinHostPort(s.Host, strconv.Itoa(s.HTTPPort))
+	return "http://" + net.JoinHostPort(s.httpHost(), strconv.Itoa(s.HTTPPort))
+}
+
+func (s *Server) httpHost() string {
+	if s.HTTPHost != "" {
+		return s.HTTPHost
+	}
+	return s.Host
 }
 
 // Kill ends the server abruptly (SIGKILL, no shutdown), as a crashed node

@@ -200,7 +200,7 @@ func TestCancelOnDisconnect(t *testing.T) {
 }
 
 func queryRunning(t *testing.T, marker string) bool {
-	out, err := chs.Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
+	out, err := chs(t).Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
 	if err != nil {
 		t.Fatal(err)
 	}

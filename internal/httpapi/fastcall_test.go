@@ -270,7 +270,7 @@ func TestFastToolCallsLeaveTheRestToTheSDK(t *testing.T) {
 // reach it.
 func TestFastToolCallsServeRealClients(t *testing.T) {
 	cfg := config.Defaults()
-	cfg.ClickHouse = chs.ClickHouseConfig(config.ProtocolTCP)
+	cfg.ClickHouse = chs(t).ClickHouseConfig(config.ProtocolTCP)
 	ch, err := clickhouse.New(cfg.ClickHouse, nil)
 	if err != nil {
 		t.Fatal(err)

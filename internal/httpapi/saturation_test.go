@@ -37,7 +37,7 @@ func TestHealthAndBusyWhenPoolSaturated(t *testing.T) {
 	}
 	defer slow.Wait()
 	waitFor(t, 2*time.Second, "both slow queries running", func() bool {
-		n, err := chs.Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE 'SELECT sleep(3)%'")
+		n, err := chs(t).Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE 'SELECT sleep(3)%'")
 		return err == nil && strings.TrimSpace(n) == "2"
 	})
 

@@ -39,7 +39,7 @@ func TestShutdownCutsCalls(t *testing.T) {
 		}()
 	}
 	waitUntil(t, 10*time.Second, func() bool {
-		out, err := chs.Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
+		out, err := chs(t).Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
 		return err == nil && strings.TrimSpace(out) == "2"
 	})
 	start := time.Now()

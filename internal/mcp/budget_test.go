@@ -25,7 +25,7 @@ const (
 // capped at testMaxResult bytes and an in-flight budget of limit bytes.
 func budgetService(t *testing.T, limit int64) (*Service, *budget.Budget) {
 	t.Helper()
-	cfg := chs.ClickHouseConfig(config.ProtocolTCP)
+	cfg := chs(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxResultBytes, cfg.MaxResultRows = testMaxResult, 100_000
 	ch, err := clickhouse.New(cfg, nil)
 	if err != nil {

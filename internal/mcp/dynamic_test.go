@@ -24,7 +24,7 @@ func sql(t *testing.T, stmts ...string) string {
 	var out string
 	for _, s := range stmts {
 		var err error
-		if out, err = chs.Exec(context.Background(), s); err != nil {
+		if out, err = chs(t).Exec(context.Background(), s); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
@@ -66,9 +66,9 @@ type dynOpts struct {
 
 func dynService(t *testing.T, o dynOpts) (*Service, *chtest.LogBuffer) {
 	t.Helper()
-	cfg := chs.ClickHouseConfig(config.ProtocolTCP)
+	cfg := chs(t).ClickHouseConfig(config.ProtocolTCP)
 	if o.secret {
-		cfg = chs.SecretConfig("bob")
+		cfg = chs(t).SecretConfig("bob")
 	}
 	cfg.ReadOnly = !o.writable
 	logs := &chtest.LogBuffer{}

@@ -333,7 +333,7 @@ func TestGuards(t *testing.T) {
 // OAuth and JWE middlewares put in the context) reach the tools.
 func TestIdentity(t *testing.T) {
 	secret := func(c *config.ClickHouseConfig) {
-		*c = chs.SecretConfig(chs.AdminUser)
+		*c = chs(t).SecretConfig(chs(t).AdminUser)
 		c.Password = "not-used-in-secret-mode"
 	}
 	as := func(user string) func(http.Handler) http.Handler {
