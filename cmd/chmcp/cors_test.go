@@ -15,6 +15,7 @@ import (
 // would let any web page query ClickHouse through its visitors' browsers;
 // chmcp refuses to start unless server.allow_public_cors says it is meant.
 func TestPublicCORSNeedsAuthOrOptIn(t *testing.T) {
+	t.Parallel()
 	port := strconv.Itoa(freePort(t))
 	errOut, code := runBriefly(t, chEnv(t), "--transport", "http", "--port", port, "--cors-origin", "*")
 	if code != 1 || !strings.Contains(errOut, `server.cors_origin: "*" with neither server.oauth nor server.jwe enabled`) ||

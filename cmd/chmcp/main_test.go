@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -20,7 +21,8 @@ var (
 	// started by the first test that asks for it (chs).
 	harness = chtest.NewShared(chtest.Options{})
 	binDir  string
-	binary  string
+	buildMu sync.Mutex
+	binary  string // guarded by buildMu
 )
 
 func chs(t testing.TB) *chtest.Server { return harness.Server(t) }
@@ -35,9 +37,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// build compiles chmcp once per test binary, the way users run it.
+// build compiles chmcp once per test binary, the way users run it. Parallel
+// tests wait for the first one's build.
 func build(t *testing.T) string {
 	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
 	if binary != "" {
 		return binary
 	}
@@ -57,6 +62,7 @@ func chEnv(t testing.TB) []string {
 // TestStdio runs the built binary as Claude Desktop does: a subprocess
 // speaking MCP over stdin/stdout, logs on stderr only.
 func TestStdio(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(build(t), "--transport", "stdio", "--log-level", "debug")
 	cmd.Env = chEnv(t)
 	var stderr bytes.Buffer
@@ -106,6 +112,7 @@ func run(t *testing.T, env []string, args ...string) (string, string, int) {
 }
 
 func TestCommands(t *testing.T) {
+	t.Parallel()
 	out, _, code := run(t, os.Environ(), "version")
 	if code != 0 || !strings.HasPrefix(out, "chmcp ") {
 		t.Fatalf("version: %d %q", code, out)

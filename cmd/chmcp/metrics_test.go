@@ -33,6 +33,7 @@ func freePort(t *testing.T) int {
 // tool calls on the main port show up on the metrics port, which the main
 // port does not serve.
 func TestMetricsAddress(t *testing.T) {
+	t.Parallel()
 	port, mport := freePort(t), freePort(t)
 	base, mbase := "http://127.0.0.1:"+strconv.Itoa(port), "http://127.0.0.1:"+strconv.Itoa(mport)
 	cmd := exec.Command(build(t), "--transport", "http", "--port", strconv.Itoa(port), "--metrics", "--metrics-address", "127.0.0.1:"+strconv.Itoa(mport))
@@ -92,6 +93,7 @@ func TestMetricsAddress(t *testing.T) {
 }
 
 func TestMetricsConfigErrors(t *testing.T) {
+	t.Parallel()
 	_, errOut, code := run(t, chEnv(t), "--transport", "stdio", "--metrics")
 	if code != 1 || !strings.Contains(errOut, "server.metrics.address: required when server.metrics.enabled and server.transport is stdio") {
 		t.Fatalf("stdio without a metrics address: %d %q", code, errOut)

@@ -19,6 +19,7 @@ import (
 // past server.shutdown_timeout: the call gets an error answer, it is
 // logged, and the exit code is 3.
 func TestHTTPShutdownCutsCalls(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

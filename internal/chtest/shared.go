@@ -39,9 +39,6 @@ func (s *Shared) Server(t testing.TB) *Server {
 	return s.srv
 }
 
-// Started reports whether a test asked for the server.
-func (s *Shared) Started() bool { return s.srv != nil }
-
 // Run runs the tests, then stops the server if one was started.
 func (s *Shared) Run(m *testing.M) int {
 	code := m.Run()

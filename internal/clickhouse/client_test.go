@@ -22,6 +22,7 @@ var protocols = []string{config.ProtocolTCP, config.ProtocolHTTP}
 var anyone = identity.Identity{Source: identity.SourceConfig}
 
 func TestQueryBothProtocols(t *testing.T) {
+	t.Parallel()
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
 			c := newTestClient(t, srv(t).ClickHouseConfig(p))
@@ -191,6 +192,7 @@ func TestGuards(t *testing.T) {
 }
 
 func TestMaxExecutionTime(t *testing.T) {
+	t.Parallel()
 	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxExecutionTime = config.Duration(time.Second)
 	c := newTestClient(t, cfg)
@@ -213,6 +215,7 @@ func TestMaxExecutionTime(t *testing.T) {
 }
 
 func TestConnectionRefused(t *testing.T) {
+	t.Parallel()
 	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.Port = 1 // nothing listens there
 	c := newTestClient(t, cfg)
@@ -241,8 +244,10 @@ func TestCheckRefusedLogin(t *testing.T) {
 // TestCancellation: when the caller goes away, the query must die on the
 // server too, not just in the client.
 func TestCancellation(t *testing.T) {
+	t.Parallel()
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
+			t.Parallel()
 			c := newTestClient(t, srv(t).ClickHouseConfig(p))
 			ctx, cancel := context.WithCancel(context.Background())
 			marker := fmt.Sprintf("cancel_me_%s_%d", p, time.Now().UnixNano())

@@ -32,6 +32,7 @@ func ownEngine(t *testing.T) *chtest.Server {
 // tried; on the old code each returned 915726 or 981135 of 1000000 rows as
 // complete, or all of them well past the limit.
 func TestResultCutAtTimeLimitIsNotComplete(t *testing.T) {
+	t.Parallel()
 	const n = 1_000_000 // 8 MB of hashes in 16 blocks: far more than the socket buffers hold
 	const sql = "SELECT cityHash64(number) FROM numbers(1000000)"
 	client := func(limit time.Duration) (*faultRelay, *Client) {
@@ -74,6 +75,7 @@ func TestResultCutAtTimeLimitIsNotComplete(t *testing.T) {
 // connection (the query is sent, no answer comes) and on a new one (the
 // handshake gets no answer), and chmcp works again once ClickHouse does.
 func TestStalledServerEndsAtTimeLimit(t *testing.T) {
+	t.Parallel()
 	s := ownEngine(t)
 	cfg := s.ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxExecutionTime = config.Duration(time.Second)
@@ -133,6 +135,7 @@ func TestStalledServerEndsAtTimeLimit(t *testing.T) {
 // wrong secret or a protocol/TLS mistake, with a password and with the
 // cluster secret. (TestSecretRejections: a wrong secret still says so.)
 func TestOutageIsUnavailable(t *testing.T) {
+	t.Parallel()
 	modes := map[string]func(s *chtest.Server) config.ClickHouseConfig{
 		"password":       func(s *chtest.Server) config.ClickHouseConfig { return s.ClickHouseConfig(config.ProtocolTCP) },
 		"cluster secret": func(s *chtest.Server) config.ClickHouseConfig { return s.SecretConfig("alice") },

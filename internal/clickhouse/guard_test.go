@@ -139,6 +139,7 @@ func TestEveryServerTableFunctionIsClassified(t *testing.T) {
 // by ClickHouse. Whatever chmcp accepts, ClickHouse must parse as one
 // read-only statement with no IO function.
 func TestGuardAgreesWithClickHouse(t *testing.T) {
+	t.Parallel()
 	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	corpus := guardCorpus(1200)
 	accepted := 0

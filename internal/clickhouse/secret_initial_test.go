@@ -172,6 +172,7 @@ func TestSecretQueryLogInitial(t *testing.T) {
 // whole log of this test binary's server is read: the first V1 connection of
 // the run is always logged, whichever test made it.
 func TestSecretHandshakeV2(t *testing.T) {
+	t.Parallel()
 	c := newTestClient(t, secretConfig(t))
 	var wg sync.WaitGroup
 	for _, user := range []string{"alice", "bob", "alice"} {

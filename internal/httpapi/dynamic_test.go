@@ -73,6 +73,7 @@ func resolve(t *testing.T, schema any) *jsonschema.Resolved {
 // TestDynamicToolsHTTP: generated tools over streamable HTTP, stateless
 // (2026-07-28) and with a session (2025-06-18).
 func TestDynamicToolsHTTP(t *testing.T) {
+	t.Parallel()
 	setupDynHTTP(t)
 	ts := startServer(t, withDynamicTools(false, time.Minute))
 	for _, v := range []string{"2026-07-28", "2025-06-18"} {

@@ -135,6 +135,7 @@ type fastCase struct {
 // TestFastToolCallsAnswerAsTheSDK: every request the fast path serves gets
 // the go-sdk's answer byte for byte, ids and escaping included.
 func TestFastToolCallsAnswerAsTheSDK(t *testing.T) {
+	t.Parallel()
 	pretty := "{\n  \"jsonrpc\": \"2.0\",\n  \"method\": \"tools/call\",\n  \"id\": 3,\n  \"params\": {\n    \"name\": \"rows\",\n    " +
 		metaTriple + "\n  }\n}\n"
 	anyAccept := callHeader("rows")
@@ -185,6 +186,7 @@ func TestFastToolCallsAnswerAsTheSDK(t *testing.T) {
 // 2026-07-28 tools/call of a known tool reaches the go-sdk with its body
 // intact, so refusals and unusual requests are answered as before.
 func TestFastToolCallsLeaveTheRestToTheSDK(t *testing.T) {
+	t.Parallel()
 	ok := callBody("1", "rows", "")
 	with := func(k, v string) http.Header {
 		h := callHeader("rows")
@@ -269,6 +271,7 @@ func TestFastToolCallsLeaveTheRestToTheSDK(t *testing.T) {
 // against ClickHouse (exerciseTools); the sessions of older clients never
 // reach it.
 func TestFastToolCallsServeRealClients(t *testing.T) {
+	t.Parallel()
 	cfg := config.Defaults()
 	cfg.ClickHouse = chs(t).ClickHouseConfig(config.ProtocolTCP)
 	ch, err := clickhouse.New(cfg.ClickHouse, nil)

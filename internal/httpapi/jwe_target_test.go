@@ -70,6 +70,7 @@ func (tr *listenerTrap) received() (string, int) {
 // own host:port and to server.jwe.allowed_targets. A token that carries its
 // own credentials may go anywhere on an allowed host.
 func TestJWEServerLoginStaysOnItsTarget(t *testing.T) {
+	t.Parallel()
 	trap := newListenerTrap(t)
 	ts := startJWE(t, withJWE(withOpenAPI, func(c *config.Config) {
 		c.ClickHouse.Username, c.ClickHouse.Password = chs(t).AdminUser, config.Secret(chs(t).AdminPassword)

@@ -86,6 +86,7 @@ func currentUserOf(t *testing.T, cs *sdk.ClientSession) (string, *sdk.CallToolRe
 // a bearer reaches ClickHouse as the token's login, over streamable HTTP
 // (stateless and session) and legacy SSE.
 func TestJWETokenPlaces(t *testing.T) {
+	t.Parallel()
 	ts := startJWE(t, withJWE())
 	tok := adminToken(t)
 	header := headerClient(HeaderJWE, tok)

@@ -20,6 +20,7 @@ import (
 // and reports the saturation; one more call waits clickhouse.pool_wait and
 // gets a "server busy" 503 with Retry-After, counted in metrics.
 func TestHealthAndBusyWhenPoolSaturated(t *testing.T) {
+	t.Parallel()
 	const poolWait = 500 * time.Millisecond
 	ts, _ := startMetricsServer(t, func(c *config.Config) {
 		withOpenAPI(c)

@@ -210,6 +210,7 @@ func TestSessionIdleExpiry(t *testing.T) {
 // sent no notifications/cancelled) is cancelled on ClickHouse, as on the
 // stateless path.
 func TestSessionDisconnectCancels(t *testing.T) {
+	t.Parallel()
 	t.Run("open", func(t *testing.T) { testSessionDisconnect(t, startServer(t, nil), nil) })
 	// With authentication, the cancellation passes the session's owner check.
 	t.Run("jwe", func(t *testing.T) {

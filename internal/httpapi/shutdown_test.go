@@ -18,6 +18,7 @@ import (
 // are cancelled and answered with an error (stateless and in a session),
 // each is logged with its outcome, and Serve reports how many were cut.
 func TestShutdownCutsCalls(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.Server.ShutdownTimeout = config.Duration(300 * time.Millisecond) })
 	type result struct {
 		version string

@@ -204,6 +204,7 @@ func TestDynamicReadTool(t *testing.T) {
 // as data, unchanged; the others must refuse them as invalid arguments
 // before anything reaches ClickHouse. The tables are intact afterwards.
 func TestDynamicInjection(t *testing.T) {
+	t.Parallel()
 	setupDyn(t)
 	t.Run("configured user", func(t *testing.T) {
 		s, _ := dynService(t, dynOpts{writable: true})
