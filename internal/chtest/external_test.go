@@ -73,6 +73,7 @@ func TestExternalServerCannotBeSignalled(t *testing.T) {
 // has everything the shared servers' tests rely on, fixture users
 // included; without those files the check lists what is missing.
 func TestExternalConfig(t *testing.T) {
+	t.Parallel()
 	eng, err := EnsureEngine(t.Context(), t.Logf)
 	if err != nil {
 		t.Fatal(err)
@@ -142,23 +143,14 @@ func write(t *testing.T, path, content string) {
 func newHTTPClient() *http.Client { return &http.Client{Transport: &http.Transport{}} }
 
 // TestPureTestsStartNoServer: a run of tests that need no ClickHouse
-// starts none, and needs no engine: with an empty engine cache and no npm
-// to fetch one, TestCacheDir passes while TestPing fails loudly.
+// starts none, and needs no engine: this test binary, run again with an
+// empty engine cache and no npm to fetch one, passes TestCacheDir and fails
+// TestPing loudly.
 func TestPureTestsStartNoServer(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "chtest.test")
-	// The flags of this test binary's build, so the build cache serves it.
-	args := []string{"test", "-c", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	build := exec.Command("go", append(args, ".")...)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go test -c: %v\n%s", err, out)
-	}
 	run := func(test string) (string, error) {
-		cmd := exec.Command(bin, "-test.count=1", "-test.run", "^"+test+"$")
+		cmd := exec.Command(os.Args[0], "-test.count=1", "-test.run", "^"+test+"$")
 		cmd.Env = []string{"PATH=" + dir, "HOME=" + dir, "CHMCP_CACHE_DIR=" + filepath.Join(dir, "empty-cache")}
 		out, err := cmd.CombinedOutput()
 		return string(out), err

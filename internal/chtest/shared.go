@@ -14,9 +14,9 @@ import (
 // ClickHouse (go test -run TestPureFunction) starts none; with ExternalEnv
 // set it is that external server instead. Its TestMain must end with Run.
 //
-//	var shared = chtest.NewShared(chtest.Options{})
-//	func TestMain(m *testing.M) { os.Exit(shared.Run(m)) }
-//	func chs(t testing.TB) *chtest.Server { return shared.Server(t) }
+//	var harness = chtest.NewShared(chtest.Options{})
+//	func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
+//	func chs(t testing.TB) *chtest.Server { return harness.Server(t) }
 type Shared struct {
 	opts Options
 	once sync.Once

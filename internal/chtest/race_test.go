@@ -1,5 +1,0 @@
-//go:build race
-
-package chtest
-
-const raceEnabled = true
