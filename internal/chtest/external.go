@@ -110,8 +110,8 @@ func connectExternal(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("chtest: %s is set, but these tests need a server with their own config (Options.ExtraConfig/Dir): run them without it", ExternalEnv)
 	}
 	if err := s.checkExternal(ctx, opts); err != nil {
-		return nil, fmt.Errorf("chtest: the external ClickHouse at %s (%s) lacks what the tests rely on:\n%w\n"+
-			"Give it the files `chlocal config` writes (docs/testing.md).", s.TCPAddr(), ExternalEnv, err)
+		return nil, fmt.Errorf("chtest: the external ClickHouse at %s (%s) lacks what the tests rely on "+
+			"(give it the files `chlocal config` writes, docs/testing.md):\n%w", s.TCPAddr(), ExternalEnv, err)
 	}
 	return s, nil
 }
@@ -197,10 +197,10 @@ func elementNames(fragment string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch tok.(type) {
+		switch tok := tok.(type) {
 		case xml.StartElement:
 			if depth++; depth == 2 {
-				names = append(names, tok.(xml.StartElement).Name.Local)
+				names = append(names, tok.Name.Local)
 			}
 		case xml.EndElement:
 			depth--
