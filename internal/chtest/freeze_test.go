@@ -13,8 +13,8 @@ import (
 // could still be answered: on a loaded machine TestStalledServerEndsAtTimeLimit
 // (internal/clickhouse) got its "frozen" server's answer in 2.5 ms.
 func TestFreezeIsInEffectOnReturn(t *testing.T) {
-	t.Parallel()
-	s := StartOwn(t, Options{})
+	t.Parallel() // after the serial tests: none of the parallel ones uses srv
+	s := srv(t)
 	for i := range 20 {
 		resume := s.Freeze()
 		if running := runningThreads(t, s.Pid()); len(running) > 0 {
