@@ -15,7 +15,7 @@ BINDIR  ?= bin
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOFILES  = $(shell find . -name '*.go' -not -path './tmp/*' -not -path './.cache/*' -not -path './.git/*')
 
-.PHONY: all build engine vet test-go fuzz fuzz-short conformance test bench soak demo clean image image-test helm-test release
+.PHONY: all build engine vet test-go test-external fuzz fuzz-short conformance test bench soak demo clean image image-test helm-test release
 
 all: build
 
@@ -43,6 +43,13 @@ test-go:
 	$(GO) test -race -count=1 -timeout 20m ./...
 	cd third_party/clickhouse-go && $(GO) test -count=1 -timeout 5m ./lib/... && \
 		$(GO) test -count=1 -timeout 2m -run 'TestClientRevision' .
+
+# The integration tests against an external ClickHouse named by
+# CHMCP_TEST_CLICKHOUSE, with `chlocal serve --test-users` as that server
+# (docs/testing.md). EXTERNAL_PKGS and EXTERNAL_SKIP (tests that need a
+# ClickHouse process of their own) override the script's defaults.
+test-external:
+	GO=$(GO) bash scripts/test-external.sh
 
 # Fuzz targets explored briefly on every `make test` (`go test` alone runs only
 # their seed corpora). One package:target pair per entry; add new targets here.

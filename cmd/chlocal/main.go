@@ -1,8 +1,10 @@
 // Command chlocal fetches and runs the local ClickHouse used by chmcp's tests and demos.
 //
 //	chlocal fetch                       download the engine into the cache, print paths
-//	chlocal serve [--dir DIR] [--nodes N] [--demo] [--env-file PATH]
+//	chlocal serve [--dir DIR] [--nodes N] [--demo] [--test-users] [--env-file PATH]
 //	                                    run a server (or an N-node cluster) until Ctrl-C
+//	chlocal config [--out DIR] ...      the config.d/users.d files that let a
+//	                                    clickhouse-server stand in for the engine in tests
 package main
 
 import (
@@ -20,9 +22,14 @@ import (
 
 const usage = `usage:
   chlocal fetch     download the ClickHouse engine (needs npm) and build the launcher
-  chlocal serve [--dir DIR] [--nodes N] [--demo] [--env-file PATH]
+  chlocal serve [--dir DIR] [--nodes N] [--demo] [--test-users] [--env-file PATH]
                     run a local ClickHouse on 127.0.0.1 until interrupted;
-                    --nodes 2 runs two that form one cluster (one shard each)
+                    --nodes 2 runs two that form one cluster (one shard each);
+                    --test-users adds the users the integration tests need
+                    when pointed at it with CHMCP_TEST_CLICKHOUSE
+  chlocal config [--out DIR] [--host H] [--port N] [--http-port N] [--secret S] [--admin-password P]
+                    the config.d and users.d files that give a clickhouse-server
+                    what the integration tests rely on (docs/testing.md)
 `
 
 func main() {
@@ -36,6 +43,8 @@ func main() {
 		err = fetch(os.Args[2:])
 	case "serve":
 		err = serve(os.Args[2:])
+	case "config":
+		err = writeTestConfig(os.Args[2:], os.Stdout, os.Stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Print(usage)
 	default:
@@ -72,6 +81,7 @@ func serve(args []string) error {
 	dir := fs.String("dir", "", "data directory, kept after exit (default: a temp dir removed on exit)")
 	demo := fs.Bool("demo", false, "(re)create the demo database: demo.stations, demo.trips, demo.events")
 	envFile := fs.String("env-file", "", "once ready, write CLICKHOUSE_* connection variables to this file (removed on exit)")
+	testUsers := fs.Bool("test-users", false, "also create the users and profiles the integration tests need (chtest.FixtureUsers), to run them against this server with CHMCP_TEST_CLICKHOUSE")
 	nodes := fs.Int("nodes", 1, "number of servers; more than one form one <remote_servers> cluster, one shard each (with --dir: DIR/node1, DIR/node2, ...)")
 	fs.Parse(args)
 	if *nodes < 1 || *nodes > 8 {
@@ -80,7 +90,11 @@ func serve(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cluster, err := chtest.StartCluster(ctx, *nodes, chtest.Options{Dir: *dir, Logf: logf})
+	opts := chtest.Options{Dir: *dir, Logf: logf}
+	if *testUsers {
+		opts.ExtraUsers, opts.ExtraProfiles = chtest.FixtureUsers, chtest.FixtureProfiles
+	}
+	cluster, err := chtest.StartCluster(ctx, *nodes, opts)
 	if err != nil {
 		return err
 	}
@@ -99,12 +113,12 @@ func serve(args []string) error {
 	}
 	// Written last, so a script can wait for the file to know the server (and demo) is ready.
 	if *envFile != "" {
-		if err := writeEnvFile(*envFile, cluster); err != nil {
+		if err := writeEnvFile(*envFile, cluster, *testUsers); err != nil {
 			return err
 		}
 		defer os.Remove(*envFile) // stale ports would point at nothing
 	}
-	printInfo(cluster)
+	printInfo(cluster, *testUsers)
 
 	exited := make(chan *chtest.Server, len(cluster.Nodes))
 	for _, srv := range cluster.Nodes {
@@ -130,7 +144,7 @@ func serve(args []string) error {
 
 // printInfo shows the generated dev credentials on purpose: this is a local,
 // loopback-only throwaway server and the human running it needs them.
-func printInfo(c *chtest.Cluster) {
+func printInfo(c *chtest.Cluster, testUsers bool) {
 	first := c.Nodes[0]
 	fmt.Printf("ClickHouse (chdb %s) is ready\n", chtest.EngineVersion)
 	for i, srv := range c.Nodes {
@@ -142,18 +156,29 @@ func printInfo(c *chtest.Cluster) {
 	}
 	fmt.Printf(`  cluster     %s   secret %s
   admin       user %s   password %s
-  users       default, alice, bob (no password, loopback only)
-`, first.ClusterName, first.ClusterSecret, first.AdminUser, first.AdminPassword)
+  users       default, alice, bob, limited%s (no password, loopback only)
+`, first.ClusterName, first.ClusterSecret, first.AdminUser, first.AdminPassword, testUserNames(testUsers))
 	if len(c.Nodes) > 1 {
 		fmt.Printf("  chmcp       --clickhouse-host %s\n", c.Hosts())
+	} else if testUsers {
+		fmt.Printf("  tests       %s=%s\n", chtest.ExternalEnv, first.ExternalValue())
 	}
 	fmt.Println("Press Ctrl-C to stop.")
 }
 
+func testUserNames(testUsers bool) string {
+	if !testUsers {
+		return ""
+	}
+	return ", capped, dave, carol"
+}
+
 // writeEnvFile writes KEY=value lines that both `source` and make's `include`
 // accept. With several nodes CLICKHOUSE_HOST lists them all (host:port);
-// CLICKHOUSE_PORT, CLICKHOUSE_HTTP_PORT and CHLOCAL_PID are node 1's.
-func writeEnvFile(path string, c *chtest.Cluster) error {
+// CLICKHOUSE_PORT, CLICKHOUSE_HTTP_PORT and CHLOCAL_PID are node 1's. With
+// testUsers and one node it also names the server for the tests
+// (chtest.ExternalEnv).
+func writeEnvFile(path string, c *chtest.Cluster, testUsers bool) error {
 	srv := c.Nodes[0]
 	host := srv.Host
 	if len(c.Nodes) > 1 {
@@ -169,6 +194,11 @@ CHLOCAL_ADMIN_PASSWORD=%s
 CHLOCAL_PID=%d
 `, host, srv.TCPPort, srv.HTTPPort, srv.ClusterName, srv.ClusterSecret,
 		srv.AdminUser, srv.AdminPassword, srv.Pid())
+	if testUsers && len(c.Nodes) == 1 {
+		// Only then: it carries the admin password, which scripts such as
+		// scripts/demo.sh keep out of the environment chmcp runs in.
+		content += chtest.ExternalEnv + "=" + srv.ExternalValue() + "\n"
+	}
 	// Temp file + rename: a watcher never reads a half-written file. 0600: it holds secrets.
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
 	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {

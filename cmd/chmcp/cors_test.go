@@ -15,13 +15,14 @@ import (
 // would let any web page query ClickHouse through its visitors' browsers;
 // chmcp refuses to start unless server.allow_public_cors says it is meant.
 func TestPublicCORSNeedsAuthOrOptIn(t *testing.T) {
+	t.Parallel()
 	port := strconv.Itoa(freePort(t))
-	errOut, code := runBriefly(t, chEnv(), "--transport", "http", "--port", port, "--cors-origin", "*")
+	errOut, code := runBriefly(t, chEnv(t), "--transport", "http", "--port", port, "--cors-origin", "*")
 	if code != 1 || !strings.Contains(errOut, `server.cors_origin: "*" with neither server.oauth nor server.jwe enabled`) ||
 		!strings.Contains(errOut, "server.allow_public_cors: true") {
 		t.Fatalf("open server with cors_origin *: exit %d, stderr %q", code, errOut)
 	}
-	errOut, code = runBriefly(t, append(chEnv(), "MCP_ALLOW_PUBLIC_CORS=true"), "--transport", "http", "--port", port, "--cors-origin", "https://app.example.com")
+	errOut, code = runBriefly(t, append(chEnv(t), "MCP_ALLOW_PUBLIC_CORS=true"), "--transport", "http", "--port", port, "--cors-origin", "https://app.example.com")
 	if code != 1 || !strings.Contains(errOut, "server.allow_public_cors: not used here") {
 		t.Fatalf("allow_public_cors without cors_origin *: exit %d, stderr %q", code, errOut)
 	}

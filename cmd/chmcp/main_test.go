@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -16,24 +17,32 @@ import (
 )
 
 var (
-	chs    *chtest.Server
-	binDir string
-	binary string
+	// harness is the ClickHouse of this package's integration tests,
+	// started by the first test that asks for it (chs).
+	harness = chtest.NewShared(chtest.Options{})
+	binDir  string
+	buildMu sync.Mutex
+	binary  string // guarded by buildMu
 )
+
+func chs(t testing.TB) *chtest.Server { return harness.Server(t) }
 
 func TestMain(m *testing.M) {
 	var err error
 	if binDir, err = os.MkdirTemp("", "chmcp-bin-"); err != nil {
 		panic(err)
 	}
-	code := chtest.RunMain(m, chtest.Options{}, &chs)
+	code := harness.Run(m)
 	os.RemoveAll(binDir)
 	os.Exit(code)
 }
 
-// build compiles chmcp once per test binary, the way users run it.
+// build compiles chmcp once per test binary, the way users run it. Parallel
+// tests wait for the first one's build.
 func build(t *testing.T) string {
 	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
 	if binary != "" {
 		return binary
 	}
@@ -46,15 +55,16 @@ func build(t *testing.T) string {
 	return out
 }
 
-func chEnv() []string {
-	return append(os.Environ(), "CLICKHOUSE_HOST="+chs.Host, "CLICKHOUSE_PORT="+strconv.Itoa(chs.TCPPort))
+func chEnv(t testing.TB) []string {
+	return append(os.Environ(), "CLICKHOUSE_HOST="+chs(t).Host, "CLICKHOUSE_PORT="+strconv.Itoa(chs(t).TCPPort))
 }
 
 // TestStdio runs the built binary as Claude Desktop does: a subprocess
 // speaking MCP over stdin/stdout, logs on stderr only.
 func TestStdio(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(build(t), "--transport", "stdio", "--log-level", "debug")
-	cmd.Env = chEnv()
+	cmd.Env = chEnv(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	client := sdk.NewClient(&sdk.Implementation{Name: "stdio-test", Version: "1"}, nil)
@@ -102,12 +112,13 @@ func run(t *testing.T, env []string, args ...string) (string, string, int) {
 }
 
 func TestCommands(t *testing.T) {
+	t.Parallel()
 	out, _, code := run(t, os.Environ(), "version")
 	if code != 0 || !strings.HasPrefix(out, "chmcp ") {
 		t.Fatalf("version: %d %q", code, out)
 	}
 
-	out, errOut, code := run(t, chEnv(), "test-connection")
+	out, errOut, code := run(t, chEnv(t), "test-connection")
 	if code != 0 || !strings.Contains(out, "OK: ClickHouse 26.7") || !strings.Contains(out, "user default") {
 		t.Fatalf("test-connection: %d %q %q", code, out, errOut)
 	}
@@ -118,25 +129,25 @@ func TestCommands(t *testing.T) {
 
 	// Several nodes: each is checked and reported; one down fails the test.
 	dead := "127.0.0.1:1"
-	out, errOut, code = run(t, append(os.Environ(), "CLICKHOUSE_HOST="+chs.TCPAddr()+","+dead), "test-connection")
-	if code != 1 || !strings.Contains(out, "OK: ClickHouse 26.7") || !strings.Contains(out, "at "+chs.TCPAddr()+" (tcp)") ||
+	out, errOut, code = run(t, append(os.Environ(), "CLICKHOUSE_HOST="+chs(t).TCPAddr()+","+dead), "test-connection")
+	if code != 1 || !strings.Contains(out, "OK: ClickHouse 26.7") || !strings.Contains(out, "at "+chs(t).TCPAddr()+" (tcp)") ||
 		!strings.Contains(errOut, "FAILED: "+dead+": cannot connect") ||
 		!strings.Contains(errOut, "connection test failed: 1 of 2 ClickHouse nodes did not answer ("+dead+")") {
 		t.Fatalf("test-connection with a dead node: %d %q %q", code, out, errOut)
 	}
-	out, errOut, code = run(t, append(os.Environ(), "CLICKHOUSE_HOST=localhost,"+chs.TCPAddr(), "CLICKHOUSE_PORT="+strconv.Itoa(chs.TCPPort)), "test-connection")
-	if code != 0 || strings.Count(out, "OK: ClickHouse 26.7") != 2 || !strings.Contains(out, "at localhost:"+strconv.Itoa(chs.TCPPort)) {
+	out, errOut, code = run(t, append(os.Environ(), "CLICKHOUSE_HOST=localhost,"+chs(t).TCPAddr(), "CLICKHOUSE_PORT="+strconv.Itoa(chs(t).TCPPort)), "test-connection")
+	if code != 0 || strings.Count(out, "OK: ClickHouse 26.7") != 2 || !strings.Contains(out, "at localhost:"+strconv.Itoa(chs(t).TCPPort)) {
 		t.Fatalf("test-connection with two answering nodes: %d %q %q", code, out, errOut)
 	}
 
 	// A wrong cluster secret: a ping would pass, test-connection must not.
-	secretEnv := append(chEnv(), "CLICKHOUSE_CLUSTER_NAME="+chs.ClusterName, "CLICKHOUSE_CLUSTER_SECRET=wrong-secret", "CLICKHOUSE_USERNAME=alice")
+	secretEnv := append(chEnv(t), "CLICKHOUSE_CLUSTER_NAME="+chs(t).ClusterName, "CLICKHOUSE_CLUSTER_SECRET=wrong-secret", "CLICKHOUSE_USERNAME=alice")
 	_, errOut, code = run(t, secretEnv, "test-connection")
 	if code != 1 || !strings.Contains(errOut, `ClickHouse rejected interserver authentication for user "alice" on cluster "chmcp_cluster"`) ||
 		strings.Contains(errOut, "wrong-secret") {
 		t.Fatalf("test-connection with a wrong secret: %d %q", code, errOut)
 	}
-	secretEnv[len(secretEnv)-2] = "CLICKHOUSE_CLUSTER_SECRET=" + chs.ClusterSecret
+	secretEnv[len(secretEnv)-2] = "CLICKHOUSE_CLUSTER_SECRET=" + chs(t).ClusterSecret
 	out, errOut, code = run(t, secretEnv, "test-connection")
 	if code != 0 || !strings.Contains(out, "user alice") {
 		t.Fatalf("test-connection with the secret: %d %q %q", code, out, errOut)

@@ -33,10 +33,11 @@ func freePort(t *testing.T) int {
 // tool calls on the main port show up on the metrics port, which the main
 // port does not serve.
 func TestMetricsAddress(t *testing.T) {
+	t.Parallel()
 	port, mport := freePort(t), freePort(t)
 	base, mbase := "http://127.0.0.1:"+strconv.Itoa(port), "http://127.0.0.1:"+strconv.Itoa(mport)
 	cmd := exec.Command(build(t), "--transport", "http", "--port", strconv.Itoa(port), "--metrics", "--metrics-address", "127.0.0.1:"+strconv.Itoa(mport))
-	cmd.Env = chEnv()
+	cmd.Env = chEnv(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -92,7 +93,8 @@ func TestMetricsAddress(t *testing.T) {
 }
 
 func TestMetricsConfigErrors(t *testing.T) {
-	_, errOut, code := run(t, chEnv(), "--transport", "stdio", "--metrics")
+	t.Parallel()
+	_, errOut, code := run(t, chEnv(t), "--transport", "stdio", "--metrics")
 	if code != 1 || !strings.Contains(errOut, "server.metrics.address: required when server.metrics.enabled and server.transport is stdio") {
 		t.Fatalf("stdio without a metrics address: %d %q", code, errOut)
 	}
@@ -101,7 +103,7 @@ func TestMetricsConfigErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	_, errOut, code = run(t, chEnv(), "--transport", "http", "--port", strconv.Itoa(freePort(t)), "--metrics", "--metrics-address", busy.Addr().String())
+	_, errOut, code = run(t, chEnv(t), "--transport", "http", "--port", strconv.Itoa(freePort(t)), "--metrics", "--metrics-address", busy.Addr().String())
 	if code != 1 || !strings.Contains(errOut, "server.metrics.address: listen tcp "+busy.Addr().String()) {
 		t.Fatalf("busy metrics address: %d %q", code, errOut)
 	}

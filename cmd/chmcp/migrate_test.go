@@ -12,6 +12,7 @@ import (
 // TestMigrateExitCode: migrate prints the file and exits non-zero when a
 // setting could not be carried, zero when all were.
 func TestMigrateExitCode(t *testing.T) {
+	t.Parallel()
 	bin := build(t)
 	dir := t.TempDir()
 	carried := filepath.Join(dir, "ok.yaml")
@@ -39,9 +40,10 @@ func TestMigrateExitCode(t *testing.T) {
 // with its chmcp name, and the native protocol on ClickHouse's HTTP port
 // fails with the hint, through the real binary and engine.
 func TestStartupNamesAliasesAndHints(t *testing.T) {
+	t.Parallel()
 	bin := build(t)
 	cmd := exec.Command(bin, "test-connection")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "CLICKHOUSE_HOST=" + chs.Host, "CLICKHOUSE_PORT=" + strconv.Itoa(chs.HTTPPort),
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "CLICKHOUSE_HOST=" + chs(t).Host, "CLICKHOUSE_PORT=" + strconv.Itoa(chs(t).HTTPPort),
 		"CLICKHOUSE_PROTOCOL=tcp", "CLICKHOUSE_USER=default", "CLICKHOUSE_HTTP_HEADERS=a=b"}
 	out, err := cmd.CombinedOutput()
 	if err == nil {

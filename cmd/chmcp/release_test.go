@@ -20,6 +20,7 @@ import (
 // version, checksums that match, and the version's CHANGELOG section; a
 // second run gives the same bytes.
 func TestRelease(t *testing.T) {
+	t.Parallel()
 	src, git := snapshot(t)
 	platform := runtime.GOOS + "/" + runtime.GOARCH
 	release := func(out string) (string, error) {

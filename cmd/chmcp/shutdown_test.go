@@ -19,6 +19,7 @@ import (
 // past server.shutdown_timeout: the call gets an error answer, it is
 // logged, and the exit code is 3.
 func TestHTTPShutdownCutsCalls(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +27,7 @@ func TestHTTPShutdownCutsCalls(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	cmd := exec.Command(build(t), "--transport", "http", "--port", strconv.Itoa(port), "--server-shutdown-timeout", "500ms")
-	cmd.Env = chEnv()
+	cmd.Env = chEnv(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -24,7 +24,7 @@ type stdioProc struct {
 func startStdio(t *testing.T, args ...string) *stdioProc {
 	t.Helper()
 	cmd := exec.Command(build(t), append([]string{"--transport", "stdio"}, args...)...)
-	cmd.Env = chEnv()
+	cmd.Env = chEnv(t)
 	p := &stdioProc{cmd: cmd, lines: make(chan map[string]any, 100), stderr: &bytes.Buffer{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	var err error
@@ -124,6 +124,7 @@ func resultText(m map[string]any) string {
 // TestStdioMalformedLines: every kind of bad line gets a JSON-RPC error and
 // the server goes on answering (the go-sdk's transport exits on the first).
 func TestStdioMalformedLines(t *testing.T) {
+	t.Parallel()
 	p := startStdio(t)
 	p.send(t, initLine)
 	if m := p.next(t, 10*time.Second); m["id"] != 1.0 || m["result"] == nil {
@@ -165,6 +166,7 @@ func TestStdioMalformedLines(t *testing.T) {
 // TestStdioEOFWritesAnswersOwed: stdin closes while a call runs; the
 // answer is written, then the server exits 0.
 func TestStdioEOFWritesAnswersOwed(t *testing.T) {
+	t.Parallel()
 	p := startStdio(t)
 	p.send(t, initLine)
 	p.next(t, 10*time.Second)
@@ -187,6 +189,7 @@ func TestStdioEOFWritesAnswersOwed(t *testing.T) {
 // server.shutdown_timeout: the call is cancelled and answered with an
 // error, its outcome is logged, and the exit code (3) says calls were cut.
 func TestStdioShutdownCutsCalls(t *testing.T) {
+	t.Parallel()
 	p := startStdio(t, "--server-shutdown-timeout", "500ms")
 	p.send(t, initLine)
 	p.next(t, 10*time.Second)

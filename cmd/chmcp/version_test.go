@@ -15,6 +15,7 @@ import (
 // has), and checks what `chmcp version` says: never "dev", the commit, and
 // the commit's own time; then with a tag, then with an uncommitted change.
 func TestVersionFromCleanCheckout(t *testing.T) {
+	t.Parallel()
 	src, git := snapshot(t)
 	short, long := git("rev-parse", "--short", "HEAD"), git("rev-parse", "--short=12", "HEAD")
 
@@ -51,6 +52,7 @@ func TestVersionFromCleanCheckout(t *testing.T) {
 // TestVersionFromBuildInfo: without -ldflags, `go install ...@v1.2.3` and a
 // plain `go build` in a checkout still say which code they are.
 func TestVersionFromBuildInfo(t *testing.T) {
+	t.Parallel()
 	installed := &debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}
 	if v, c, d := fromBuildInfo(installed, "dev", "", ""); v != "v1.2.3" || c != "" || d != "" {
 		t.Fatalf("go install: %q %q %q", v, c, d)

@@ -11,15 +11,24 @@ import (
 	"time"
 )
 
-// srv is the server shared by this test binary, started by TestMain.
-var srv *Server
+// shared is the server this test binary's tests share, started by the
+// first test that asks for it (srv).
+var shared = NewShared(Options{})
 
+// TestMain: these tests check the harness and its engine; an external
+// server (ExternalEnv) cannot stand in for them.
 func TestMain(m *testing.M) {
-	os.Exit(RunMain(m, Options{}, &srv))
+	if err := RequireEngine(); err != nil {
+		loud("internal/chtest tests the engine harness itself", err)
+		os.Exit(1)
+	}
+	os.Exit(shared.Run(m))
 }
 
+func srv(t testing.TB) *Server { return shared.Server(t) }
+
 func TestPing(t *testing.T) {
-	resp, err := http.Get(srv.HTTPURL() + "/ping")
+	resp, err := http.Get(srv(t).HTTPURL() + "/ping")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,15 +47,15 @@ func TestVersion(t *testing.T) {
 }
 
 func TestExecErrorCarriesClickHouseCode(t *testing.T) {
-	_, err := srv.Exec(t.Context(), "SELEC 1")
+	_, err := srv(t).Exec(t.Context(), "SELEC 1")
 	if err == nil || !strings.Contains(err.Error(), "Code: 62") || !strings.Contains(err.Error(), "SYNTAX_ERROR") {
 		t.Fatalf("Exec(bad SQL) error = %v, want Code: 62 (SYNTAX_ERROR)", err)
 	}
 }
 
 func TestClusterDefined(t *testing.T) {
-	got := mustExec(t, "SELECT host_address, port FROM system.clusters WHERE cluster = '"+srv.ClusterName+"'")
-	want := srv.Host + "\t" + strconv.Itoa(srv.TCPPort)
+	got := mustExec(t, "SELECT host_address, port FROM system.clusters WHERE cluster = '"+srv(t).ClusterName+"'")
+	want := srv(t).Host + "\t" + strconv.Itoa(srv(t).TCPPort)
 	if got != want {
 		t.Fatalf("system.clusters row = %q, want %q", got, want)
 	}
@@ -57,7 +66,7 @@ func TestUsers(t *testing.T) {
 		t.Fatalf("users = %q", got)
 	}
 	for _, tc := range []struct{ user, password string }{
-		{"alice", ""}, {"bob", ""}, {srv.AdminUser, srv.AdminPassword},
+		{"alice", ""}, {"bob", ""}, {srv(t).AdminUser, srv(t).AdminPassword},
 	} {
 		code, body := httpQuery(t, tc.user, tc.password, "SELECT currentUser()")
 		if code != http.StatusOK || strings.TrimSpace(body) != tc.user {
@@ -68,13 +77,13 @@ func TestUsers(t *testing.T) {
 
 // A wrong password must be rejected without taking the server down.
 func TestWrongPasswordOverHTTP(t *testing.T) {
-	for _, user := range []string{srv.AdminUser, "nobody"} {
+	for _, user := range []string{srv(t).AdminUser, "nobody"} {
 		code, body := httpQuery(t, user, "wrong", "SELECT 1")
 		if code == http.StatusOK || !strings.Contains(body, "Code: 516") {
 			t.Errorf("login as %s with a wrong password: HTTP %d %q, want Code: 516", user, code, body)
 		}
 	}
-	assertAlive(t, srv)
+	assertAlive(t, srv(t))
 }
 
 func TestQueryLogFlushes(t *testing.T) {
@@ -111,7 +120,7 @@ func TestCacheDir(t *testing.T) {
 
 func mustExec(t *testing.T, sql string) string {
 	t.Helper()
-	out, err := srv.Exec(t.Context(), sql)
+	out, err := srv(t).Exec(t.Context(), sql)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +129,7 @@ func mustExec(t *testing.T, sql string) string {
 
 func httpQuery(t *testing.T, user, password, sql string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.HTTPURL(), strings.NewReader(sql))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv(t).HTTPURL(), strings.NewReader(sql))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,8 +61,8 @@ func StartCluster(ctx context.Context, n int, opts Options) (*Cluster, error) {
 		}
 		for i := range nodes {
 			nodes[i] = &Server{
-				Host: "127.0.0.1", ClusterName: "chmcp_cluster", ClusterSecret: secret,
-				AdminUser: "admin", AdminPassword: password, Dir: dirs[i],
+				Host: "127.0.0.1", ClusterName: ClusterName, ClusterSecret: secret,
+				AdminUser: AdminUser, AdminPassword: password, Dir: dirs[i],
 				TCPPort: ports[i][0], HTTPPort: ports[i][1],
 				removeDir: remove[i], logf: logf,
 				http: &http.Client{Transport: &http.Transport{}},

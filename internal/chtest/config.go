@@ -31,7 +31,6 @@ func writeConfig(s *Server, extra, extraUsers, extraProfiles string) error {
   <tcp_port>%d</tcp_port>
   <http_port>%d</http_port>
   <path>%s/</path>
-  <timezone>UTC</timezone>
   <users_config>%s</users_config>
   <logger>
     <level>warning</level>
@@ -41,6 +40,24 @@ func writeConfig(s *Server, extra, extraUsers, extraProfiles string) error {
     <size>10M</size>
     <count>2</count>
   </logger>
+%s%s
+</clickhouse>
+`, s.TCPPort, s.HTTPPort, esc(s.Dir), esc(filepath.Join(s.Dir, usersFile)),
+		esc(filepath.Join(s.Dir, logFile)), esc(filepath.Join(s.Dir, errLogFile)),
+		sharedConfigXML(s.ClusterName, s.ClusterSecret, s.Host, s.ShardPorts), extra)
+
+	u := usersXML(s.AdminUser, s.AdminPassword, extraUsers, extraProfiles, false)
+	if err := os.WriteFile(filepath.Join(s.Dir, configFile), c.Bytes(), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(s.Dir, usersFile), []byte(u), 0o600)
+}
+
+// sharedConfigXML is the part of the server config the tests rely on: the
+// time zone, query_log and the cluster with its secret. The engine's config
+// and an external server's config.d file (ExternalConfig) both carry it.
+func sharedConfigXML(cluster, secret, host string, ports []int) string {
+	return fmt.Sprintf(`  <timezone>UTC</timezone>
   <query_log>
     <database>system</database>
     <table>query_log</table>
@@ -51,22 +68,26 @@ func writeConfig(s *Server, extra, extraUsers, extraProfiles string) error {
       <secret>%s</secret>
 %s    </%s>
   </remote_servers>
-%s
-</clickhouse>
-`, s.TCPPort, s.HTTPPort, esc(s.Dir), esc(filepath.Join(s.Dir, usersFile)),
-		esc(filepath.Join(s.Dir, logFile)), esc(filepath.Join(s.Dir, errLogFile)),
-		s.ClusterName, esc(s.ClusterSecret), shards(s.Host, s.ShardPorts), s.ClusterName, extra)
+`, cluster, esc(secret), shards(host, ports), cluster)
+}
 
-	// Users must come from this file: CREATE USER fails in clickhouse-local
-	// ("no writeable access storage"). default stays passwordless because
-	// clickhouse-local's own session logs in as default to run the startup
-	// queries. limited's profile sets limits of its own (LimitedProfile).
-	var u bytes.Buffer
-	fmt.Fprintf(&u, `<clickhouse>
+// usersXML is users.xml: the users and profiles the tests rely on.
+// Users must come from this file: CREATE USER fails in clickhouse-local
+// ("no writeable access storage"). default stays passwordless because
+// clickhouse-local's own session logs in as default to run the startup
+// queries. limited's profile sets limits of its own (LimitedProfile).
+// replaceDefault marks default replace="replace", for a users.d file that
+// must override a clickhouse-server's own default user.
+func usersXML(adminUser, adminPassword, extraUsers, extraProfiles string, replaceDefault bool) string {
+	replace := ""
+	if replaceDefault {
+		replace = ` replace="replace"`
+	}
+	return fmt.Sprintf(`<clickhouse>
   <profiles><default></default><limited>%[5]s</limited>%[6]s</profiles>
   <quotas><default></default></quotas>
   <users>
-    <default><no_password/>%[1]s<profile>default</profile><quota>default</quota><access_management>1</access_management></default>
+    <default%[7]s><no_password/>%[1]s<profile>default</profile><quota>default</quota><access_management>1</access_management></default>
     <%[2]s><password>%[3]s</password>%[1]s<profile>default</profile><quota>default</quota></%[2]s>
     <alice><no_password/>%[1]s<profile>default</profile><quota>default</quota></alice>
     <bob><no_password/>%[1]s<profile>default</profile><quota>default</quota></bob>
@@ -74,12 +95,7 @@ func writeConfig(s *Server, extra, extraUsers, extraProfiles string) error {
     %[4]s
   </users>
 </clickhouse>
-`, loopback, s.AdminUser, esc(s.AdminPassword), extraUsers, limitedProfileXML(), extraProfiles)
-
-	if err := os.WriteFile(filepath.Join(s.Dir, configFile), c.Bytes(), 0o600); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(s.Dir, usersFile), u.Bytes(), 0o600)
+`, loopback, adminUser, esc(adminPassword), extraUsers, limitedProfileXML(), extraProfiles, replace)
 }
 
 // shards is one <shard> per node: every node gets the same list, so a

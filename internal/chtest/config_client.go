@@ -8,7 +8,7 @@ func (s *Server) ClickHouseConfig(protocol string) config.ClickHouseConfig {
 	cfg := config.Defaults().ClickHouse
 	cfg.Host, cfg.Protocol, cfg.Port = s.Host, protocol, s.TCPPort
 	if protocol == config.ProtocolHTTP {
-		cfg.Port = s.HTTPPort
+		cfg.Host, cfg.Port = s.httpHost(), s.HTTPPort
 	}
 	return cfg
 }

@@ -8,7 +8,7 @@ func TestDemoSQL(t *testing.T) {
 	// Twice: loading must be repeatable (chlocal serve --demo on a kept --dir).
 	for range 2 {
 		for _, q := range DemoSQL() {
-			if _, err := srv.Exec(t.Context(), q); err != nil {
+			if _, err := srv(t).Exec(t.Context(), q); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -18,7 +18,7 @@ func TestStopIsIdempotentAndCleansUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("start to ready: %s", time.Since(t0))
-	if s.TCPPort == srv.TCPPort || s.HTTPPort == srv.HTTPPort || s.AdminPassword == srv.AdminPassword || s.ClusterSecret == srv.ClusterSecret {
+	if s.TCPPort == srv(t).TCPPort || s.HTTPPort == srv(t).HTTPPort || s.AdminPassword == srv(t).AdminPassword || s.ClusterSecret == srv(t).ClusterSecret {
 		t.Errorf("second server reuses ports or secrets of the first")
 	}
 	assertAlive(t, s)
@@ -38,7 +38,7 @@ func TestStopIsIdempotentAndCleansUp(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("temp dir %s not removed: %v", dir, err)
 	}
-	assertAlive(t, srv) // the shared server is untouched
+	assertAlive(t, srv(t)) // the shared server is untouched
 }
 
 // A caller-provided Dir is kept, ExtraConfig applies, and data survives a restart.

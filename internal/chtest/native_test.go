@@ -11,7 +11,7 @@ import (
 
 func openNative(t *testing.T, opts clickhouse.Options) clickhouse.Conn {
 	t.Helper()
-	opts.Addr = []string{srv.TCPAddr()}
+	opts.Addr = []string{srv(t).TCPAddr()}
 	opts.DialTimeout = 5 * time.Second
 	conn, err := clickhouse.Open(&opts)
 	if err != nil {
@@ -24,22 +24,22 @@ func openNative(t *testing.T, opts clickhouse.Options) clickhouse.Conn {
 // A bad native login used to abort clickhouse-local ("Terminate called for uncaught
 // exception"); the launcher's --interactive + pty setup must keep the server up.
 func TestWrongPasswordOverNativeKeepsServerUp(t *testing.T) {
-	bad := openNative(t, clickhouse.Options{Auth: clickhouse.Auth{Username: srv.AdminUser, Password: "wrong"}})
+	bad := openNative(t, clickhouse.Options{Auth: clickhouse.Auth{Username: srv(t).AdminUser, Password: "wrong"}})
 	err := bad.Ping(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "516") {
 		t.Fatalf("ping with a wrong password: %v, want code 516", err)
 	}
-	assertAlive(t, srv)
+	assertAlive(t, srv(t))
 
-	good := openNative(t, clickhouse.Options{Auth: clickhouse.Auth{Username: srv.AdminUser, Password: srv.AdminPassword}})
+	good := openNative(t, clickhouse.Options{Auth: clickhouse.Auth{Username: srv(t).AdminUser, Password: srv(t).AdminPassword}})
 	var user string
-	if err := good.QueryRow(t.Context(), "SELECT currentUser()").Scan(&user); err != nil || user != srv.AdminUser {
+	if err := good.QueryRow(t.Context(), "SELECT currentUser()").Scan(&user); err != nil || user != srv(t).AdminUser {
 		t.Fatalf("native login as admin: %q %v", user, err)
 	}
 }
 
 func TestGarbageOnNativePortKeepsServerUp(t *testing.T) {
-	c, err := net.Dial("tcp", srv.TCPAddr())
+	c, err := net.Dial("tcp", srv(t).TCPAddr())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,14 +48,14 @@ func TestGarbageOnNativePortKeepsServerUp(t *testing.T) {
 	var buf [512]byte
 	c.Read(buf[:]) // whatever the server answers before closing
 	c.Close()
-	assertAlive(t, srv)
+	assertAlive(t, srv(t))
 }
 
 // The generated <remote_servers> secret must let a client act as a cluster peer and
 // run each query as another user over one connection.
 func TestInterserverSecret(t *testing.T) {
 	conn := openNative(t, clickhouse.Options{
-		Cluster: clickhouse.ClusterCredentials{Name: srv.ClusterName, Secret: srv.ClusterSecret},
+		Cluster: clickhouse.ClusterCredentials{Name: srv(t).ClusterName, Secret: srv(t).ClusterSecret},
 		Auth:    clickhouse.Auth{Username: "default"},
 	})
 	for _, want := range []string{"alice", "bob", "alice"} {
@@ -67,7 +67,7 @@ func TestInterserverSecret(t *testing.T) {
 	}
 
 	wrong := openNative(t, clickhouse.Options{
-		Cluster: clickhouse.ClusterCredentials{Name: srv.ClusterName, Secret: "not-the-secret"},
+		Cluster: clickhouse.ClusterCredentials{Name: srv(t).ClusterName, Secret: "not-the-secret"},
 		Auth:    clickhouse.Auth{Username: "default"},
 	})
 	var got string
@@ -75,5 +75,5 @@ func TestInterserverSecret(t *testing.T) {
 	if err := wrong.QueryRow(ctx, "SELECT currentUser()").Scan(&got); err == nil {
 		t.Fatalf("wrong cluster secret accepted, currentUser() = %q", got)
 	}
-	assertAlive(t, srv)
+	assertAlive(t, srv(t))
 }

@@ -93,10 +93,12 @@ func (p *Process) signal(sig syscall.Signal) {
 }
 
 // Pause stops the process (SIGSTOP), as a hung or swapped-out server
-// would be; the returned resume sends SIGCONT and may be called more than
-// once. Always resume (defer it): a stopped process ignores SIGTERM.
+// would be, and returns once all its threads are stopped; the returned
+// resume sends SIGCONT and may be called more than once. Always resume
+// (defer it): a stopped process ignores SIGTERM.
 func (p *Process) Pause() (resume func()) {
 	p.signal(syscall.SIGSTOP)
+	waitStopped(p.Pid(), 5*time.Second)
 	var once sync.Once
 	return func() { once.Do(func() { p.signal(syscall.SIGCONT) }) }
 }

@@ -44,8 +44,12 @@ type Server struct {
 	// ShardPorts are the native ports of every node of the cluster, this
 	// one included, in shard order.
 	ShardPorts []int
+	// HTTPHost is the HTTP interface's host when it is not Host (an
+	// external server, ExternalEnv).
+	HTTPHost string
 
 	proc      *Process
+	external  bool // named by ExternalEnv: no process, no Dir
 	removeDir bool
 	logf      func(string, ...any)
 	http      *http.Client
@@ -154,16 +158,27 @@ func (s *Server) TCPAddr() string { return net.JoinHostPort(s.Host, strconv.Itoa
 
 // HTTPURL is the HTTP interface base URL, "http://127.0.0.1:port".
 func (s *Server) HTTPURL() string {
-	return "http://" + net.JoinHostPort(s.Host, strconv.Itoa(s.HTTPPort))
+	return "http://" + net.JoinHostPort(s.httpHost(), strconv.Itoa(s.HTTPPort))
+}
+
+func (s *Server) httpHost() string {
+	if s.HTTPHost != "" {
+		return s.HTTPHost
+	}
+	return s.Host
 }
 
 // Kill ends the server abruptly (SIGKILL, no shutdown), as a crashed node
 // would, and waits for the exit. Stop still cleans up afterwards.
-func (s *Server) Kill() { s.proc.Kill() }
+func (s *Server) Kill() {
+	s.mustOwn("Kill")
+	s.proc.Kill()
+}
 
 // Restart runs a stopped or killed server again with the same config, ports
 // and data (a node coming back after a crash).
 func (s *Server) Restart(ctx context.Context) error {
+	s.mustOwn("Restart")
 	select {
 	case <-s.proc.Done():
 	default:
@@ -178,7 +193,10 @@ func (s *Server) Restart(ctx context.Context) error {
 
 // ServerLog is the server's own log file (warnings and errors, the level the
 // harness configures) with terminal codes removed.
-func (s *Server) ServerLog() string { return s.readFile(logFile) }
+func (s *Server) ServerLog() string {
+	s.mustOwn("ServerLog")
+	return s.readFile(logFile)
+}
 
 // Pid is the ClickHouse process id (the launcher runs the engine in-process).
 func (s *Server) Pid() int {
@@ -193,6 +211,7 @@ func (s *Server) Pid() int {
 // returned resume (SIGCONT, idempotent) in a defer or t.Cleanup; Stop
 // resumes a frozen server before terminating it.
 func (s *Server) Freeze() (resume func()) {
+	s.mustOwn("Freeze")
 	resume = s.proc.Pause()
 	s.resumeMu.Lock()
 	s.resumes = append(s.resumes, resume)
@@ -201,7 +220,10 @@ func (s *Server) Freeze() (resume func()) {
 }
 
 // Done is closed once the ClickHouse process has exited, after Stop or on its own.
-func (s *Server) Done() <-chan struct{} { return s.proc.Done() }
+func (s *Server) Done() <-chan struct{} {
+	s.mustOwn("Done")
+	return s.proc.Done()
+}
 
 // Exec runs one SQL statement as the default user over HTTP and returns the body.
 func (s *Server) Exec(ctx context.Context, sql string) (string, error) {

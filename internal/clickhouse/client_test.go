@@ -22,9 +22,10 @@ var protocols = []string{config.ProtocolTCP, config.ProtocolHTTP}
 var anyone = identity.Identity{Source: identity.SourceConfig}
 
 func TestQueryBothProtocols(t *testing.T) {
+	t.Parallel()
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, srv.ClickHouseConfig(p))
+			c := newTestClient(t, srv(t).ClickHouseConfig(p))
 			res, err := c.Query(context.Background(), anyone, "SELECT number AS n, toString(number) AS s, currentUser() AS u FROM numbers(3)", QueryOptions{ReadOnly: true})
 			if err != nil {
 				t.Fatal(err)
@@ -53,7 +54,7 @@ func rows(r *Result) string {
 }
 
 func TestTruncation(t *testing.T) {
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxResultRows = 10
 	cfg.MaxResultBytes = 200
 	c := newTestClient(t, cfg)
@@ -93,7 +94,7 @@ func TestReadOnlyEnforcedByClickHouse(t *testing.T) {
 	exec(t, "CREATE TABLE IF NOT EXISTS default.ro_target (a UInt8) ENGINE = MergeTree ORDER BY a")
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, srv.ClickHouseConfig(p))
+			c := newTestClient(t, srv(t).ClickHouseConfig(p))
 			ctx := context.Background()
 			// Parser gaps cannot write: ClickHouse itself refuses.
 			_, err := c.Query(ctx, anyone, "INSERT INTO default.ro_target VALUES (1)", QueryOptions{ReadOnly: true})
@@ -136,7 +137,7 @@ func assertCode(t *testing.T, err error, code int32) {
 func TestQueryErrors(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, srv.ClickHouseConfig(p))
+			c := newTestClient(t, srv(t).ClickHouseConfig(p))
 			_, err := c.Query(context.Background(), anyone, "SELECT * FROM default.no_such_table", QueryOptions{ReadOnly: true})
 			assertCode(t, err, 60) // UNKNOWN_TABLE
 			var qe *QueryError
@@ -148,7 +149,7 @@ func TestQueryErrors(t *testing.T) {
 			}
 		})
 	}
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxQueryLength = 10
 	c := newTestClient(t, cfg)
 	_, err := c.Query(context.Background(), anyone, "SELECT 1234567890", QueryOptions{ReadOnly: true})
@@ -191,7 +192,8 @@ func TestGuards(t *testing.T) {
 }
 
 func TestMaxExecutionTime(t *testing.T) {
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	t.Parallel()
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxExecutionTime = config.Duration(time.Second)
 	c := newTestClient(t, cfg)
 	_, err := c.Query(context.Background(), anyone, "SELECT sleepEachRow(0.5) FROM numbers(10)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks})
@@ -213,7 +215,8 @@ func TestMaxExecutionTime(t *testing.T) {
 }
 
 func TestConnectionRefused(t *testing.T) {
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	t.Parallel()
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.Port = 1 // nothing listens there
 	c := newTestClient(t, cfg)
 	_, err := c.Check(context.Background())
@@ -226,8 +229,8 @@ func TestConnectionRefused(t *testing.T) {
 // TestCheckRefusedLogin: a refused login is a ClickHouse error that names
 // Check's own query.
 func TestCheckRefusedLogin(t *testing.T) {
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
-	cfg.Username, cfg.Password = srv.AdminUser, "wrong"
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
+	cfg.Username, cfg.Password = srv(t).AdminUser, "wrong"
 	_, err := newTestClient(t, cfg).Check(context.Background())
 	var qe *QueryError
 	if !errors.As(err, &qe) || qe.Name != "AUTHENTICATION_FAILED" {
@@ -241,9 +244,11 @@ func TestCheckRefusedLogin(t *testing.T) {
 // TestCancellation: when the caller goes away, the query must die on the
 // server too, not just in the client.
 func TestCancellation(t *testing.T) {
+	t.Parallel()
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, srv.ClickHouseConfig(p))
+			t.Parallel()
+			c := newTestClient(t, srv(t).ClickHouseConfig(p))
 			ctx, cancel := context.WithCancel(context.Background())
 			marker := fmt.Sprintf("cancel_me_%s_%d", p, time.Now().UnixNano())
 			errc := make(chan error, 1)
@@ -281,7 +286,7 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 // TestValueEncoding: types whose Go values marshal through pointer methods
 // (big integers, decimals) and nullables come back as JSON values.
 func TestValueEncoding(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	res, err := c.Query(context.Background(), anyone, "SELECT toInt128(-5), toUInt256(7), toDecimal64(1.5, 2), CAST(NULL AS Nullable(Int128)), "+
 		"toUUID('00000000-0000-0000-0000-000000000001'), [1, 2], map('k', 1), toDate('2026-01-02'), nan, "+
 		"[[toUInt8(3)], []], [nan, 1.5], map(2, [toInt128(9)]), CAST([NULL, 'x'] AS Array(Nullable(String)))", QueryOptions{ReadOnly: true})
@@ -298,14 +303,14 @@ func TestValueEncoding(t *testing.T) {
 // TestClientVersion: ClickHouse records chmcp's version in the client info
 // of its queries, for a registry's clients too.
 func TestClientVersion(t *testing.T) {
-	c, err := New(srv.ClickHouseConfig(config.ProtocolTCP), nil, WithVersion("9.8.7-test"))
+	c, err := New(srv(t).ClickHouseConfig(config.ProtocolTCP), nil, WithVersion("9.8.7-test"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
 	r := NewRegistry(c, RegistryOptions{})
 	t.Cleanup(func() { r.Close() })
-	other := srv.ClickHouseConfig(config.ProtocolTCP)
+	other := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	other.Database = "system" // another target: the registry creates a client
 	rc, release, err := r.Acquire(other)
 	if err != nil {

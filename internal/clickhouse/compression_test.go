@@ -21,8 +21,8 @@ func TestCompression(t *testing.T) {
 		{config.CompressionZSTD, true},
 	} {
 		t.Run(tc.compression, func(t *testing.T) {
-			r := newFaultRelay(t, srv.TCPAddr())
-			cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+			r := newFaultRelay(t, srv(t).TCPAddr())
+			cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 			cfg.Port, cfg.Compression, cfg.MaxResultBytes = r.port(), tc.compression, 2<<20
 			c := newTestClient(t, cfg)
 			res, err := c.Query(context.Background(), anyone, "SELECT number, repeat('x', 1000) FROM numbers(1000)", QueryOptions{ReadOnly: true})

@@ -36,7 +36,7 @@ func setupDescribe(t *testing.T) {
 
 func TestDescribeTable(t *testing.T) {
 	setupDescribe(t)
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 
 	info, err := c.DescribeTable(ctx, anyone, "describe_t", "events")
@@ -119,7 +119,7 @@ func TestDescribeTable(t *testing.T) {
 // storage tables of materialized views (issue 12).
 func TestInnerTablesHidden(t *testing.T) {
 	setupDescribe(t)
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	page, err := c.ListTables(ctx, anyone, "describe_t", "", "", 100)
 	if err != nil {
@@ -149,7 +149,7 @@ func TestInnerTablesHidden(t *testing.T) {
 // TestEachOptional: metadata an older ClickHouse lacks (an unknown system
 // table or column) reads as nothing; other errors still fail.
 func TestEachOptional(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	for _, q := range []string{"SELECT no_such_column FROM system.tables", "SELECT name FROM system.no_such_table"} {
 		if err := c.eachOptional(ctx, anyone, q, nil, ignoreRows); err != nil {

@@ -14,7 +14,7 @@ import (
 // TestStringParamRoundTrip: values with every character ClickHouse's
 // escaped format treats specially arrive unchanged.
 func TestStringParamRoundTrip(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	values := []string{"it's", `back\slash`, "tab\tnew\nline\r", `\N`, "' OR 1=1 --", "nul\x00byte", "ü"}
 	for _, v := range values {
 		res, err := c.Query(context.Background(), identity.Identity{}, "SELECT {s:String} = {raw:String}, {arr:Array(String)}",
@@ -42,7 +42,7 @@ func TestDiscover(t *testing.T) {
 		"twice UInt64 MATERIALIZED id * 2, alias_name String ALIAS upper(name), raw String EPHEMERAL) ENGINE = Memory COMMENT 'Events'")
 	exec(t, "CREATE TABLE disc.other (x UInt8) ENGINE = Memory")
 
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	keep := func(names ...string) func(string, string) bool {
 		return func(db, name string) bool {
 			for _, n := range names {

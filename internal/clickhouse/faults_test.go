@@ -18,12 +18,7 @@ var readOnly = QueryOptions{ReadOnly: true}
 // the one the other tests share is never touched.
 func ownEngine(t *testing.T) *chtest.Server {
 	t.Helper()
-	s, err := chtest.Start(context.Background(), chtest.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Stop() })
-	return s
+	return chtest.StartOwn(t, chtest.Options{Logf: t.Logf})
 }
 
 // TestResultCutAtTimeLimitIsNotComplete (issue 11, item 6): when a query
@@ -37,12 +32,13 @@ func ownEngine(t *testing.T) *chtest.Server {
 // tried; on the old code each returned 915726 or 981135 of 1000000 rows as
 // complete, or all of them well past the limit.
 func TestResultCutAtTimeLimitIsNotComplete(t *testing.T) {
+	t.Parallel()
 	const n = 1_000_000 // 8 MB of hashes in 16 blocks: far more than the socket buffers hold
 	const sql = "SELECT cityHash64(number) FROM numbers(1000000)"
 	client := func(limit time.Duration) (*faultRelay, *Client) {
-		r := newFaultRelay(t, srv.TCPAddr())
+		r := newFaultRelay(t, srv(t).TCPAddr())
 		r.setReadBuffer(64 << 10)
-		cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+		cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 		cfg.Port = r.port()
 		cfg.MaxExecutionTime = config.Duration(limit)
 		cfg.MaxResultRows, cfg.MaxResultBytes = 2*n, 64<<20
@@ -79,6 +75,7 @@ func TestResultCutAtTimeLimitIsNotComplete(t *testing.T) {
 // connection (the query is sent, no answer comes) and on a new one (the
 // handshake gets no answer), and chmcp works again once ClickHouse does.
 func TestStalledServerEndsAtTimeLimit(t *testing.T) {
+	t.Parallel()
 	s := ownEngine(t)
 	cfg := s.ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxExecutionTime = config.Duration(time.Second)
@@ -138,6 +135,7 @@ func TestStalledServerEndsAtTimeLimit(t *testing.T) {
 // wrong secret or a protocol/TLS mistake, with a password and with the
 // cluster secret. (TestSecretRejections: a wrong secret still says so.)
 func TestOutageIsUnavailable(t *testing.T) {
+	t.Parallel()
 	modes := map[string]func(s *chtest.Server) config.ClickHouseConfig{
 		"password":       func(s *chtest.Server) config.ClickHouseConfig { return s.ClickHouseConfig(config.ProtocolTCP) },
 		"cluster secret": func(s *chtest.Server) config.ClickHouseConfig { return s.SecretConfig("alice") },
@@ -173,8 +171,8 @@ func TestOutageIsUnavailable(t *testing.T) {
 		clients := map[string]*Client{}
 		relays := map[string]*faultRelay{}
 		for name, cfgOf := range modes {
-			r := newFaultRelay(t, srv.TCPAddr())
-			cfg := cfgOf(srv)
+			r := newFaultRelay(t, srv(t).TCPAddr())
+			cfg := cfgOf(srv(t))
 			cfg.Port = r.port()
 			clients[name], relays[name] = newTestClient(t, cfg), r
 		}

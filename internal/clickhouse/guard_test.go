@@ -20,7 +20,7 @@ import (
 func TestCheckReadRefusesAttacksOnTheServer(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, srv.ClickHouseConfig(p))
+			c := newTestClient(t, srv(t).ClickHouseConfig(p))
 			ctx := context.Background()
 			for q, want := range map[string]string{
 				"/* /* */ SHOW */ KILL QUERY WHERE 1":                                                 "KILL QUERY is not",
@@ -55,7 +55,7 @@ func TestCheckReadRefusesAttacksOnTheServer(t *testing.T) {
 
 // Valid read-only SQL that the old parser library refused.
 func TestCheckReadAcceptsWhatClickHouseParses(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	for _, q := range []string{
 		"SELECT number FROM numbers(10) QUALIFY number > 5",
@@ -97,7 +97,7 @@ func TestCheckReadAcceptsWhatClickHouseParses(t *testing.T) {
 
 func TestIOFunctionsNeedTheOperator(t *testing.T) {
 	ctx := context.Background()
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	c := newTestClient(t, cfg)
 	// Every path that runs a caller's SQL refuses IO: Query and Exec too.
 	if _, err := c.Query(ctx, anyone, "SELECT file('/etc/hostname')", QueryOptions{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "clickhouse.allowed_io_functions") {
@@ -131,7 +131,7 @@ func TestEveryServerTableFunctionIsClassified(t *testing.T) {
 		}
 	}
 	// And the client learns the server's list: every name it knows.
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	p := c.guardPolicy(context.Background(), anyone)
 	if len(p.ServerTableFunctions) < 50 || !p.ServerTableFunctions["numbers"] {
 		t.Fatalf("server table functions not loaded: %d names", len(p.ServerTableFunctions))
@@ -144,7 +144,8 @@ func TestEveryServerTableFunctionIsClassified(t *testing.T) {
 // by ClickHouse. Whatever chmcp accepts, ClickHouse must parse as one
 // read-only statement with no IO function.
 func TestGuardAgreesWithClickHouse(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	t.Parallel()
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	corpus := guardCorpus(1200)
 	accepted := 0
 	for _, q := range corpus {
@@ -165,7 +166,7 @@ func FuzzGuardAgreesWithClickHouse(f *testing.F) {
 	for _, q := range guardCorpus(40) {
 		f.Add(q)
 	}
-	c, err := New(srv.ClickHouseConfig(config.ProtocolTCP), nil)
+	c, err := New(srv(f).ClickHouseConfig(config.ProtocolTCP), nil)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func guardCorpus(n int) []string {
 // asked as the impersonated user; cluster() stays inside the cluster and is
 // allowed.
 func TestCheckReadAsImpersonatedUser(t *testing.T) {
-	c := newTestClient(t, secretConfig())
+	c := newTestClient(t, secretConfig(t))
 	ctx := context.Background()
 	alice := as("alice")
 	if err := c.CheckRead(ctx, alice, "WITH 1 AS x SELECT x"); err != nil {
@@ -270,7 +271,7 @@ func TestCheckReadAsImpersonatedUser(t *testing.T) {
 			t.Errorf("CheckRead(%q) as alice = %v, want %q", q, err, want)
 		}
 	}
-	q := "SELECT count() FROM cluster('" + srv.ClusterName + "', system.one)"
+	q := "SELECT count() FROM cluster('" + srv(t).ClusterName + "', system.one)"
 	if err := c.CheckRead(ctx, alice, q); err != nil {
 		t.Fatalf("cluster(): %v", err)
 	}
@@ -285,7 +286,7 @@ func TestCheckReadAsImpersonatedUser(t *testing.T) {
 // SELECT has output: behind "SELECT (SELECT sleep(1))" a KILL QUERY killed
 // another query under readonly=1, and BACKUP reached the backup engine.
 func TestCheckReadRefusesParallelWithOnTheServer(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	for _, q := range []string{
 		"SELECT (SELECT sleep(1)) PARALLEL WITH KILL QUERY WHERE query_id = 'chmcp-no-such-query'",
@@ -320,7 +321,7 @@ func TestCheckReadRefusesWrappedHigherOrderIOOnTheServer(t *testing.T) {
 	if out := exec(t, "SELECT length(arrayMap((file), ['/etc/hostname'])[1]) > 0"); strings.TrimSpace(out) != "1" {
 		t.Fatalf("arrayMap((file), ...) on the server = %q, want 1 (the premise of this test changed)", out)
 	}
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	for _, q := range []string{
 		"SELECT arrayMap((file), ['/etc/hostname'])",
@@ -349,7 +350,7 @@ func TestAIFunctionsAreIO(t *testing.T) {
 	if len(names) < 5 {
 		t.Fatalf("found %d AI functions on the server (%v); the query no longer finds them", len(names), names)
 	}
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	for _, name := range names {
 		q := "SELECT " + name + "('x')"
 		if err := c.CheckRead(context.Background(), anyone, q); err == nil || !strings.Contains(err.Error(), "allowed_io_functions") {
@@ -368,7 +369,7 @@ func TestAIFunctionsAreIO(t *testing.T) {
 // FORMAT after SETTINGS, a parenthesised statement, or text that continues
 // EXPLAIN's own settings list. None of these may reach ClickHouse.
 func TestCheckReadNeverLetsTheCallerExtendItsExplain(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	kill := " PARALLEL WITH KILL QUERY WHERE query_id = 'chmcp-no-such-query'"
 	for _, q := range []string{
@@ -398,7 +399,7 @@ func TestCheckReadNeverLetsTheCallerExtendItsExplain(t *testing.T) {
 // one in a subquery (getSetting('readonly') answers 0 there), so the guard
 // refuses every SETTINGS clause in execute_query's SQL.
 func TestSubquerySettingsEscapeReadonly(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	q := "SELECT * FROM (SELECT getSetting('readonly') SETTINGS readonly = 0)"
 	res, err := c.Query(ctx, anyone, q, QueryOptions{ReadOnly: true})
@@ -418,7 +419,7 @@ func TestSubquerySettingsEscapeReadonly(t *testing.T) {
 // table functions arrive in between (a stricter policy), the IO check runs
 // again: a table function the built-in lists do not know as local is IO.
 func TestIOCheckAfterPolicyChange(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	c.tableFunctions.lastTry = time.Now() // keep the real list from loading
 	const q = "SELECT * FROM chmcp_test_fn()"

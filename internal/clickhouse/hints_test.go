@@ -13,8 +13,8 @@ import (
 // port gets an HTTP answer to its handshake; the error says so and what to
 // write, instead of "[handshake] unexpected packet [72]".
 func TestNativeToHTTPPortHint(t *testing.T) {
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
-	cfg.Port = srv.HTTPPort
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
+	cfg.Port = srv(t).HTTPPort
 	_, err := newTestClient(t, cfg).Check(context.Background())
 	var ce *ConnectionError
 	if !errors.As(err, &ce) {
@@ -29,7 +29,7 @@ func TestNativeToHTTPPortHint(t *testing.T) {
 
 // TestUnknownHostHint: a name that does not resolve says so and names the key.
 func TestUnknownHostHint(t *testing.T) {
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.Host = "no-such-host.invalid"
 	_, err := newTestClient(t, cfg).Check(context.Background())
 	var ce *ConnectionError

@@ -11,8 +11,8 @@ import (
 
 // limitedCfg runs as the harness user "limited", whose settings profile
 // sets max_rows_to_read=1000, max_memory_usage=200000000, max_threads=1.
-func limitedCfg(protocol string) config.ClickHouseConfig {
-	cfg := srv.ClickHouseConfig(protocol)
+func limitedCfg(t testing.TB, protocol string) config.ClickHouseConfig {
+	cfg := srv(t).ClickHouseConfig(protocol)
 	cfg.Username = "limited"
 	return cfg
 }
@@ -40,7 +40,7 @@ func TestCallerSettingsCannotLiftProfileLimits(t *testing.T) {
 	profile := `set by the settings profile of ClickHouse user "limited"`
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			c := newTestClient(t, limitedCfg(p))
+			c := newTestClient(t, limitedCfg(t, p))
 			ctx := context.Background()
 			_, err := c.Query(ctx, anyone, readsManyRows, QueryOptions{ReadOnly: true})
 			assertCode(t, err, 158) // the profile's own limit, with no settings
@@ -88,7 +88,7 @@ func TestCallerSettingsCannotLiftProfileLimits(t *testing.T) {
 // TestCallerLimitsPerUser: with the cluster secret each caller is a
 // ClickHouse user of its own, and the check uses that user's profile.
 func TestCallerLimitsPerUser(t *testing.T) {
-	c := newTestClient(t, secretConfig())
+	c := newTestClient(t, secretConfig(t))
 	ctx := context.Background()
 	lift := QueryOptions{ReadOnly: true, Settings: map[string]any{"max_rows_to_read": int64(0)}}
 	for range 2 { // the second round is served from the cache
@@ -104,7 +104,7 @@ func TestCallerLimitsPerUser(t *testing.T) {
 
 // TestDistributedProductModeAllow: "allow" lifts the profile's "deny".
 func TestDistributedProductModeAllow(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	_, err := c.Query(ctx, anyone, "SELECT 1", QueryOptions{ReadOnly: true, Settings: map[string]any{"distributed_product_mode": "allow"}})
 	assertRefused(t, err, `distributed_product_mode='allow' would lift the "deny"`)

@@ -160,7 +160,7 @@ func getSetting(t *testing.T, c *Client, opts QueryOptions, name string) string 
 func TestGuardrails(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p, func(t *testing.T) {
-			cfg := srv.ClickHouseConfig(p)
+			cfg := srv(t).ClickHouseConfig(p)
 			cfg.MaxRowsToRead, cfg.MaxMemoryUsage = 1000, 20_000_000
 			c := newTestClient(t, cfg)
 			ctx := context.Background()
@@ -198,7 +198,7 @@ func TestGuardrails(t *testing.T) {
 			assertCode(t, err, 158)
 		})
 	}
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxBytesToRead = 100
 	_, err := newTestClient(t, cfg).Query(context.Background(), anyone, readsManyRows, QueryOptions{ReadOnly: true})
 	assertCode(t, err, 307)
@@ -212,9 +212,9 @@ func TestGuardrails(t *testing.T) {
 func TestGuardrailKeepsTighterProfile(t *testing.T) {
 	for _, secret := range []bool{false, true} {
 		t.Run(fmt.Sprintf("secret=%v", secret), func(t *testing.T) {
-			cfg := limitedCfg(config.ProtocolTCP)
+			cfg := limitedCfg(t, config.ProtocolTCP)
 			if secret {
-				cfg = secretConfig() // queries below run as "limited"
+				cfg = secretConfig(t) // queries below run as "limited"
 			}
 			cfg.MaxRowsToRead, cfg.MaxMemoryUsage = 1_000_000, 10_000_000_000
 			c := newTestClient(t, cfg)
@@ -247,7 +247,7 @@ func TestGuardrailKeepsTighterProfile(t *testing.T) {
 
 // TestGuardrailsOnSchemaQueries: list_databases and friends carry them.
 func TestGuardrailsOnSchemaQueries(t *testing.T) {
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxRowsToRead = 123_456_789
 	c := newTestClient(t, cfg)
 	if _, err := c.ListDatabases(context.Background(), anyone); err != nil {
@@ -269,7 +269,7 @@ func TestProfileLookupCached(t *testing.T) {
 		return strings.TrimSpace(exec(t, "SELECT count() FROM system.query_log WHERE type = 'QueryFinish' AND user = 'bob' AND query = '"+strings.ReplaceAll(profileQuery, "'", `\'`)+"'"))
 	}
 	before := lookups()
-	plain := newTestClient(t, secretConfig())
+	plain := newTestClient(t, secretConfig(t))
 	for range 5 {
 		if _, err := plain.Query(context.Background(), as("bob"), "SELECT 1", QueryOptions{ReadOnly: true}); err != nil {
 			t.Fatal(err)
@@ -278,7 +278,7 @@ func TestProfileLookupCached(t *testing.T) {
 	if got := lookups(); got != before {
 		t.Fatalf("lookups without guardrails or limit settings: %s -> %s", before, got)
 	}
-	cfg := secretConfig()
+	cfg := secretConfig(t)
 	cfg.MaxMemoryUsage = 1 << 30
 	c := newTestClient(t, cfg)
 	now := time.Now()

@@ -10,11 +10,13 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 )
 
-var srv *chtest.Server
+// harness is the ClickHouse of this package's integration tests (with the
+// fixture users capped and dave), started by the first test that asks.
+var harness = chtest.NewShared(chtest.FixtureOptions())
 
-func TestMain(m *testing.M) {
-	os.Exit(chtest.RunMain(m, chtest.Options{ExtraUsers: constrainedUsers, ExtraProfiles: constrainedProfile}, &srv))
-}
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
+
+func srv(t testing.TB) *chtest.Server { return harness.Server(t) }
 
 func newTestClient(t testing.TB, cfg config.ClickHouseConfig) *Client {
 	t.Helper()
@@ -28,7 +30,7 @@ func newTestClient(t testing.TB, cfg config.ClickHouseConfig) *Client {
 
 func exec(t testing.TB, sql string) string {
 	t.Helper()
-	out, err := srv.Exec(context.Background(), sql)
+	out, err := srv(t).Exec(context.Background(), sql)
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/chmcp/chmcp/internal/config"
 )
 
-func loginConfig(user, password string) config.ClickHouseConfig {
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+func loginConfig(t testing.TB, user, password string) config.ClickHouseConfig {
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.Username, cfg.Password = user, config.Secret(password)
 	cfg.MaxOpenConns, cfg.MaxIdleConns = 2, 2
 	return cfg
@@ -32,33 +32,33 @@ func acquire(t *testing.T, r *Registry, cfg config.ClickHouseConfig) (*Client, f
 }
 
 func TestRegistryClientPerLogin(t *testing.T) {
-	shared := newTestClient(t, loginConfig("default", ""))
+	shared := newTestClient(t, loginConfig(t, "default", ""))
 	r := NewRegistry(shared, RegistryOptions{})
 	defer r.Close()
 
-	if c, _ := acquire(t, r, loginConfig("default", "")); c != shared || r.Len() != 0 {
+	if c, _ := acquire(t, r, loginConfig(t, "default", "")); c != shared || r.Len() != 0 {
 		t.Fatal("the server's own configuration did not get the shared client")
 	}
-	admin, release := acquire(t, r, loginConfig(srv.AdminUser, srv.AdminPassword))
+	admin, release := acquire(t, r, loginConfig(t, srv(t).AdminUser, srv(t).AdminPassword))
 	defer release()
-	if got := currentUser(t, admin, anyone); got != srv.AdminUser {
+	if got := currentUser(t, admin, anyone); got != srv(t).AdminUser {
 		t.Fatalf("currentUser() = %q", got)
 	}
 	if admin.policy != shared.policy {
 		t.Fatal("a token's client compiled an identity policy of its own")
 	}
-	alice, releaseAlice := acquire(t, r, loginConfig("alice", ""))
+	alice, releaseAlice := acquire(t, r, loginConfig(t, "alice", ""))
 	defer releaseAlice()
 	if got := currentUser(t, alice, anyone); got != "alice" {
 		t.Fatalf("currentUser() = %q", got)
 	}
-	again, releaseAgain := acquire(t, r, loginConfig(srv.AdminUser, srv.AdminPassword))
+	again, releaseAgain := acquire(t, r, loginConfig(t, srv(t).AdminUser, srv(t).AdminPassword))
 	releaseAgain()
 	if again != admin || r.Len() != 2 {
 		t.Fatalf("same login, new client (len %d)", r.Len())
 	}
 	// The password is part of the identity of a connection.
-	wrong, releaseWrong := acquire(t, r, loginConfig(srv.AdminUser, "wrong"))
+	wrong, releaseWrong := acquire(t, r, loginConfig(t, srv(t).AdminUser, "wrong"))
 	defer releaseWrong()
 	if wrong == admin {
 		t.Fatal("a different password shares a pool")
@@ -75,7 +75,7 @@ func TestRegistryBounded(t *testing.T) {
 	r.now = func() time.Time { return clock }
 	use := func(user string) *Client {
 		clock = clock.Add(time.Second)
-		c, release := acquire(t, r, loginConfig(user, ""))
+		c, release := acquire(t, r, loginConfig(t, user, ""))
 		release()
 		return c
 	}
@@ -95,13 +95,13 @@ func TestRegistryBounded(t *testing.T) {
 	// Clients serving a request are never evicted: a full registry refuses.
 	r2 := NewRegistry(nil, RegistryOptions{MaxClients: 1})
 	defer r2.Close()
-	_, hold := acquire(t, r2, loginConfig("alice", ""))
-	if _, _, err := r2.Acquire(loginConfig("bob", "")); !errors.Is(err, ErrRegistryFull) {
+	_, hold := acquire(t, r2, loginConfig(t, "alice", ""))
+	if _, _, err := r2.Acquire(loginConfig(t, "bob", "")); !errors.Is(err, ErrRegistryFull) {
 		t.Fatalf("want ErrRegistryFull, got %v", err)
 	}
 	hold()
 	hold() // idempotent
-	if _, release, err := r2.Acquire(loginConfig("bob", "")); err != nil {
+	if _, release, err := r2.Acquire(loginConfig(t, "bob", "")); err != nil {
 		t.Fatal(err)
 	} else {
 		release()
@@ -113,11 +113,11 @@ func TestRegistryIdleTimeout(t *testing.T) {
 	defer r.Close()
 	clock := time.Unix(1_000_000, 0)
 	r.now = func() time.Time { return clock }
-	alice, releaseA := acquire(t, r, loginConfig("alice", ""))
+	alice, releaseA := acquire(t, r, loginConfig(t, "alice", ""))
 	releaseA()
-	bob, holdB := acquire(t, r, loginConfig("bob", ""))
+	bob, holdB := acquire(t, r, loginConfig(t, "bob", ""))
 	clock = clock.Add(2 * time.Minute)
-	_, releaseC := acquire(t, r, loginConfig("u3", "")) // sweeps alice, not bob (in use)
+	_, releaseC := acquire(t, r, loginConfig(t, "u3", "")) // sweeps alice, not bob (in use)
 	releaseC()
 	if r.Len() != 2 {
 		t.Fatalf("len %d, want 2 (bob and u3)", r.Len())
@@ -125,7 +125,7 @@ func TestRegistryIdleTimeout(t *testing.T) {
 	if _, err := alice.Query(context.Background(), anyone, "SELECT 1", QueryOptions{ReadOnly: true}); err == nil {
 		t.Fatal("the idle client still works: it was not closed")
 	}
-	if again, release := acquire(t, r, loginConfig("bob", "")); again != bob {
+	if again, release := acquire(t, r, loginConfig(t, "bob", "")); again != bob {
 		t.Fatal("the client in use was swept")
 	} else {
 		release()
@@ -134,9 +134,9 @@ func TestRegistryIdleTimeout(t *testing.T) {
 }
 
 func TestRegistryClose(t *testing.T) {
-	shared := newTestClient(t, loginConfig("default", ""))
+	shared := newTestClient(t, loginConfig(t, "default", ""))
 	r := NewRegistry(shared, RegistryOptions{})
-	c, release := acquire(t, r, loginConfig("alice", ""))
+	c, release := acquire(t, r, loginConfig(t, "alice", ""))
 	release()
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
@@ -147,7 +147,7 @@ func TestRegistryClose(t *testing.T) {
 	if _, err := shared.Check(context.Background()); err != nil {
 		t.Fatalf("Close closed the shared client: %v", err)
 	}
-	if _, _, err := r.Acquire(loginConfig("alice", "")); err == nil {
+	if _, _, err := r.Acquire(loginConfig(t, "alice", "")); err == nil {
 		t.Fatal("Acquire after Close succeeded")
 	}
 }
@@ -158,7 +158,7 @@ func TestRegistryConcurrent(t *testing.T) {
 	logs := &chtest.LogBuffer{}
 	r := NewRegistry(nil, RegistryOptions{MaxClients: 3, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	defer r.Close()
-	users := []string{"alice", "bob", srv.AdminUser, "default"}
+	users := []string{"alice", "bob", srv(t).AdminUser, "default"}
 	var wg sync.WaitGroup
 	var served atomic.Int32
 	errs := make(chan error, 64)
@@ -166,10 +166,10 @@ func TestRegistryConcurrent(t *testing.T) {
 		wg.Go(func() {
 			user := users[i%len(users)]
 			pw := ""
-			if user == srv.AdminUser {
-				pw = srv.AdminPassword
+			if user == srv(t).AdminUser {
+				pw = srv(t).AdminPassword
 			}
-			c, release, err := r.Acquire(loginConfig(user, pw))
+			c, release, err := r.Acquire(loginConfig(t, user, pw))
 			if errors.Is(err, ErrRegistryFull) {
 				return // all three in use by others: an allowed outcome
 			}
@@ -201,7 +201,7 @@ func TestRegistryConcurrent(t *testing.T) {
 	if r.Len() > 3 {
 		t.Fatalf("len %d exceeds the bound", r.Len())
 	}
-	if strings.Contains(logs.String(), srv.AdminPassword) {
+	if strings.Contains(logs.String(), srv(t).AdminPassword) {
 		t.Fatal("a password reached the log")
 	}
 }

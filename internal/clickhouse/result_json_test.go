@@ -16,7 +16,7 @@ import (
 // value appendRow encodes, truncated or not) and for the edges of the
 // struct.
 func TestResultAppendJSON(t *testing.T) {
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	var results []*Result
 	for _, q := range []struct {
 		sql  string
@@ -37,7 +37,7 @@ func TestResultAppendJSON(t *testing.T) {
 		results = append(results, res)
 	}
 	truncated, err := newTestClient(t, func() config.ClickHouseConfig {
-		cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+		cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 		cfg.MaxResultRows = 3
 		return cfg
 	}()).Query(context.Background(), anyone, "SELECT number FROM numbers(10)", QueryOptions{ReadOnly: true})

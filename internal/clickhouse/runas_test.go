@@ -15,7 +15,7 @@ import (
 // query that reads the user's profile, plans its limits, runs as the user
 // and reports it used to work it out again at each step.
 func TestEffectiveUserWorkedOutOnce(t *testing.T) {
-	c := newTestClient(t, secretConfig())
+	c := newTestClient(t, secretConfig(t))
 	var computed atomic.Int64
 	c.onEffectiveUser = func() { computed.Add(1) }
 	ctx := context.Background()
@@ -56,14 +56,14 @@ func TestEffectiveUserWorkedOutOnce(t *testing.T) {
 // impersonation policy checks. An identity bound elsewhere to a protected
 // user is refused before ClickHouse, even without a caller user of its own.
 func TestBoundUserIsAuthorized(t *testing.T) {
-	c := newTestClient(t, secretConfig())
+	c := newTestClient(t, secretConfig(t))
 	stray := identity.Identity{Source: identity.SourceConfig, RunAs: "default"}
 	_, err := c.Query(context.Background(), stray, "SELECT currentUser()", QueryOptions{ReadOnly: true})
 	if _, ok := err.(*identity.PolicyError); !ok {
 		t.Fatalf("a query carrying the protected user default: %v, want a policy refusal", err)
 	}
 	// The configuration identity, bound here, runs as clickhouse.username.
-	if got := currentUser(t, c, c.Bind(anyone)); got != srv.AdminUser {
+	if got := currentUser(t, c, c.Bind(anyone)); got != srv(t).AdminUser {
 		t.Fatalf("configuration identity ran as %q", got)
 	}
 }

@@ -15,7 +15,7 @@ func TestSchema(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		exec(t, fmt.Sprintf("CREATE TABLE IF NOT EXISTS schema_t.t%d (id UInt64 COMMENT 'the id', v String DEFAULT 'x', d Date) ENGINE = MergeTree PARTITION BY toYYYYMM(d) ORDER BY id COMMENT 'table %d'", i, i))
 	}
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 
 	dbs, err := c.ListDatabases(ctx, anyone)

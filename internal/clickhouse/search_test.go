@@ -36,7 +36,7 @@ func TestSearchSchema(t *testing.T) {
 	} {
 		exec(t, q)
 	}
-	c := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP))
+	c := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP))
 	ctx := context.Background()
 	search := func(s SchemaSearch) *SearchPage {
 		t.Helper()

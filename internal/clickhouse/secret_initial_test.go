@@ -8,8 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,31 +21,22 @@ import (
 // connection, not only on its first (see docs/cluster-secret.md).
 
 // constrainedUser runs under a profile that caps max_block_size at 1000
-// (see TestMain): ClickHouse refuses a higher value in an initial query and
+// (chtest.FixtureProfiles): ClickHouse refuses a higher value in an initial query and
 // silently clamps it in a secondary one. (max_block_size, not a limit such
 // as max_threads: chmcp itself refuses a limit above the profile's value
 // before ClickHouse sees it.)
-const constrainedUser = "carol"
+const constrainedUser = "capped"
 
 // readonlyUser has a readonly = 1 profile: ClickHouse refuses every setting
 // of an initial query, chmcp's time limit and result caps included. A
 // secondary query dropped them silently and ran without them.
 const readonlyUser = "dave"
 
-const (
-	constrainedProfile = `<constrained><max_block_size>1000</max_block_size><constraints><max_block_size><max>1000</max></max_block_size></constraints></constrained>` +
-		`<readonly_profile><readonly>1</readonly></readonly_profile>`
-	constrainedUsers = `<carol><no_password/><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>` +
-		`<profile>constrained</profile><quota>default</quota></carol>` +
-		`<dave><no_password/><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>` +
-		`<profile>readonly_profile</profile><quota>default</quota></dave>`
-)
-
 // oneConnection is a secret-mode client whose pool holds one connection, so
 // every query after the first reuses it.
 func oneConnection(t *testing.T) *Client {
 	t.Helper()
-	cfg := secretConfig()
+	cfg := secretConfig(t)
 	cfg.MaxOpenConns, cfg.MaxIdleConns = 1, 1
 	return newTestClient(t, cfg)
 }
@@ -83,7 +72,7 @@ func distributedTable(t *testing.T) string {
 	exec(t, "CREATE TABLE IF NOT EXISTS default.initial_local (region String, n UInt32) ENGINE = MergeTree ORDER BY region")
 	exec(t, "TRUNCATE TABLE default.initial_local")
 	exec(t, "INSERT INTO default.initial_local VALUES ('eu', 1), ('eu', 2), ('us', 3)")
-	exec(t, fmt.Sprintf("CREATE TABLE IF NOT EXISTS default.initial_all AS default.initial_local ENGINE = Distributed(%s, default, initial_local)", srv.ClusterName))
+	exec(t, fmt.Sprintf("CREATE TABLE IF NOT EXISTS default.initial_all AS default.initial_local ENGINE = Distributed(%s, default, initial_local)", srv(t).ClusterName))
 	return "default.initial_all"
 }
 
@@ -183,18 +172,15 @@ func TestSecretQueryLogInitial(t *testing.T) {
 // whole log of this test binary's server is read: the first V1 connection of
 // the run is always logged, whichever test made it.
 func TestSecretHandshakeV2(t *testing.T) {
-	c := newTestClient(t, secretConfig())
+	t.Parallel()
+	c := newTestClient(t, secretConfig(t))
 	var wg sync.WaitGroup
 	for _, user := range []string{"alice", "bob", "alice"} {
 		wg.Add(1)
 		go func() { defer wg.Done(); query(t, c, user, "SELECT 1") }()
 	}
 	wg.Wait()
-	b, err := os.ReadFile(filepath.Join(srv.Dir, "clickhouse.log")) // the harness's server log
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range strings.Split(srv(t).ServerLog(), "\n") {
 		if strings.Contains(line, "deprecated interserver protocol") {
 			t.Fatalf("server logged the V1 handshake: %s", line)
 		}
@@ -207,8 +193,8 @@ func TestSecretHandshakeV2(t *testing.T) {
 // the server's nonce differs, the signature no longer matches, and
 // ClickHouse refuses the query.
 func TestSecretReplayRefused(t *testing.T) {
-	relay := startRelay(t, srv.TCPAddr())
-	cfg := secretConfig()
+	relay := startRelay(t, srv(t).TCPAddr())
+	cfg := secretConfig(t)
 	cfg.Port = relay.port()
 	cfg.MaxOpenConns, cfg.MaxIdleConns = 1, 1
 	c := newTestClient(t, cfg)
@@ -219,7 +205,7 @@ func TestSecretReplayRefused(t *testing.T) {
 		t.Fatal("the relay did not capture the signed query")
 	}
 
-	conn, err := net.DialTimeout("tcp", srv.TCPAddr(), 5*time.Second)
+	conn, err := net.DialTimeout("tcp", srv(t).TCPAddr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,19 +309,19 @@ func (r *relay) captured(marker string) []byte {
 // reports each V1 connection; chmcp says why, once per client.
 func TestSecretV1FallbackWarnsOnce(t *testing.T) {
 	var logs strings.Builder
-	warn := v1Warning(slog.New(slog.NewTextHandler(&logs, nil)), secretConfig())
+	warn := v1Warning(slog.New(slog.NewTextHandler(&logs, nil)), secretConfig(t))
 	for i := 0; i < 3; i++ {
 		warn(54460)
 	}
 	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
 		t.Fatalf("%d warnings, want 1:\n%s", n, logs.String())
 	}
-	for _, want := range []string{"older than 23.3", "54460", "replayed", "cluster=" + srv.ClusterName} {
+	for _, want := range []string{"older than 23.3", "54460", "replayed", "cluster=" + srv(t).ClusterName} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("warning lacks %q: %s", want, logs.String())
 		}
 	}
-	if strings.Contains(logs.String(), srv.ClusterSecret) {
+	if strings.Contains(logs.String(), srv(t).ClusterSecret) {
 		t.Fatal("secret logged")
 	}
 }
@@ -347,7 +333,7 @@ func TestSecretResultTypes(t *testing.T) {
 		"'x'::Dynamic AS d, '{\"a\":{\"b\":1}}'::JSON AS j, CAST([(1, 'a')], 'Nested(x UInt8, y String)') AS n, " +
 		"toLowCardinality('lc') AS lc, toDecimal128(-1.25, 4) AS dec, CAST('b', 'Enum8(\\'a\\' = 1, \\'b\\' = 2)') AS e, " +
 		"toIPv6('::1') AS ip, toDateTime64('2026-01-02 03:04:05.123', 3) AS ts, CAST(NULL AS Nullable(String)) AS nul"
-	password, err := newTestClient(t, srv.ClickHouseConfig("tcp")).Query(context.Background(), anyone, sql, QueryOptions{ReadOnly: true})
+	password, err := newTestClient(t, srv(t).ClickHouseConfig("tcp")).Query(context.Background(), anyone, sql, QueryOptions{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

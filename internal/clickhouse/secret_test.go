@@ -20,8 +20,8 @@ import (
 
 // secretConfig authenticates with the harness cluster's interserver secret;
 // "admin" is the fallback user, and its (garbage) password must not matter.
-func secretConfig() config.ClickHouseConfig {
-	cfg := srv.SecretConfig(srv.AdminUser)
+func secretConfig(t testing.TB) config.ClickHouseConfig {
+	cfg := srv(t).SecretConfig(srv(t).AdminUser)
 	cfg.Password = "garbage-that-would-fail-a-password-login"
 	return cfg
 }
@@ -40,7 +40,7 @@ func currentUser(t *testing.T, c *Client, id identity.Identity) string {
 }
 
 func TestSecretRunsAsCaller(t *testing.T) {
-	cfg := secretConfig()
+	cfg := secretConfig(t)
 	cfg.MaxOpenConns, cfg.MaxIdleConns = 1, 1 // one connection: the user travels per query
 	c := newTestClient(t, cfg)
 	for _, user := range []string{"alice", "bob", "alice"} {
@@ -49,11 +49,11 @@ func TestSecretRunsAsCaller(t *testing.T) {
 		}
 	}
 	// No caller identity: the fallback user, signed (no password sent).
-	if got := currentUser(t, c, anyone); got != srv.AdminUser {
+	if got := currentUser(t, c, anyone); got != srv(t).AdminUser {
 		t.Fatalf("fallback user = %q", got)
 	}
 	info, err := c.Check(context.Background())
-	if err != nil || info.User != srv.AdminUser {
+	if err != nil || info.User != srv(t).AdminUser {
 		t.Fatalf("Check: %+v %v", info, err)
 	}
 }
@@ -61,7 +61,7 @@ func TestSecretRunsAsCaller(t *testing.T) {
 // TestSecretSharedPool: many users interleaved through a small pool, each
 // query sees its own user.
 func TestSecretSharedPool(t *testing.T) {
-	cfg := secretConfig()
+	cfg := secretConfig(t)
 	cfg.MaxOpenConns, cfg.MaxIdleConns = 3, 3
 	c := newTestClient(t, cfg)
 	users := []string{"alice", "bob"}
@@ -103,7 +103,7 @@ func TestSecretRejections(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			cfg := secretConfig()
+			cfg := secretConfig(t)
 			if tc.mutate != nil {
 				tc.mutate(&cfg)
 			}
@@ -114,7 +114,7 @@ func TestSecretRejections(t *testing.T) {
 				t.Fatalf("want AuthError, got %T %v", err, err)
 			}
 			want := fmt.Sprintf("ClickHouse rejected interserver authentication for user %q on cluster %q", tc.user, cfg.ClusterName)
-			if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), srv.ClusterSecret) {
+			if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), srv(t).ClusterSecret) {
 				t.Fatalf("message = %q", err)
 			}
 			if tc.mutate != nil {
@@ -126,16 +126,16 @@ func TestSecretRejections(t *testing.T) {
 		})
 	}
 	// The server survived every rejection.
-	if got := currentUser(t, newTestClient(t, secretConfig()), as("bob")); got != "bob" {
+	if got := currentUser(t, newTestClient(t, secretConfig(t)), as("bob")); got != "bob" {
 		t.Fatal("server unhealthy after rejections")
 	}
 }
 
 func TestSecretFromFile(t *testing.T) {
-	cfg := secretConfig()
+	cfg := secretConfig(t)
 	cfg.ClusterSecret = ""
 	cfg.ClusterSecretFile = filepath.Join(t.TempDir(), "secret")
-	if err := os.WriteFile(cfg.ClusterSecretFile, []byte(srv.ClusterSecret+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg.ClusterSecretFile, []byte(srv(t).ClusterSecret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if got := currentUser(t, newTestClient(t, cfg), as("alice")); got != "alice" {
@@ -144,13 +144,13 @@ func TestSecretFromFile(t *testing.T) {
 }
 
 func TestSecretPolicyRefusesBeforeClickHouse(t *testing.T) {
-	cfg := secretConfig()
+	cfg := secretConfig(t)
 	cfg.Impersonation.DeniedUsers = []string{"bob"}
 	c := newTestClient(t, cfg)
 	marker := fmt.Sprintf("policy_marker_%d", time.Now().UnixNano())
 	// Issue 9: a name that is not plain ASCII never reaches ClickHouse
 	// either, whatever the edge let through.
-	for _, user := range []string{"bob", "default", srv.AdminUser, "\u212Aelly", "ADM\u0130N", "al ice"} {
+	for _, user := range []string{"bob", "default", srv(t).AdminUser, "\u212Aelly", "ADM\u0130N", "al ice"} {
 		_, err := c.Query(context.Background(), as(user), "SELECT '"+marker+"'", QueryOptions{ReadOnly: true})
 		var pe *identity.PolicyError
 		if !errors.As(err, &pe) {
@@ -164,7 +164,7 @@ func TestSecretPolicyRefusesBeforeClickHouse(t *testing.T) {
 }
 
 func TestSecretQueryLogAttribution(t *testing.T) {
-	c := newTestClient(t, secretConfig())
+	c := newTestClient(t, secretConfig(t))
 	marker := fmt.Sprintf("attribution_%d", time.Now().UnixNano())
 	if _, err := c.Query(context.Background(), as("alice"), "SELECT '"+marker+"'", QueryOptions{ReadOnly: true}); err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func TestSecretQueryLogAttribution(t *testing.T) {
 
 func TestSecretWithoutTLSWarns(t *testing.T) {
 	for host, warn := range map[string]bool{"ch.example.com": true, "127.0.0.1": false, "localhost": false} {
-		cfg := secretConfig()
+		cfg := secretConfig(t)
 		cfg.Host = host
 		var logs strings.Builder
 		c, err := New(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
@@ -189,7 +189,7 @@ func TestSecretWithoutTLSWarns(t *testing.T) {
 		if got := strings.Contains(logs.String(), "without TLS"); got != warn {
 			t.Errorf("host %s: warning=%v, want %v (%s)", host, got, warn, logs.String())
 		}
-		if strings.Contains(logs.String(), srv.ClusterSecret) {
+		if strings.Contains(logs.String(), srv(t).ClusterSecret) {
 			t.Fatal("secret logged")
 		}
 	}
@@ -197,13 +197,13 @@ func TestSecretWithoutTLSWarns(t *testing.T) {
 
 // TestSecretOverTLS: the secret mode with TLS and certificate verification.
 func TestSecretOverTLS(t *testing.T) {
-	proxy, err := srv.StartTLSProxy(t.TempDir())
+	proxy, err := srv(t).StartTLSProxy(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer proxy.Close()
 	_, port, _ := net.SplitHostPort(proxy.Addr)
-	cfg := secretConfig()
+	cfg := secretConfig(t)
 	cfg.Port, _ = strconv.Atoi(port)
 	cfg.TLS = config.TLSConfig{Enabled: true, CACert: proxy.CAFile}
 	if got := currentUser(t, newTestClient(t, cfg), as("bob")); got != "bob" {

@@ -15,7 +15,7 @@ import (
 // result counts and explains it; shorter ones are untouched.
 func TestLongCellsCut(t *testing.T) {
 	for _, proto := range []string{config.ProtocolTCP, config.ProtocolHTTP} {
-		cfg := srv.ClickHouseConfig(proto)
+		cfg := srv(t).ClickHouseConfig(proto)
 		cfg.MaxCellBytes = 9
 		c := newTestClient(t, cfg)
 		// 'é' is two bytes: byte 9 falls inside the fifth one.
@@ -49,7 +49,7 @@ func TestLongCellsCut(t *testing.T) {
 // TestCellsCutCountsKeptRows: cells_cut counts the cut values of the rows
 // returned, not those of the row the byte cap left out.
 func TestCellsCutCountsKeptRows(t *testing.T) {
-	cfg := srv.ClickHouseConfig(config.ProtocolTCP)
+	cfg := srv(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxCellBytes, cfg.MaxResultBytes = 10, 200
 	res, err := newTestClient(t, cfg).Query(context.Background(), anyone, "SELECT repeat('x', 100) FROM numbers(100)", QueryOptions{ReadOnly: true})
 	if err != nil {
@@ -79,7 +79,7 @@ func TestTruncationExplained(t *testing.T) {
 		{config.ProtocolTCP, "SELECT number, repeat('x', 100) FROM numbers(1000)", 1000, 1 << 10, ReasonMaxBytes, 0,
 			[]string{"past 1 KiB of JSON (chmcp's cap, clickhouse.max_result_bytes)", "is unknown", "select fewer columns"}},
 	} {
-		cfg := srv.ClickHouseConfig(tc.proto)
+		cfg := srv(t).ClickHouseConfig(tc.proto)
 		cfg.MaxResultRows, cfg.MaxResultBytes = int(tc.rows), tc.bytes
 		res, err := newTestClient(t, cfg).Query(context.Background(), anyone, tc.sql, QueryOptions{ReadOnly: true})
 		if err != nil {
@@ -111,7 +111,7 @@ func TestTruncationExplained(t *testing.T) {
 	}
 	// A whole result has no note; rows_before_limit_at_least still tells
 	// what LIMIT left out.
-	res, err := newTestClient(t, srv.ClickHouseConfig(config.ProtocolTCP)).Query(context.Background(), anyone,
+	res, err := newTestClient(t, srv(t).ClickHouseConfig(config.ProtocolTCP)).Query(context.Background(), anyone,
 		"SELECT number FROM numbers(100) WHERE number % 2 = 0 LIMIT 3", QueryOptions{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

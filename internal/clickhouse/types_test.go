@@ -78,7 +78,7 @@ var typeCases = []typeCase{
 func TestTypesJSON(t *testing.T) {
 	const enable = " SETTINGS enable_time_time64_type = 1"
 	for _, proto := range []string{config.ProtocolTCP, config.ProtocolHTTP} {
-		c := newTestClient(t, srv.ClickHouseConfig(proto))
+		c := newTestClient(t, srv(t).ClickHouseConfig(proto))
 		for _, tc := range typeCases {
 			res, err := c.Query(context.Background(), anyone, "SELECT "+tc.expr+" AS v"+enable, QueryOptions{ReadOnly: true})
 			if err != nil {
@@ -128,7 +128,7 @@ func TestNestedJSON(t *testing.T) {
 	exec(t, "INSERT INTO default.types_nested_tuples SETTINGS flatten_nested = 0 VALUES ([(1, 'a'), (2, 'b')])")
 	t.Cleanup(func() { exec(t, "DROP TABLE default.types_nested"); exec(t, "DROP TABLE default.types_nested_tuples") })
 	for _, proto := range []string{config.ProtocolTCP, config.ProtocolHTTP} {
-		c := newTestClient(t, srv.ClickHouseConfig(proto))
+		c := newTestClient(t, srv(t).ClickHouseConfig(proto))
 		for _, q := range []struct{ sql, types, want string }{
 			{"SELECT * FROM default.types_nested", "Array(UInt64) Array(String)", `[["1","2"],["a","b"]]`},
 			{"SELECT * FROM default.types_nested_tuples", "Array(Tuple(id UInt64, name String))", `[[{"id":"1","name":"a"},{"id":"2","name":"b"}]]`},

@@ -17,10 +17,10 @@ import (
 // containing marker.
 func queryLogComment(t *testing.T, marker string) string {
 	t.Helper()
-	if _, err := chs.Exec(context.Background(), "SYSTEM FLUSH LOGS"); err != nil {
+	if _, err := chs(t).Exec(context.Background(), "SYSTEM FLUSH LOGS"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := chs.Exec(context.Background(), "SELECT log_comment FROM system.query_log WHERE type = 'QueryFinish' AND query LIKE '%"+
+	got, err := chs(t).Exec(context.Background(), "SELECT log_comment FROM system.query_log WHERE type = 'QueryFinish' AND query LIKE '%"+
 		marker+"%' AND query NOT LIKE '%query_log%' FORMAT TSVRaw")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func queryLogComment(t *testing.T, marker string) string {
 // 2026-07-28 fast path, a 2025-11-25 session (the go-sdk's handler) and
 // OpenAPI.
 func TestQueryLogAttribution(t *testing.T) {
-	ts := startServer(t, withSecret("alice"))
+	ts := startServer(t, withSecret(t, "alice"))
 	for _, v := range []string{"2026-07-28", "2025-11-25"} {
 		t.Run(v, func(t *testing.T) {
 			cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/"}, v)

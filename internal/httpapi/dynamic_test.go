@@ -28,7 +28,7 @@ func setupDynHTTP(t *testing.T) {
 		`CREATE VIEW dynhttp.items_by_kind AS SELECT id, price FROM dynhttp.items WHERE kind = {kind:String} AND price <= {max_price:Decimal(10, 2)} ` +
 			`ORDER BY id COMMENT '{"description": "Items of a kind up to a price.", "params": {"kind": "book or pen"}}'`,
 	} {
-		if _, err := chs.Exec(context.Background(), s); err != nil {
+		if _, err := chs(t).Exec(context.Background(), s); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
@@ -75,6 +75,7 @@ func resolve(t *testing.T, schema any) *jsonschema.Resolved {
 // TestDynamicToolsHTTP: generated tools over streamable HTTP, stateless
 // (2026-07-28) and with a session (2025-06-18).
 func TestDynamicToolsHTTP(t *testing.T) {
+	t.Parallel()
 	setupDynHTTP(t)
 	ts := startServer(t, withDynamicTools(false, time.Minute))
 	for _, v := range []string{"2026-07-28", "2025-06-18"} {
@@ -122,18 +123,18 @@ func TestDynamicToolsHTTP(t *testing.T) {
 			if res.IsError {
 				t.Fatalf("insert: %s", text(res))
 			}
-			got, err := chs.Exec(context.Background(), "SELECT count(), any(kind), toString(any(price)), any(tags) FROM dynhttp.items WHERE id = 100 FORMAT JSONCompactEachRow")
+			got, err := chs(t).Exec(context.Background(), "SELECT count(), any(kind), toString(any(price)), any(tags) FROM dynhttp.items WHERE id = 100 FORMAT JSONCompactEachRow")
 			var row []any
 			_ = json.Unmarshal([]byte(got), &row)
 			if b, _ := json.Marshal(row); err != nil || string(b) != `[1,"it's; --","1.25",["a'b","]); DROP TABLE dynhttp.items; --"]]` {
 				t.Fatalf("inserted row: %s %v", got, err)
 			}
-			if _, err := chs.Exec(context.Background(), "DELETE FROM dynhttp.items WHERE id = 100 SETTINGS mutations_sync = 1"); err != nil {
+			if _, err := chs(t).Exec(context.Background(), "DELETE FROM dynhttp.items WHERE id = 100 SETTINGS mutations_sync = 1"); err != nil {
 				t.Fatal(err)
 			}
 		})
 	}
-	if got, _ := chs.Exec(context.Background(), "SELECT count() FROM dynhttp.items"); strings.TrimSpace(got) != "3" {
+	if got, _ := chs(t).Exec(context.Background(), "SELECT count() FROM dynhttp.items"); strings.TrimSpace(got) != "3" {
 		t.Fatalf("dynhttp.items has %s rows, want 3", got)
 	}
 }
@@ -166,7 +167,7 @@ func TestDynamicListChangedHTTP(t *testing.T) {
 	if _, tools := listTools(t, cs); tools["q_items_by_kind"] == nil || tools["q_late"] != nil {
 		t.Fatalf("initial tools: %v", tools)
 	}
-	if _, err := chs.Exec(context.Background(), "CREATE VIEW dynhttp.late AS SELECT 1 AS x"); err != nil {
+	if _, err := chs(t).Exec(context.Background(), "CREATE VIEW dynhttp.late AS SELECT 1 AS x"); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -196,7 +197,7 @@ func (headerAuth) Security() openapi.Security                   { return openapi
 func TestDynamicToolsPerIdentityHTTP(t *testing.T) {
 	setupDynHTTP(t)
 	ts := startServerWith(t, func(c *config.Config) {
-		withSecret("admin")(c) // the fallback user; callers are alice and bob
+		withSecret(t, "admin")(c) // the fallback user; callers are alice and bob
 		withDynamicTools(true, time.Minute)(c)
 	}, func(config.Config, *clickhouse.Client) []auth.Authenticator {
 		return []auth.Authenticator{headerAuth{}}

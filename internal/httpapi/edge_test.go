@@ -175,6 +175,7 @@ func TestBodyLimitAndNonMCPTraffic(t *testing.T) {
 // TestCancelOnDisconnect: a client that gives up (cancelled MCP request,
 // dropped HTTP connection) must not leave its query running in ClickHouse.
 func TestCancelOnDisconnect(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, nil)
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
@@ -200,7 +201,7 @@ func TestCancelOnDisconnect(t *testing.T) {
 }
 
 func queryRunning(t *testing.T, marker string) bool {
-	out, err := chs.Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
+	out, err := chs(t).Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,6 +219,7 @@ func waitUntil(t *testing.T, d time.Duration, cond func() bool) {
 
 // TestGracefulShutdown: a shutdown signal lets an in-flight call finish.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, nil)
 	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/"}, "2026-07-28")
 	type result struct {

@@ -20,14 +20,14 @@ import (
 // real HTTP, both when a token is used and when one is minted.
 func TestJWEIdentityRules(t *testing.T) {
 	secretAs := func(mutate ...func(*config.Config)) func(*config.Config) {
-		return withJWE(append([]func(*config.Config){withSecret("bob"), func(c *config.Config) {
+		return withJWE(append([]func(*config.Config){withSecret(t, "bob"), func(c *config.Config) {
 			c.ClickHouse.Impersonation.AllowedDomains = []string{"example.com"}
 			c.Server.JWE.MintEnabled, c.Server.JWE.MintAdminKey = true, testAdminKey
 		}}, mutate...)...)
 	}
 	ts := startJWE(t, secretAs())
 	for _, tc := range []struct{ user, want string }{
-		{chs.AdminUser, "privileged account"},
+		{chs(t).AdminUser, "privileged account"},
 		{"default", "privileged account"},
 		{"bob", "privileged account"}, // the fallback user
 		{"\u212Aelly", "not a plain user name"},
@@ -50,8 +50,8 @@ func TestJWEIdentityRules(t *testing.T) {
 	// Named literally in allowed_users, admin may be acted as: the real
 	// ClickHouse runs the query as admin.
 	open := startJWE(t, secretAs(func(c *config.Config) { c.ClickHouse.Impersonation.AllowedUsers = []string{"admin", "alice"} }))
-	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: open.URL + "/" + mintTest(t, jwe.Connection{Username: chs.AdminUser}, time.Hour)}, "2026-07-28")
-	if user, _ := currentUserOf(t, cs); user != chs.AdminUser {
-		t.Fatalf("ran as %q, want %q", user, chs.AdminUser)
+	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: open.URL + "/" + mintTest(t, jwe.Connection{Username: chs(t).AdminUser}, time.Hour)}, "2026-07-28")
+	if user, _ := currentUserOf(t, cs); user != chs(t).AdminUser {
+		t.Fatalf("ran as %q, want %q", user, chs(t).AdminUser)
 	}
 }

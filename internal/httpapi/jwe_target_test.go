@@ -71,11 +71,12 @@ func (tr *listenerTrap) received() (string, int) {
 // own host:port and to server.jwe.allowed_targets. A token that carries its
 // own credentials may go anywhere on an allowed host.
 func TestJWEServerLoginStaysOnItsTarget(t *testing.T) {
+	t.Parallel()
 	trap := newListenerTrap(t)
 	ts := startJWE(t, withJWE(withOpenAPI, func(c *config.Config) {
-		c.ClickHouse.Username, c.ClickHouse.Password = chs.AdminUser, config.Secret(chs.AdminPassword)
+		c.ClickHouse.Username, c.ClickHouse.Password = chs(t).AdminUser, config.Secret(chs(t).AdminPassword)
 		c.ClickHouse.DialTimeout = config.Duration(2 * time.Second)
-		c.Server.JWE.AllowedTargets = []string{net.JoinHostPort(chs.Host, strconv.Itoa(chs.HTTPPort))}
+		c.Server.JWE.AllowedTargets = []string{net.JoinHostPort(chs(t).Host, strconv.Itoa(chs(t).HTTPPort))}
 	}))
 	query := func(conn jwe.Connection) (int, string) {
 		resp, body := post(t, ts.URL+"/openapi/execute_query", `{"query":"SELECT currentUser() AS u"}`,
@@ -88,7 +89,7 @@ func TestJWEServerLoginStaysOnItsTarget(t *testing.T) {
 		"port and protocol":  {Port: trap.port(), Protocol: config.ProtocolHTTP},
 		"protocol":           {Protocol: config.ProtocolHTTP}, // 8123, the protocol's default port
 		"tls":                {TLS: new(true)},                // 9440
-		"host spelled out":   {Host: chs.Host, Port: trap.port()},
+		"host spelled out":   {Host: chs(t).Host, Port: trap.port()},
 		"database and port":  {Database: "system", Port: trap.port()},
 		"password, no login": {Password: "x", Port: trap.port()},
 	} {
@@ -97,8 +98,8 @@ func TestJWEServerLoginStaysOnItsTarget(t *testing.T) {
 			t.Errorf("%s: %d %s, want 403 access_denied naming username", name, code, body)
 		}
 	}
-	if got, conns := trap.received(); conns != 0 || strings.Contains(got, chs.AdminPassword) {
-		t.Fatalf("the trap listener was contacted %d times (server password received: %v)", conns, strings.Contains(got, chs.AdminPassword))
+	if got, conns := trap.received(); conns != 0 || strings.Contains(got, chs(t).AdminPassword) {
+		t.Fatalf("the trap listener was contacted %d times (server password received: %v)", conns, strings.Contains(got, chs(t).AdminPassword))
 	}
 
 	// With credentials of its own the token may name the port: the trap
@@ -107,16 +108,16 @@ func TestJWEServerLoginStaysOnItsTarget(t *testing.T) {
 		t.Fatalf("a query against a listener that answers nothing: %d %s", code, body)
 	}
 	waitUntil(t, 5*time.Second, func() bool { got, _ := trap.received(); return strings.Contains(got, "tokens-own-password") })
-	if got, _ := trap.received(); strings.Contains(got, chs.AdminPassword) {
+	if got, _ := trap.received(); strings.Contains(got, chs(t).AdminPassword) {
 		t.Fatal("the server's password reached the trap listener")
 	}
 
 	// An allowed target takes the server's login: the same ClickHouse over HTTP.
-	code, body := query(jwe.Connection{Protocol: config.ProtocolHTTP, Port: chs.HTTPPort})
-	if code != 200 || !strings.Contains(body, `"`+chs.AdminUser+`"`) {
+	code, body := query(jwe.Connection{Protocol: config.ProtocolHTTP, Port: chs(t).HTTPPort})
+	if code != 200 || !strings.Contains(body, `"`+chs(t).AdminUser+`"`) {
 		t.Fatalf("allowed target: %d %s", code, body)
 	}
-	if logs := ts.Logs.String(); strings.Contains(logs, chs.AdminPassword) || strings.Contains(logs, "tokens-own-password") {
+	if logs := ts.Logs.String(); strings.Contains(logs, chs(t).AdminPassword) || strings.Contains(logs, "tokens-own-password") {
 		t.Fatal("a password reached the logs")
 	}
 }

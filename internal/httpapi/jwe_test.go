@@ -69,7 +69,7 @@ func mintTest(t *testing.T, c jwe.Connection, ttl time.Duration) string {
 }
 
 func adminToken(t *testing.T) string {
-	return mintTest(t, jwe.Connection{Username: chs.AdminUser, Password: chs.AdminPassword}, time.Hour)
+	return mintTest(t, jwe.Connection{Username: chs(t).AdminUser, Password: chs(t).AdminPassword}, time.Hour)
 }
 
 func currentUserOf(t *testing.T, cs *sdk.ClientSession) (string, *sdk.CallToolResult) {
@@ -91,6 +91,7 @@ func currentUserOf(t *testing.T, cs *sdk.ClientSession) (string, *sdk.CallToolRe
 // a bearer reaches ClickHouse as the token's login, over streamable HTTP
 // (stateless and session) and legacy SSE.
 func TestJWETokenPlaces(t *testing.T) {
+	t.Parallel()
 	ts := startJWE(t, withJWE())
 	tok := adminToken(t)
 	header := headerClient(auth.HeaderJWE, tok)
@@ -112,15 +113,15 @@ func TestJWETokenPlaces(t *testing.T) {
 			t.Run(tc.name+"/"+v, func(t *testing.T) {
 				cs := connect(t, tc.transport, v)
 				user, res := currentUserOf(t, cs)
-				if user != chs.AdminUser || res.Meta["chmcp/user"] != chs.AdminUser || res.Meta["chmcp/identity_source"] != "jwe" {
-					t.Fatalf("ran as %q (meta %v), want %q via jwe", user, res.Meta, chs.AdminUser)
+				if user != chs(t).AdminUser || res.Meta["chmcp/user"] != chs(t).AdminUser || res.Meta["chmcp/identity_source"] != "jwe" {
+					t.Fatalf("ran as %q (meta %v), want %q via jwe", user, res.Meta, chs(t).AdminUser)
 				}
 				exerciseTools(t, cs) // the whole tool surface works on the token's connection
 			})
 		}
 	}
 	logs := ts.Logs.String()
-	if strings.Contains(logs, tok) || strings.Contains(logs, chs.AdminPassword) {
+	if strings.Contains(logs, tok) || strings.Contains(logs, chs(t).AdminPassword) {
 		t.Fatal("the token or its password reached the logs")
 	}
 	if !strings.Contains(logs, `"path":"/sse"`) {
@@ -235,7 +236,7 @@ func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
 // user chmcp acts as, within the impersonation policy; it can never carry a
 // password or send the secret elsewhere.
 func TestJWEClusterSecret(t *testing.T) {
-	ts := startJWE(t, withJWE(withSecret(chs.AdminUser), func(c *config.Config) {
+	ts := startJWE(t, withJWE(withSecret(t, chs(t).AdminUser), func(c *config.Config) {
 		c.ClickHouse.Impersonation.DeniedUsers = []string{"bob"}
 		c.Server.JWE.AllowedHosts = []string{"localhost"}
 	}))
@@ -257,11 +258,11 @@ func TestJWEClusterSecret(t *testing.T) {
 		want string
 	}{
 		{"default", jwe.Connection{Username: "default"}, "privileged account"},
-		{"the fallback user", jwe.Connection{Username: chs.AdminUser}, "privileged account"},
+		{"the fallback user", jwe.Connection{Username: chs(t).AdminUser}, "privileged account"},
 		{"a denied user", jwe.Connection{Username: "bob"}, "denied_users"},
 		{"a password", jwe.Connection{Username: "alice", Password: "x"}, "password: not accepted"},
 		{"a host", jwe.Connection{Username: "alice", Host: "localhost"}, "host: a token cannot choose"},
-		{"a port", jwe.Connection{Username: "alice", Port: chs.HTTPPort}, "port: a token cannot choose"},
+		{"a port", jwe.Connection{Username: "alice", Port: chs(t).HTTPPort}, "port: a token cannot choose"},
 		{"no user", jwe.Connection{}, "username: required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -380,15 +381,15 @@ func TestJWEMint(t *testing.T) {
 		}
 	}
 
-	code, out := mint(admin, `{"username":"`+chs.AdminUser+`","password":"`+chs.AdminPassword+`","ttl":3600}`)
+	code, out := mint(admin, `{"username":"`+chs(t).AdminUser+`","password":"`+chs(t).AdminPassword+`","ttl":3600}`)
 	if code != 200 || out["expires_in"] != float64(3600) || out["token"] == nil {
 		t.Fatalf("mint with the admin key: %d %v", code, out)
 	}
 	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/" + out["token"].(string)}, "2026-07-28")
-	if user, _ := currentUserOf(t, cs); user != chs.AdminUser {
+	if user, _ := currentUserOf(t, cs); user != chs(t).AdminUser {
 		t.Fatalf("minted token ran as %q", user)
 	}
-	if logs := ts.Logs.String(); strings.Contains(logs, testAdminKey) || strings.Contains(logs, chs.AdminPassword) {
+	if logs := ts.Logs.String(); strings.Contains(logs, testAdminKey) || strings.Contains(logs, chs(t).AdminPassword) {
 		t.Fatal("a secret reached the logs")
 	}
 }

@@ -20,9 +20,13 @@ import (
 	"github.com/chmcp/chmcp/internal/metrics"
 )
 
-var chs *chtest.Server
+// harness is the ClickHouse of this package's integration tests, started
+// by the first test that asks for it (chs).
+var harness = chtest.NewShared(chtest.Options{})
 
-func TestMain(m *testing.M) { os.Exit(chtest.RunMain(m, chtest.Options{}, &chs)) }
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
+
+func chs(t testing.TB) *chtest.Server { return harness.Server(t) }
 
 type testServer struct {
 	URL  string
@@ -63,7 +67,7 @@ func startServerWith(t *testing.T, mutate func(*config.Config), auth authFunc) *
 func start(t *testing.T, mutate func(*config.Config), o serverOpts) *testServer {
 	t.Helper()
 	cfg := config.Defaults()
-	cfg.ClickHouse = chs.ClickHouseConfig(config.ProtocolTCP)
+	cfg.ClickHouse = chs(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.Server.Transport = config.TransportHTTP
 	if mutate != nil {
 		mutate(&cfg)
@@ -123,9 +127,9 @@ func listen(t *testing.T) net.Listener {
 // withSecret points ClickHouse at the harness cluster with its interserver
 // secret, user as the fallback user. It replaces the whole ClickHouse
 // configuration: apply it before other ClickHouse mutations.
-func withSecret(user string) func(*config.Config) {
+func withSecret(t testing.TB, user string) func(*config.Config) {
 	return func(c *config.Config) {
-		c.ClickHouse = chs.SecretConfig(user)
+		c.ClickHouse = chs(t).SecretConfig(user)
 		c.ClickHouse.Password = "not-sent"
 	}
 }

@@ -141,7 +141,7 @@ func exerciseTools(t *testing.T, cs *sdk.ClientSession) {
 		}
 	}
 	// Valid read-only SQL the old parser library refused runs end to end (issue 12).
-	if _, err := chs.Exec(context.Background(), "CREATE TABLE IF NOT EXISTS default.e2e_idx ENGINE = MergeTree ORDER BY k AS SELECT number AS k, toString(number) AS v FROM numbers(100)"); err != nil {
+	if _, err := chs(t).Exec(context.Background(), "CREATE TABLE IF NOT EXISTS default.e2e_idx ENGINE = MergeTree ORDER BY k AS SELECT number AS k, toString(number) AS v FROM numbers(100)"); err != nil {
 		t.Fatal(err)
 	}
 	for q, want := range map[string]string{

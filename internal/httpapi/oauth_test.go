@@ -54,7 +54,7 @@ func startOAuthEnv(t *testing.T, jweMint bool) *oauthEnv {
 	t.Cleanup(func() { _ = idp.Shutdown() })
 	ln := listen(t) // the issuer names the port
 	mutate := func(c *config.Config) {
-		withSecret("admin_fallback")(c) // never a caller
+		withSecret(t, "admin_fallback")(c) // never a caller
 		im := &c.ClickHouse.Impersonation
 		im.StripDomain, im.Lowercase, im.AllowedDomains = true, true, []string{"example.com"}
 		o := &c.Server.OAuth

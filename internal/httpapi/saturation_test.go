@@ -20,6 +20,7 @@ import (
 // and reports the saturation; one more call waits clickhouse.pool_wait and
 // gets a "server busy" 503 with Retry-After, counted in metrics.
 func TestHealthAndBusyWhenPoolSaturated(t *testing.T) {
+	t.Parallel()
 	const poolWait = 500 * time.Millisecond
 	ts, _ := startMetricsServer(t, func(c *config.Config) {
 		withOpenAPI(c)
@@ -37,7 +38,7 @@ func TestHealthAndBusyWhenPoolSaturated(t *testing.T) {
 	}
 	defer slow.Wait()
 	waitFor(t, 2*time.Second, "both slow queries running", func() bool {
-		n, err := chs.Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE 'SELECT sleep(3)%'")
+		n, err := chs(t).Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE 'SELECT sleep(3)%'")
 		return err == nil && strings.TrimSpace(n) == "2"
 	})
 

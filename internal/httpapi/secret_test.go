@@ -15,7 +15,7 @@ import (
 // TestSecretEndToEnd: MCP client -> chmcp -> ClickHouse; query_log
 // attributes the query to the user, as a secondary (interserver) query.
 func TestSecretEndToEnd(t *testing.T) {
-	ts := startServer(t, withSecret("alice"))
+	ts := startServer(t, withSecret(t, "alice"))
 	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/"}, "2026-07-28")
 	marker := fmt.Sprintf("mcp_e2e_%d", time.Now().UnixNano())
 	res := call(t, cs, "execute_query", map[string]any{"query": "SELECT currentUser(), '" + marker + "'"})
@@ -25,17 +25,17 @@ func TestSecretEndToEnd(t *testing.T) {
 	if res.Meta["chmcp/user"] != "alice" {
 		t.Fatalf("result metadata user = %v", res.Meta["chmcp/user"])
 	}
-	if _, err := chs.Exec(context.Background(), "SYSTEM FLUSH LOGS"); err != nil {
+	if _, err := chs(t).Exec(context.Background(), "SYSTEM FLUSH LOGS"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := chs.Exec(context.Background(), "SELECT user, initial_user, is_initial_query FROM system.query_log WHERE type = 'QueryFinish' AND query LIKE '%"+marker+"%' AND query NOT LIKE '%query_log%' FORMAT TSV")
+	got, err := chs(t).Exec(context.Background(), "SELECT user, initial_user, is_initial_query FROM system.query_log WHERE type = 'QueryFinish' AND query LIKE '%"+marker+"%' AND query NOT LIKE '%query_log%' FORMAT TSV")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.TrimSpace(got) != "alice\talice\t1" {
 		t.Fatalf("query_log: %q, want alice alice 1 (an initial query)", got)
 	}
-	if strings.Contains(ts.Logs.String(), chs.ClusterSecret) {
+	if strings.Contains(ts.Logs.String(), chs(t).ClusterSecret) {
 		t.Fatal("secret in logs")
 	}
 	if !strings.Contains(ts.Logs.String(), `"user":"alice"`) {
@@ -45,7 +45,7 @@ func TestSecretEndToEnd(t *testing.T) {
 
 func TestSecretHealthCatchesWrongSecret(t *testing.T) {
 	ts := startServer(t, func(c *config.Config) {
-		withSecret("alice")(c)
+		withSecret(t, "alice")(c)
 		c.ClickHouse.ClusterSecret = "wrong"
 	})
 	code, body := get(t, ts.URL+"/health")

@@ -39,11 +39,11 @@ func jweAuthMaxClients(t *testing.T, max int) authFunc {
 func TestSessionKeepsItsJWEClient(t *testing.T) {
 	ts := startServerWith(t, withJWE(), jweAuthMaxClients(t, 1))
 	tokA := adminToken(t)
-	tokB := mintTest(t, jwe.Connection{Username: chs.AdminUser, Password: chs.AdminPassword, Database: "system"}, time.Hour)
+	tokB := mintTest(t, jwe.Connection{Username: chs(t).AdminUser, Password: chs(t).AdminPassword, Database: "system"}, time.Hour)
 
 	// No standalone GET stream: that request alone would hold the client.
 	cs := connect(t, &sdk.StreamableClientTransport{Endpoint: ts.URL + "/" + tokA, DisableStandaloneSSE: true, MaxRetries: -1}, "2025-11-25")
-	if user, _ := currentUserOf(t, cs); user != chs.AdminUser {
+	if user, _ := currentUserOf(t, cs); user != chs(t).AdminUser {
 		t.Fatalf("session ran as %q", user)
 	}
 	// Another connection while the session is idle: the registry is full.
@@ -173,7 +173,7 @@ func TestSessionCaps(t *testing.T) {
 func TestSessionCapPerIdentity(t *testing.T) {
 	ts := startJWE(t, withJWE(func(c *config.Config) { c.Server.MaxSessionsPerClient = 1 }))
 	tokA := adminToken(t)
-	tokB := mintTest(t, jwe.Connection{Username: chs.AdminUser, Password: chs.AdminPassword, Database: "system"}, time.Hour)
+	tokB := mintTest(t, jwe.Connection{Username: chs(t).AdminUser, Password: chs(t).AdminPassword, Database: "system"}, time.Hour)
 	if status, _, body := openSession(t, http.DefaultClient, ts.URL+"/", map[string]string{auth.HeaderJWE: tokA}); status != http.StatusOK {
 		t.Fatalf("first session of A: %d %s", status, body)
 	}
@@ -211,6 +211,7 @@ func TestSessionIdleExpiry(t *testing.T) {
 // sent no notifications/cancelled) is cancelled on ClickHouse, as on the
 // stateless path.
 func TestSessionDisconnectCancels(t *testing.T) {
+	t.Parallel()
 	t.Run("open", func(t *testing.T) { testSessionDisconnect(t, startServer(t, nil), nil) })
 	// With authentication, the cancellation passes the session's owner check.
 	t.Run("jwe", func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 // are cancelled and answered with an error (stateless and in a session),
 // each is logged with its outcome, and Serve reports how many were cut.
 func TestShutdownCutsCalls(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.Server.ShutdownTimeout = config.Duration(300 * time.Millisecond) })
 	type result struct {
 		version string
@@ -39,7 +40,7 @@ func TestShutdownCutsCalls(t *testing.T) {
 		}()
 	}
 	waitUntil(t, 10*time.Second, func() bool {
-		out, err := chs.Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
+		out, err := chs(t).Exec(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
 		return err == nil && strings.TrimSpace(out) == "2"
 	})
 	start := time.Now()

@@ -25,7 +25,7 @@ const (
 // capped at testMaxResult bytes and an in-flight budget of limit bytes.
 func budgetService(t *testing.T, limit int64) (*Service, *budget.Budget) {
 	t.Helper()
-	cfg := chs.ClickHouseConfig(config.ProtocolTCP)
+	cfg := chs(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxResultBytes, cfg.MaxResultRows = testMaxResult, 100_000
 	ch, err := clickhouse.New(cfg, nil)
 	if err != nil {
@@ -41,6 +41,7 @@ func budgetService(t *testing.T, limit int64) (*Service, *budget.Budget) {
 // and the call holds about one result's worth of the budget (its buffer
 // doubles as it grows), then gives it all back.
 func TestResultsAreEncodedOnce(t *testing.T) {
+	t.Parallel()
 	s, b := budgetService(t, 100*testMaxResult)
 	res, ok := s.CallResult(context.Background(), "execute_query", json.RawMessage(bigQuery))
 	if !ok || res.IsError {
@@ -69,6 +70,7 @@ func TestResultsAreEncodedOnce(t *testing.T) {
 // once with "server busy", before or while it reads its rows, and gives
 // back what it held; the budget serves again once others release theirs.
 func TestBusyWhenTheBudgetIsFull(t *testing.T) {
+	t.Parallel()
 	const limit = 4 * testMaxResult
 	s, b := budgetService(t, limit)
 	other, releaseOther := budget.With(context.Background(), b) // another call in flight
@@ -109,6 +111,7 @@ func TestBusyWhenTheBudgetIsFull(t *testing.T) {
 // TestTransportHoldsUntilWritten: under HoldResults the result stays
 // accounted after Call returns, until the transport has written it.
 func TestTransportHoldsUntilWritten(t *testing.T) {
+	t.Parallel()
 	s, b := budgetService(t, 100*testMaxResult)
 	ctx, release := s.HoldResults(context.Background())
 	res, _ := s.CallResult(ctx, "execute_query", json.RawMessage(bigQuery))

@@ -7,13 +7,12 @@ import (
 	"github.com/chmcp/chmcp/internal/chtest"
 )
 
-var chs *chtest.Server
+// harness is the ClickHouse of this package's integration tests, started
+// by the first test that asks for it (chs). Its fixture user carol may read
+// the dyn database and insert into dyn.orders, nothing else: discovery as
+// carol must not offer tools for other databases.
+var harness = chtest.NewShared(chtest.FixtureOptions())
 
-// carol may read the dyn database and insert into dyn.orders, nothing
-// else: discovery as carol must not offer tools for other databases.
-const carol = `<carol><no_password/><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>` +
-	`<profile>default</profile><quota>default</quota><grants>` +
-	`<query>GRANT SELECT ON dyn.*</query><query>GRANT INSERT ON dyn.orders</query>` +
-	`</grants></carol>`
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
-func TestMain(m *testing.M) { os.Exit(chtest.RunMain(m, chtest.Options{ExtraUsers: carol}, &chs)) }
+func chs(t testing.TB) *chtest.Server { return harness.Server(t) }

@@ -24,7 +24,7 @@ func sql(t *testing.T, stmts ...string) string {
 	var out string
 	for _, s := range stmts {
 		var err error
-		if out, err = chs.Exec(context.Background(), s); err != nil {
+		if out, err = chs(t).Exec(context.Background(), s); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
@@ -66,9 +66,9 @@ type dynOpts struct {
 
 func dynService(t *testing.T, o dynOpts) (*Service, *chtest.LogBuffer) {
 	t.Helper()
-	cfg := chs.ClickHouseConfig(config.ProtocolTCP)
+	cfg := chs(t).ClickHouseConfig(config.ProtocolTCP)
 	if o.secret {
-		cfg = chs.SecretConfig("bob")
+		cfg = chs(t).SecretConfig("bob")
 	}
 	cfg.ReadOnly = !o.writable
 	logs := &chtest.LogBuffer{}
@@ -204,6 +204,7 @@ func TestDynamicReadTool(t *testing.T) {
 // as data, unchanged; the others must refuse them as invalid arguments
 // before anything reaches ClickHouse. The tables are intact afterwards.
 func TestDynamicInjection(t *testing.T) {
+	t.Parallel()
 	setupDyn(t)
 	t.Run("configured user", func(t *testing.T) {
 		s, _ := dynService(t, dynOpts{writable: true})

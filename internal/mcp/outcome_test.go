@@ -71,7 +71,7 @@ func TestResultGolden(t *testing.T) {
 // fields, not in text to parse: the kind and ClickHouse error of a
 // failure, the truncation and its cap of a result.
 func TestOutcomeIsTyped(t *testing.T) {
-	cfg := chs.ClickHouseConfig(config.ProtocolTCP)
+	cfg := chs(t).ClickHouseConfig(config.ProtocolTCP)
 	cfg.MaxResultRows = 5
 	ch, err := clickhouse.New(cfg, nil)
 	if err != nil {

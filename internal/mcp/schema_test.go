@@ -17,7 +17,7 @@ import (
 // liveService is a Service on the harness ClickHouse, as the configured user.
 func liveService(t *testing.T) *Service {
 	t.Helper()
-	ch, err := clickhouse.New(chs.ClickHouseConfig(config.ProtocolTCP), nil)
+	ch, err := clickhouse.New(chs(t).ClickHouseConfig(config.ProtocolTCP), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ type realPair struct {
 func newRealPair(t testing.TB, opts ...mcp.Option) *realPair {
 	t.Helper()
 	cfg := config.Defaults()
-	cfg.ClickHouse = chs.ClickHouseConfig(config.ProtocolTCP)
+	cfg.ClickHouse = chs(t).ClickHouseConfig(config.ProtocolTCP)
 	ch, err := clickhouse.New(cfg.ClickHouse, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func TestFastPathDeclinesWhenMiddlewareWouldBeBypassed(t *testing.T) {
 func TestFastPathAgreesWithSDKOnGeneratedTools(t *testing.T) {
 	exec := func(sql string) {
 		t.Helper()
-		if _, err := chs.Exec(context.Background(), sql); err != nil {
+		if _, err := chs(t).Exec(context.Background(), sql); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}

@@ -150,6 +150,7 @@ type fastCase struct {
 // TestFastToolCallsAnswerAsTheSDK: every request the fast path serves gets
 // the go-sdk's answer byte for byte, ids and escaping included.
 func TestFastToolCallsAnswerAsTheSDK(t *testing.T) {
+	t.Parallel()
 	pretty := "{\n  \"jsonrpc\": \"2.0\",\n  \"method\": \"tools/call\",\n  \"id\": 3,\n  \"params\": {\n    \"name\": \"rows\",\n    " +
 		metaTriple + "\n  }\n}\n"
 	anyAccept := callHeader("rows")
@@ -200,6 +201,7 @@ func TestFastToolCallsAnswerAsTheSDK(t *testing.T) {
 // 2026-07-28 tools/call of a known tool reaches the go-sdk with its body
 // intact, so refusals and unusual requests are answered as before.
 func TestFastToolCallsLeaveTheRestToTheSDK(t *testing.T) {
+	t.Parallel()
 	ok := callBody("1", "rows", "")
 	with := func(k, v string) http.Header {
 		h := callHeader("rows")

@@ -7,6 +7,10 @@ import (
 	"github.com/chmcp/chmcp/internal/chtest"
 )
 
-var chs *chtest.Server
+// harness is the ClickHouse of this package's integration tests, started
+// by the first test that asks for it (chs).
+var harness = chtest.NewShared(chtest.Options{})
 
-func TestMain(m *testing.M) { os.Exit(chtest.RunMain(m, chtest.Options{}, &chs)) }
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
+
+func chs(t testing.TB) *chtest.Server { return harness.Server(t) }

@@ -13,6 +13,7 @@ import (
 // Retry-After and kind "busy"; a result is held until its body is
 // written, then released.
 func TestBusy(t *testing.T) {
+	t.Parallel()
 	const maxResult = 64 << 10
 	b := budget.New(maxResult)
 	e := start(t, setup{mutate: func(c *config.ClickHouseConfig) { c.MaxResultBytes = maxResult }, svc: []mcp.Option{mcp.WithResultBudget(b)}})

@@ -23,15 +23,19 @@ import (
 	"github.com/chmcp/chmcp/internal/mcp"
 )
 
-var chs *chtest.Server
+// harness is the ClickHouse of this package's integration tests, started
+// by the first test that asks for it (chs).
+var harness = chtest.NewShared(chtest.Options{})
 
-func TestMain(m *testing.M) { os.Exit(chtest.RunMain(m, chtest.Options{}, &chs)) }
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
+
+func chs(t testing.TB) *chtest.Server { return harness.Server(t) }
 
 // newClient is a client of the harness ClickHouse with chmcp's defaults,
 // changed by mutate (optional).
 func newClient(t *testing.T, mutate func(*config.ClickHouseConfig)) *clickhouse.Client {
 	t.Helper()
-	cfg := chs.ClickHouseConfig(config.ProtocolTCP)
+	cfg := chs(t).ClickHouseConfig(config.ProtocolTCP)
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -222,7 +226,7 @@ func (e *env) send(t *testing.T, method, path, body string, validate bool) reply
 
 func mustExec(t *testing.T, sql string) {
 	t.Helper()
-	if _, err := chs.Exec(context.Background(), sql); err != nil {
+	if _, err := chs(t).Exec(context.Background(), sql); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }

@@ -24,6 +24,7 @@ import (
 // TestDocument: the document validates (kin-openapi, OpenAPI 3.1) and has
 // one POST operation per tool, write_query only when the server writes.
 func TestDocument(t *testing.T) {
+	t.Parallel()
 	for _, readOnly := range []bool{true, false} {
 		t.Run(fmt.Sprintf("read_only=%v", readOnly), func(t *testing.T) {
 			e := start(t, setup{mutate: func(c *config.ClickHouseConfig) { c.ReadOnly = readOnly }, opts: Options{Version: "1.2.3"}})
@@ -102,6 +103,7 @@ func TestSchemaNormalization(t *testing.T) {
 }
 
 func TestServerURL(t *testing.T) {
+	t.Parallel()
 	svc := newService(t, nil)
 	token := "eyJhbGciOiJBMjU2S1ciLCJlbmMiOiJBMjU2R0NNIn0.a-b_c.d"
 	for _, tc := range []struct {
@@ -331,8 +333,9 @@ func TestGuards(t *testing.T) {
 // TestIdentity: the caller's identity and per-request client (what the
 // OAuth and JWE middlewares put in the context) reach the tools.
 func TestIdentity(t *testing.T) {
+	t.Parallel()
 	secret := func(c *config.ClickHouseConfig) {
-		*c = chs.SecretConfig(chs.AdminUser)
+		*c = chs(t).SecretConfig(chs(t).AdminUser)
 		c.Password = "not-used-in-secret-mode"
 	}
 	as := func(user string) func(http.Handler) http.Handler {
@@ -513,6 +516,7 @@ func TestTruncatedHeaders(t *testing.T) {
 
 // TestHTTPS: a document fetched over TLS names an https server.
 func TestHTTPS(t *testing.T) {
+	t.Parallel()
 	h := New(newService(t, nil), config.OpenAPIConfig{}, false, nil, Options{})
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)

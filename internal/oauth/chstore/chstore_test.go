@@ -10,15 +10,17 @@ import (
 	"github.com/chmcp/chmcp/internal/oauth/storetest"
 )
 
-var srv *chtest.Server
+var harness = chtest.NewShared(chtest.Options{})
 
-func TestMain(m *testing.M) { os.Exit(chtest.RunMain(m, chtest.Options{}, &srv)) }
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
+
+func srv(t testing.TB) *chtest.Server { return harness.Server(t) }
 
 func TestClickHouseStore(t *testing.T) {
 	for name, cfg := range map[string]config.ClickHouseConfig{
-		"password":       srv.ClickHouseConfig(config.ProtocolTCP),
-		"http":           srv.ClickHouseConfig(config.ProtocolHTTP),
-		"cluster secret": srv.SecretConfig("default"),
+		"password":       srv(t).ClickHouseConfig(config.ProtocolTCP),
+		"http":           srv(t).ClickHouseConfig(config.ProtocolHTTP),
+		"cluster secret": srv(t).SecretConfig("default"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, err := clickhouse.New(cfg, nil)
