@@ -172,7 +172,8 @@ func TestGuards(t *testing.T) {
 	capped, uncapped := newGuards(cfg, true), newGuards(cfg, false)
 
 	want := ch.Settings{"max_execution_time": 1, "max_result_rows": 11, "max_result_bytes": resultBytesBackstop(100),
-		"result_overflow_mode": "break", "readonly": 1, "cancel_http_readonly_queries_on_client_close": 1}
+		"result_overflow_mode": "break", "readonly": 1, "cancel_http_readonly_queries_on_client_close": 1,
+		"send_profile_events": 0}
 	got := capped.with(QueryOptions{ReadOnly: true, Settings: map[string]any{"readonly": 0, "max_threads": 2}}, nil)
 	want["max_threads"] = 2
 	if !reflect.DeepEqual(got, want) {
@@ -182,11 +183,11 @@ func TestGuards(t *testing.T) {
 	if got := capped.with(QueryOptions{ReadOnly: true}, nil); !reflect.DeepEqual(got, want) {
 		t.Errorf("capped read-only (the caller's settings leaked into the shared map?):\n got %v\nwant %v", got, want)
 	}
-	if got := uncapped.with(QueryOptions{}, nil); !reflect.DeepEqual(got, ch.Settings{"max_execution_time": 1}) {
+	if got := uncapped.with(QueryOptions{}, nil); !reflect.DeepEqual(got, ch.Settings{"max_execution_time": 1, "send_profile_events": 0}) {
 		t.Errorf("uncapped: %v", got)
 	}
 	cfg.MaxExecutionTime = 0 // no limit
-	if got := newGuards(cfg, false).with(QueryOptions{}, nil); len(got) != 0 {
+	if got := newGuards(cfg, false).with(QueryOptions{}, nil); !reflect.DeepEqual(got, ch.Settings{"send_profile_events": 0}) {
 		t.Errorf("no time limit: %v", got)
 	}
 }
