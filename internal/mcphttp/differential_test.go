@@ -3,7 +3,6 @@ package mcphttp
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -58,11 +57,9 @@ func newRealPair(t testing.TB, opts ...mcp.Option) *realPair {
 
 // answer is what a client sees of the response to one request.
 func (p *realPair) answer(h http.Handler, method string, header http.Header, body string) answer {
-	r := httptest.NewRequest(method, "/", strings.NewReader(body))
-	r.Header = header.Clone()
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return answer{w.Code, w.Header().Get("Content-Type"), w.Header().Get("Cache-Control"), normalize(w.Body.String())}
+	a := serveOne(h, method, header, body)
+	a.body = normalize(a.body)
+	return a
 }
 
 // queryID and elapsed are the parts of an answer that differ between two

@@ -112,6 +112,11 @@ type answer struct {
 }
 
 func (p *routerPair) answer(h http.Handler, method string, header http.Header, body string) answer {
+	return serveOne(h, method, header, body)
+}
+
+// serveOne sends one request to h and records what a client sees.
+func serveOne(h http.Handler, method string, header http.Header, body string) answer {
 	r := httptest.NewRequest(method, "/", strings.NewReader(body))
 	r.Header = header.Clone()
 	w := httptest.NewRecorder()
