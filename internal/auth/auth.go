@@ -166,14 +166,16 @@ func (b *Boundary) complete(c Caller) Caller {
 	return c
 }
 
+// wellKnown is never the MCP endpoint's (RFC 8615): a client probing for
+// OAuth metadata on a server without OAuth, open ones included, gets a 404.
+const wellKnown = "/.well-known/"
+
 // reservedPrefixes are the authenticators' path prefixes whether they are
-// configured or not, once any is: /.well-known/ (RFC 8615: a client
-// probing for OAuth metadata on a server with JWE alone gets a 404),
-// OAuth's and JWE's. With one authenticator off, its paths are a 404 too,
-// not the MCP endpoint answering the other one's credential challenge.
-// (Without any, the endpoints are open and these paths are the MCP
-// endpoint's, as they always were.)
-var reservedPrefixes = []string{"/.well-known/", "/oauth/", "/jwe/"}
+// configured or not, once any is: /.well-known/, OAuth's and JWE's. With
+// one authenticator off, its paths are a 404 too, not the MCP endpoint
+// answering the other one's credential challenge. (Without any, /oauth/
+// and /jwe/ are the open MCP endpoint's, as they always were.)
+var reservedPrefixes = []string{wellKnown, "/oauth/", "/jwe/"}
 
 // Register adds every authenticator's public routes to mux, each under its
 // prefixes, so an unknown path there is a 404 rather than the MCP
@@ -181,6 +183,7 @@ var reservedPrefixes = []string{"/.well-known/", "/oauth/", "/jwe/"}
 // not behind the boundary; they set CORS themselves.
 func (b *Boundary) Register(mux *http.ServeMux) {
 	if b.Open() {
+		mux.Handle(wellKnown, http.NotFoundHandler())
 		return
 	}
 	routes := http.NewServeMux()

@@ -430,3 +430,20 @@ func TestAuthRoutesOfOffAuthenticators(t *testing.T) {
 		}
 	}
 }
+
+// TestWellKnownOnAnOpenServer: with no authentication configured,
+// /.well-known/ is still not the MCP endpoint (RFC 8615): a client probing
+// for OAuth metadata gets a plain 404, not the MCP endpoint's 405.
+func TestWellKnownOnAnOpenServer(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	for _, path := range []string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"} {
+		if resp, body := send(t, newRequest(t, http.MethodGet, ts.URL+path, ""), nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d %s; want 404", path, resp.StatusCode, body)
+		}
+	}
+	// The MCP endpoint itself is unchanged.
+	if resp, body := post(t, ts.URL+"/", pingBody, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("ping: %d %s", resp.StatusCode, body)
+	}
+}
