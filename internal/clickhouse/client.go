@@ -54,6 +54,12 @@ type Client struct {
 	// onEffectiveUser, when set (tests), is called each time the effective
 	// user is worked out.
 	onEffectiveUser func()
+	// background counts statements that outlive the request that started
+	// them (KILL QUERY after a cancellation); a retired client closes only
+	// once they are done.
+	bgMu       sync.Mutex
+	background int
+	retired    bool
 }
 
 // Option configures a Client.
@@ -264,6 +270,41 @@ func (c *Client) Close() error {
 		n.conn.Close()
 	}
 	return c.raw.Close()
+}
+
+// goBackground runs f past the end of the current request, keeping the
+// client open for it even if the registry retires the client meanwhile.
+// Call it while the request still holds the client.
+func (c *Client) goBackground(f func()) {
+	c.bgMu.Lock()
+	c.background++
+	c.bgMu.Unlock()
+	go func() {
+		defer c.backgroundDone()
+		f()
+	}()
+}
+
+func (c *Client) backgroundDone() {
+	c.bgMu.Lock()
+	c.background--
+	last := c.retired && c.background == 0
+	c.bgMu.Unlock()
+	if last {
+		_ = c.Close()
+	}
+}
+
+// retire closes the client now, or once its background statements are
+// done: the registry's way to close a client no request holds.
+func (c *Client) retire() {
+	c.bgMu.Lock()
+	c.retired = true
+	idle := c.background == 0
+	c.bgMu.Unlock()
+	if idle {
+		_ = c.Close()
+	}
 }
 
 // PoolStats says how many of the callers' connections are in use and how

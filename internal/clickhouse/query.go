@@ -349,12 +349,12 @@ func (keepTimeLimit) Deadline() (time.Time, bool) { return time.Time{}, false }
 // connection, and KILL QUERY covers HTTP and lost Cancel packets.
 func (c *Client) failed(ctx context.Context, id identity.Identity, queryID string, err error) error {
 	if ctx.Err() != nil {
-		go c.kill(id, queryID, 1)
+		c.goBackground(func() { c.kill(id, queryID, 1) })
 		return &CancelledError{QueryID: queryID, Cause: ctx.Err()}
 	}
 	err = c.classify(err, queryID, id.RunAs)
 	if te, ok := errors.AsType[*TimeoutError](err); ok && te.Stalled {
-		go c.kill(id, queryID, stalledKillAttempts) // cancel the query once ClickHouse answers again
+		c.goBackground(func() { c.kill(id, queryID, stalledKillAttempts) }) // cancel the query once ClickHouse answers again
 	}
 	return err
 }

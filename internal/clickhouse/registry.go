@@ -173,7 +173,7 @@ func (r *Registry) closeAll(clients []*Client, why string) {
 	for _, c := range clients {
 		cfg := c.Config()
 		r.log.Debug("clickhouse client closed", "reason", why, "host", cfg.Host, "user", cfg.Username)
-		_ = c.Close()
+		c.retire() // a KILL QUERY still running keeps it open until done
 	}
 }
 

@@ -205,3 +205,52 @@ func TestRegistryConcurrent(t *testing.T) {
 		t.Fatal("a password reached the log")
 	}
 }
+
+// TestRegistryEvictionSparesKill: a cancelled query's KILL QUERY runs after
+// the request released its client. A full registry evicting that client
+// must not close it under the KILL: the query must still die on the server,
+// and the client closes once the KILL is done.
+func TestRegistryEvictionSparesKill(t *testing.T) {
+	t.Parallel()
+	for _, p := range protocols {
+		t.Run(p, func(t *testing.T) {
+			t.Parallel()
+			logs := &chtest.LogBuffer{}
+			r := NewRegistry(nil, RegistryOptions{MaxClients: 1, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			defer r.Close()
+			cfg := loginConfig(t, srv(t).AdminUser, srv(t).AdminPassword)
+			cfg.Protocol, cfg.Port = p, srv(t).ClickHouseConfig(p).Port
+			c, release := acquire(t, r, cfg)
+
+			c.kills <- struct{}{} // hold the KILL back until the client is evicted
+			ctx, cancel := context.WithCancel(context.Background())
+			marker := fmt.Sprintf("evict_under_kill_%s_%d", p, time.Now().UnixNano())
+			errc := make(chan error, 1)
+			go func() {
+				_, err := c.Query(ctx, anyone, "SELECT sleepEachRow(1), '"+marker+"' FROM numbers(120)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks})
+				errc <- err
+			}()
+			waitFor(t, 10*time.Second, func() bool { return running(t, marker) })
+			cancel()
+			var ce *CancelledError
+			if err := <-errc; !errors.As(err, &ce) {
+				t.Fatalf("want CancelledError, got %v", err)
+			}
+			release()                                                     // the request is done; its KILL is not
+			_, releaseOther := acquire(t, r, loginConfig(t, "alice", "")) // evicts c
+			defer releaseOther()
+			if r.Len() != 1 {
+				t.Fatalf("len %d: the cancelled query's client was not evicted", r.Len())
+			}
+
+			<-c.kills             // let the KILL run
+			c.kills <- struct{}{} // and wait until it is done
+			<-c.kills
+			waitFor(t, 10*time.Second, func() bool { return !running(t, marker) })
+			if strings.Contains(logs.String(), "kill query after cancellation failed") {
+				t.Fatalf("the KILL ran on a closed client:\n%s", logs.String())
+			}
+			waitFor(t, 10*time.Second, func() bool { return c.raw.Ping(context.Background()) != nil })
+		})
+	}
+}

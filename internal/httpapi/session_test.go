@@ -63,6 +63,43 @@ func TestSessionKeepsItsJWEClient(t *testing.T) {
 	waitUntil(t, 5*time.Second, func() bool { return statelessCall(t, ts.URL+"/"+tokB) == nil })
 }
 
+// TestSSECallKeepsItsJWEClient: a legacy-SSE call's POST is answered 202
+// at once, and its token's hold released, while the call runs on in the
+// session; the session's GET stream holds the client the call uses, so a
+// full registry cannot evict it under the call.
+func TestSSECallKeepsItsJWEClient(t *testing.T) {
+	ts := startServerWith(t, withJWE(), jweAuthMaxClients(t, 1))
+	tokA := adminToken(t)
+	tokB := mintTest(t, jwe.Connection{Username: chs(t).AdminUser, Password: chs(t).AdminPassword, Database: "system"}, time.Hour)
+	cs := connect(t, &sdk.SSEClientTransport{Endpoint: ts.URL + "/" + tokA + "/sse"}, "2025-06-18")
+
+	type outcome struct {
+		res *sdk.CallToolResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "execute_query", Arguments: map[string]any{"query": "SELECT sleep(2), currentUser()"}})
+		done <- outcome{res, err}
+	}()
+	time.Sleep(500 * time.Millisecond) // the POST has been answered; the call runs
+	errB := statelessCall(t, ts.URL+"/"+tokB)
+	got := <-done
+	if got.err != nil || got.res.IsError {
+		t.Fatalf("the SSE call while another connection came: err=%v result=%v", got.err, got.res)
+	}
+	if !strings.Contains(text(got.res), chs(t).AdminUser) {
+		t.Fatalf("the SSE call ran as someone else: %s", text(got.res))
+	}
+	if errB == nil || !strings.Contains(errB.Error(), "Service Unavailable") {
+		t.Fatalf("a second connection while the SSE session holds the only client: %v, want a 503", errB)
+	}
+	if err := cs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, func() bool { return statelessCall(t, ts.URL+"/"+tokB) == nil })
+}
+
 // statelessCall runs one 2026-07-28 tools/call at endpoint.
 func statelessCall(t *testing.T, endpoint string) error {
 	t.Helper()
