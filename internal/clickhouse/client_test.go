@@ -250,22 +250,32 @@ func TestCancellation(t *testing.T) {
 		t.Run(p, func(t *testing.T) {
 			t.Parallel()
 			c := newTestClient(t, srv(t).ClickHouseConfig(p))
-			ctx, cancel := context.WithCancel(context.Background())
-			marker := fmt.Sprintf("cancel_me_%s_%d", p, time.Now().UnixNano())
-			errc := make(chan error, 1)
-			go func() {
-				_, err := c.Query(ctx, anyone, "SELECT sleepEachRow(1), '"+marker+"' FROM numbers(120)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks})
-				errc <- err
-			}()
-			waitFor(t, 10*time.Second, func() bool { return running(t, marker) })
-			cancel()
-			var ce *CancelledError
-			if err := <-errc; !errors.As(err, &ce) {
-				t.Fatalf("want CancelledError, got %v", err)
-			}
+			marker := cancelSlowQuery(t, c, "cancel_me_"+p)
 			waitFor(t, 10*time.Second, func() bool { return !running(t, marker) })
 		})
 	}
+}
+
+// cancelSlowQuery runs a two-minute query on c, cancels its context once
+// ClickHouse runs it, checks the caller got a CancelledError, and returns
+// the marker that finds the query in system.processes.
+func cancelSlowQuery(t *testing.T, c *Client, prefix string) (marker string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	marker = fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Query(ctx, anyone, "SELECT sleepEachRow(1), '"+marker+"' FROM numbers(120)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks})
+		errc <- err
+	}()
+	waitFor(t, 10*time.Second, func() bool { return running(t, marker) })
+	cancel()
+	var ce *CancelledError
+	if err := <-errc; !errors.As(err, &ce) {
+		t.Fatalf("want CancelledError, got %v", err)
+	}
+	return marker
 }
 
 func running(t *testing.T, marker string) bool {

@@ -223,19 +223,7 @@ func TestRegistryEvictionSparesKill(t *testing.T) {
 			c, release := acquire(t, r, cfg)
 
 			c.kills <- struct{}{} // hold the KILL back until the client is evicted
-			ctx, cancel := context.WithCancel(context.Background())
-			marker := fmt.Sprintf("evict_under_kill_%s_%d", p, time.Now().UnixNano())
-			errc := make(chan error, 1)
-			go func() {
-				_, err := c.Query(ctx, anyone, "SELECT sleepEachRow(1), '"+marker+"' FROM numbers(120)", QueryOptions{ReadOnly: true, Settings: oneRowBlocks})
-				errc <- err
-			}()
-			waitFor(t, 10*time.Second, func() bool { return running(t, marker) })
-			cancel()
-			var ce *CancelledError
-			if err := <-errc; !errors.As(err, &ce) {
-				t.Fatalf("want CancelledError, got %v", err)
-			}
+			marker := cancelSlowQuery(t, c, "evict_under_kill_"+p)
 			release()                                                     // the request is done; its KILL is not
 			_, releaseOther := acquire(t, r, loginConfig(t, "alice", "")) // evicts c
 			defer releaseOther()
